@@ -1,0 +1,161 @@
+"""Conversations, their messages, and every action the agent proposed or took."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.orders.models import Order
+from apps.stores.models import Store
+
+MAX_MESSAGE_LENGTH = 2000
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web chat"
+    SMS = "sms", "SMS"
+    EMAIL = "email", "Email"
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    AI_HANDLING = "ai_handling", "AI handling"
+    HUMAN_HANDLING = "human_handling", "Human handling"
+    ESCALATED = "escalated", "Escalated"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Conversation(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    status = models.CharField(
+        max_length=20, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
+
+    customer_email = models.CharField(max_length=254, blank=True)
+    customer_phone = models.CharField(max_length=32, blank=True)
+    # Set only from a verified source (App Proxy logged_in_customer_id, platform data).
+    customer_platform_id = models.CharField(max_length=64, blank=True)
+    customer_verified = models.BooleanField(default=False)
+
+    primary_intent = models.CharField(max_length=32, blank=True)
+    order_in_focus = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The pipeline's working memory between turns (pending question, collected entities,
+    # failed verification count...). Never holds secrets.
+    state = models.JSONField(default=dict, blank=True)
+    # {"gorgias": "123", "zendesk": "456"}
+    helpdesk_ticket_ids = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["store", "-created_at"]),
+            models.Index(fields=["store", "status"]),
+            models.Index(fields=["store", "primary_intent"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"conversation {self.pk} ({self.channel}, {self.status})"
+
+
+class MessageRole(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    ASSISTANT = "assistant", "Assistant"
+    HUMAN_AGENT = "human_agent", "Human agent"
+    SYSTEM = "system", "System"
+
+
+class Message(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    role = models.CharField(max_length=20, choices=MessageRole.choices)
+    text = models.TextField(max_length=MAX_MESSAGE_LENGTH * 4)
+    metadata = models.JSONField(default=dict, blank=True)
+    # For customer messages: set once the agent has answered it (idempotent handling).
+    handled_at = models.DateTimeField(null=True, blank=True)
+    # For assistant replies: the customer message this answers (one reply per message).
+    reply_to = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reply"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["conversation", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.text[:40]}"
+
+
+class ActionKind(models.TextChoices):
+    LOOKUP_ORDER = "lookup_order", "Look up order"
+    TRACK_SHIPMENT = "track_shipment", "Track shipment"
+    CREATE_RETURN = "create_return", "Create return"
+    REFUND = "refund", "Refund"
+    CANCEL_ORDER = "cancel_order", "Cancel order"
+    CHANGE_ADDRESS = "change_address", "Change shipping address"
+    ADD_ORDER_NOTE = "add_order_note", "Add order note"
+    SEARCH_PRODUCTS = "search_products", "Search products"
+    ESCALATE = "escalate", "Escalate to a human"
+
+
+class ActionStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    EXECUTED = "executed", "Executed"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected"
+
+
+class AgentAction(models.Model):
+    """One side effect (or lookup) of the agent: the audit trail for a dispute.
+
+    `idempotency_key` is derived from what the action does (store, order, kind, items,
+    amount), so a retried task finds the existing row instead of acting twice.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="agent_actions")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="actions")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="agent_actions"
+    )
+    kind = models.CharField(max_length=32, choices=ActionKind.choices)
+    status = models.CharField(
+        max_length=20, choices=ActionStatus.choices, default=ActionStatus.PROPOSED
+    )
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    policy_version = models.PositiveIntegerField(null=True, blank=True)
+    # Why the policy engine allowed, held or declined it, in plain words.
+    policy_reason = models.CharField(max_length=300, blank=True)
+    # The platform's response, as evidence (never credentials).
+    evidence = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    approved_by = models.CharField(max_length=200, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    executed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["store", "status"]),
+            models.Index(fields=["store", "kind", "status"]),
+            models.Index(fields=["conversation", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} [{self.status}]"

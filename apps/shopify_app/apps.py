@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShopifyAppConfig(AppConfig):
+    name = "apps.shopify_app"
+    label = "shopify_app"

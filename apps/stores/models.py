@@ -1,0 +1,156 @@
+"""The tenant (`Store`), its merchant settings and its knowledge base."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+from apps.stores.fields import EncryptedTextField
+
+
+def _widget_key() -> str:
+    return f"wk_{secrets.token_urlsafe(18)}"
+
+
+class Platform(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+    BIGCOMMERCE = "bigcommerce", "BigCommerce"
+    DEMO = "demo", "Demo"
+
+
+class StoreStatus(models.TextChoices):
+    INSTALLED = "installed", "Installed"
+    UNINSTALLED = "uninstalled", "Uninstalled"
+
+
+class Store(models.Model):
+    """One merchant's shop on one platform. Every tenant-owned row points here."""
+
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    domain = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(
+        max_length=20, choices=StoreStatus.choices, default=StoreStatus.INSTALLED
+    )
+    granted_scopes = models.TextField(blank=True)
+    installed_at = models.DateTimeField(null=True, blank=True)
+    uninstalled_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+
+    access_token = EncryptedTextField()
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_token = EncryptedTextField()
+    refresh_token_expires_at = models.DateTimeField(null=True, blank=True)
+    # Set when the platform refused our token (401/403): the merchant must re-open the app.
+    needs_reauth = models.BooleanField(default=False)
+
+    # Public identifier the storefront widget sends for non-proxied chat (not a secret).
+    widget_key = models.CharField(max_length=64, unique=True, default=_widget_key)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "domain"], name="store_unique_platform_domain"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} ({self.platform})"
+
+    def __repr__(self) -> str:
+        return f"<Store {self.pk} {self.platform}:{self.domain} {self.status}>"
+
+    @property
+    def is_installed(self) -> bool:
+        return self.status == StoreStatus.INSTALLED
+
+    @property
+    def scopes(self) -> set[str]:
+        return {s.strip() for s in self.granted_scopes.split(",") if s.strip()}
+
+
+class Tone(models.TextChoices):
+    FRIENDLY = "friendly", "Friendly"
+    FORMAL = "formal", "Formal"
+    CONCISE = "concise", "Concise"
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1a73e8.")
+
+
+class StoreSettings(models.Model):
+    """The merchant's rules. The policy engine reads only these; no customer text moves them.
+
+    `version` increases on every change so each AgentAction records which rules allowed it.
+    """
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="settings")
+    version = models.PositiveIntegerField(default=1)
+
+    agent_name = models.CharField(max_length=60, default="Ava")
+    tone = models.CharField(max_length=20, choices=Tone.choices, default=Tone.FRIENDLY)
+    greeting = models.CharField(
+        max_length=300, default="Hi! I can help with orders, returns and questions about our store."
+    )
+    widget_color = models.CharField(max_length=7, default="#1a73e8", validators=[hex_colour])
+    languages = models.JSONField(default=list, blank=True)
+
+    return_window_days = models.PositiveIntegerField(
+        default=30, validators=[MaxValueValidator(365)]
+    )
+    refund_auto_approve_limit = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    refund_currency = models.CharField(max_length=3, default="USD")
+    cancellation_window_hours = models.PositiveIntegerField(
+        default=12, validators=[MaxValueValidator(24 * 30)]
+    )
+    allow_address_changes = models.BooleanField(default=True)
+    final_sale_tags = models.JSONField(default=list, blank=True)
+    # Intents that always go to a human (e.g. ["complaint", "payment_issue"]).
+    always_human_intents = models.JSONField(default=list, blank=True)
+    escalation_email = models.EmailField(blank=True)
+
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "store settings"
+
+    def __str__(self) -> str:
+        return f"settings v{self.version} for {self.store.domain}"
+
+
+class KnowledgeKind(models.TextChoices):
+    POLICY = "policy", "Store policy"
+    FAQ = "faq", "FAQ entry"
+
+
+class KnowledgeEntry(models.Model):
+    """What the agent may say about the store: imported policies and the merchant's FAQ."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="knowledge")
+    kind = models.CharField(max_length=10, choices=KnowledgeKind.choices)
+    # For policies: refund, shipping, privacy, terms, contact, ... (the platform's type).
+    policy_type = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=20_000)
+    source_url = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "kind"])]
+        verbose_name_plural = "knowledge entries"
+
+    def __str__(self) -> str:
+        return self.title

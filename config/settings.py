@@ -1,0 +1,206 @@
+"""Settings, read from the environment (django-environ).
+
+With no DATABASE_URL the app runs on SQLite, and with no REDIS_URL tasks run inline
+and locks/rate limits live in the process: that is the `make demo` mode. Production
+and the test suite set both.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+# GENERAL
+DEBUG = env.bool("DEBUG", default=False)
+TESTING = env.bool("TESTING", default="pytest" in sys.modules)
+DEV_MODE = DEBUG or TESTING
+
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEV_MODE:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "insecure-development-key-never-use-in-production"
+
+APP_URL = env("APP_URL", default="http://localhost:8000").rstrip("/")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[APP_URL])
+USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
+TIME_ZONE = "UTC"
+USE_TZ = True
+LANGUAGE_CODE = "en-us"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# DATABASES
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+
+# REDIS: broker, cache, locks and rate limits. Empty = in-process fallbacks (demo only).
+REDIS_URL = env("REDIS_URL", default="")
+
+# APPS
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+LOCAL_APPS = [
+    "apps.core",
+    "apps.stores",
+    "apps.orders",
+    "apps.integrations",
+    "apps.shopify_app",
+    "apps.webhooks",
+    "apps.conversations",
+    "apps.agent",
+    "apps.dashboard",
+]
+INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# CACHES
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# SECURITY
+SESSION_COOKIE_SECURE = not DEBUG and APP_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+
+def _dev_encryption_key() -> str:
+    digest = hashlib.sha256(f"aftersale-dev-encryption:{SECRET_KEY}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+# Credentials at rest: MultiFernet. The first key encrypts, every key decrypts.
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
+if not ENCRYPTION_KEYS:
+    if not DEV_MODE:
+        raise ImproperlyConfigured("ENCRYPTION_KEYS must hold at least one Fernet key")
+    ENCRYPTION_KEYS = [_dev_encryption_key()]
+
+# SHOPIFY
+SHOPIFY_API_KEY = env("SHOPIFY_API_KEY", default="dev-api-key" if DEV_MODE else "")
+SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET", default="dev-api-secret" if DEV_MODE else "")
+SHOPIFY_API_SECRET_OLD = env("SHOPIFY_API_SECRET_OLD", default="")
+SHOPIFY_SCOPES = env(
+    "SHOPIFY_SCOPES",
+    default="read_orders,write_orders,read_customers,read_products,read_fulfillments,"
+    "read_returns,write_returns,read_legal_policies",
+)
+SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2026-10")
+SHOPIFY_HTTP_TIMEOUT = env.float("SHOPIFY_HTTP_TIMEOUT", default=10.0)
+
+# WEBHOOKS
+# Shopify's largest order payloads (hundreds of line items) stay well below 1 MiB.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(WEBHOOK_MAX_BODY_BYTES, 2_621_440)
+WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=60)
+WEBHOOK_PENDING_GRACE_SECONDS = env.int("WEBHOOK_PENDING_GRACE_SECONDS", default=30)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+
+# AGENT
+AGENT_LLM_PROVIDER = env("AGENT_LLM_PROVIDER", default="")  # "", "anthropic" or "openai"
+AGENT_LLM_API_KEY = env("AGENT_LLM_API_KEY", default="")
+AGENT_LLM_MODEL = env("AGENT_LLM_MODEL", default="")
+AGENT_LLM_TIMEOUT = env.float("AGENT_LLM_TIMEOUT", default=8.0)
+AGENT_TURN_TIME_LIMIT = env.int("AGENT_TURN_TIME_LIMIT", default=60)
+
+# CELERY
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# acks_late needs a visibility timeout longer than the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    "webhooks-sweep-pending": {
+        "task": "apps.webhooks.tasks.sweep_pending_events",
+        "schedule": float(WEBHOOK_SWEEP_SECONDS),
+    },
+}
+
+# LOGGING: every handler passes through the redaction filter.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "apps.core.logging.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+}

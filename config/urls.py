@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("ping", core_views.ping, name="ping"),
+    path("admin/", admin.site.urls),
+    path("shopify/", include("apps.shopify_app.urls")),
+    path("webhooks/", include("apps.webhooks.urls")),
+    path("app/", include("apps.dashboard.urls")),
+    path("", include("apps.conversations.urls")),
+]
