@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from apps.stores import crypto
-from apps.stores.fields import EncryptedTextField
-from apps.stores.models import Store, StoreSettings
+from apps.stores.fields import EncryptedTextField, Secret
+from apps.stores.models import Store, StoreSettings, StoreStatus
 
 
 def store_settings(store: Store) -> StoreSettings:
@@ -69,3 +72,70 @@ def _rotate_model(model: type[Model], fields: list[EncryptedTextField], batch_si
         if len(rows) < batch_size:
             return rotated
         last_pk = rows[-1][0]
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """What a platform's token endpoint gave us. Expiry fields are None for non-expiring."""
+
+    access_token: str
+    scopes: str = ""
+    access_token_expires_at: datetime | None = None
+    refresh_token: str = ""
+    refresh_token_expires_at: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"<TokenSet scopes={self.scopes!r} expires={self.access_token_expires_at}>"
+
+    __str__ = __repr__
+
+
+def store_save_tokens(store: Store, tokens: TokenSet) -> None:
+    """Persist a token pair atomically (a rotated refresh token must never be half-saved)."""
+    with transaction.atomic():
+        Store.objects.filter(pk=store.pk).update(
+            access_token=Secret(tokens.access_token),
+            access_token_expires_at=tokens.access_token_expires_at,
+            refresh_token=Secret(tokens.refresh_token) if tokens.refresh_token else None,
+            refresh_token_expires_at=tokens.refresh_token_expires_at,
+            needs_reauth=False,
+            **({"granted_scopes": tokens.scopes} if tokens.scopes else {}),
+        )
+    store.refresh_from_db()
+
+
+def store_install(*, platform: str, domain: str, tokens: TokenSet, name: str = "") -> Store:
+    """Create the store, or revive it after an uninstall, with fresh tokens. Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        store, created = Store.objects.select_for_update().get_or_create(
+            platform=platform,
+            domain=domain,
+            defaults={"status": StoreStatus.INSTALLED, "installed_at": now, "name": name},
+        )
+        if not created and store.status != StoreStatus.INSTALLED:
+            store.status = StoreStatus.INSTALLED
+            store.installed_at = now
+            store.uninstalled_at = None
+            store.save(update_fields=["status", "installed_at", "uninstalled_at", "updated_at"])
+        store_save_tokens(store, tokens)
+        store_settings(store)
+    return store
+
+
+def store_uninstall(store: Store) -> bool:
+    """Mark uninstalled and forget its tokens (already revoked by the platform).
+
+    Data stays until the platform's redact request. Idempotent: returns False when the
+    store was already uninstalled.
+    """
+    updated = Store.objects.filter(pk=store.pk, status=StoreStatus.INSTALLED).update(
+        status=StoreStatus.UNINSTALLED,
+        uninstalled_at=timezone.now(),
+        access_token=None,
+        access_token_expires_at=None,
+        refresh_token=None,
+        refresh_token_expires_at=None,
+    )
+    store.refresh_from_db()
+    return bool(updated)
