@@ -14,7 +14,7 @@ TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet -e '.[dev,llm]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,3 +45,9 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts
+
+# The chat widget's source is static/widget/; the theme app extension ships a copy of it
+# (tests/conversations/test_widget_assets.py fails when the two differ).
+.PHONY: widget
+widget:
+	cp static/widget/aftersale-chat.js static/widget/aftersale-chat.css extensions/aftersale-chat/assets/

@@ -139,11 +139,26 @@ SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET", default="dev-api-secret" if DEV_M
 SHOPIFY_API_SECRET_OLD = env("SHOPIFY_API_SECRET_OLD", default="")
 SHOPIFY_SCOPES = env(
     "SHOPIFY_SCOPES",
-    default="read_orders,write_orders,read_customers,read_products,read_fulfillments,"
+    # What the Shopify commerce provider uses, nothing more (README "Scopes").
+    default="read_orders,write_orders,read_all_orders,read_customers,read_products,"
     "read_returns,write_returns,read_legal_policies",
 )
 SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2026-10")
 SHOPIFY_HTTP_TIMEOUT = env.float("SHOPIFY_HTTP_TIMEOUT", default=10.0)
+# GraphQL Admin API client (apps.integrations.commerce.shopify). Tests/bench point the
+# URL template at a local stand-in; production keeps Shopify's.
+SHOPIFY_ADMIN_URL_TEMPLATE = env(
+    "SHOPIFY_ADMIN_URL_TEMPLATE", default="https://{shop}/admin/api/{version}/graphql.json"
+)
+SHOPIFY_MAX_ATTEMPTS = env.int("SHOPIFY_MAX_ATTEMPTS", default=5)
+# Longest a customer turn waits for Shopify (throttle + retries) before "still checking".
+SHOPIFY_MAX_WAIT_SECONDS = env.float("SHOPIFY_MAX_WAIT_SECONDS", default=8.0)
+SHOPIFY_BACKGROUND_MAX_WAIT_SECONDS = env.float("SHOPIFY_BACKGROUND_MAX_WAIT_SECONDS", default=60.0)
+# Order cache: a row younger than this is served without an API call (webhooks keep it
+# fresh); final orders (cancelled, refunded, delivered long ago) keep longer.
+SHOPIFY_ORDER_CACHE_SECONDS = env.int("SHOPIFY_ORDER_CACHE_SECONDS", default=300)
+SHOPIFY_ORDER_CACHE_FINAL_SECONDS = env.int("SHOPIFY_ORDER_CACHE_FINAL_SECONDS", default=86400)
+SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 
 # WEBHOOKS
 # Shopify's largest order payloads (hundreds of line items) stay well below 1 MiB.
@@ -159,6 +174,12 @@ AGENT_LLM_API_KEY = env("AGENT_LLM_API_KEY", default="")
 AGENT_LLM_MODEL = env("AGENT_LLM_MODEL", default="")
 AGENT_LLM_TIMEOUT = env.float("AGENT_LLM_TIMEOUT", default=8.0)
 AGENT_TURN_TIME_LIMIT = env.int("AGENT_TURN_TIME_LIMIT", default=60)
+
+# STOREFRONT CHAT (apps.conversations.api)
+# Proxies we run in front of Django (each appends one X-Forwarded-For entry); 0 = none.
+CHAT_TRUSTED_PROXY_HOPS = env.int("CHAT_TRUSTED_PROXY_HOPS", default=0)
+# Overrides of the chat rate limits, e.g. "message_per_conversation=10/60,read_per_address=300/60".
+CHAT_RATE_LIMITS = env.dict("CHAT_RATE_LIMITS", default={})
 
 # CELERY
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -176,8 +197,17 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# acks_late needs a visibility timeout longer than the longest task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# acks_late needs a visibility timeout longer than the longest task. A publish gives up
+# on an unreachable broker within milliseconds instead of retrying for seconds: a web
+# request (a webhook) must still answer, and the sweep re-enqueues what it could not send.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    "socket_connect_timeout": 2,
+}
 CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep-pending": {
         "task": "apps.webhooks.tasks.sweep_pending_events",
