@@ -6,10 +6,11 @@ The agent reads it first. JSON columns hold provider-neutral shapes:
 line_items:   [{"id", "product_id", "variant_id", "title", "variant_title", "sku",
                 "quantity", "price", "fulfilled_quantity", "refunded_quantity", "tags"}]
 fulfillments: [{"id", "status", "shipment_status", "tracking_company", "tracking_number",
-                "tracking_url", "created_at", "updated_at", "estimated_delivery_at",
-                "delivered_at", "line_items": [{"id", "quantity"}]}]
-refunds:      [{"id", "amount", "currency", "created_at", "note",
-                "line_items": [{"id", "quantity"}]}]
+                "tracking_url", "tracking": [{"number", "company", "url"}] (several parcels),
+                "created_at", "updated_at", "estimated_delivery_at", "delivered_at",
+                "latest_event", "latest_event_at", "line_items": [{"id", "quantity"}]}]
+refunds:      [{"id", "amount", "currency", "created_at", "note", "idempotency_key",
+                "notify_customer", "line_items": [{"id", "quantity"}]}]
 shipping_address / billing_address: {"name", "address1", "address2", "city", "province",
                 "zip", "country", "country_code", "phone"}
 Money is a decimal string in `currency`; timestamps are ISO 8601.

@@ -1,0 +1,1 @@
+"""Shopify: the commerce protocol on the GraphQL Admin API."""

@@ -1,0 +1,224 @@
+"""Import a store's recent orders into the snapshot, page by page, resumable.
+
+Window: orders created in the last `OrderSync.window_days` (SHOPIFY_BACKFILL_DAYS,
+default 90) counted from when the backfill first started, so a resumed run asks the
+very same query and its saved cursor stays valid. Orders older than 60 days are only
+visible with the `read_all_orders` scope; without it the import simply sees fewer.
+
+Each page (sorted by creation, oldest first) is written in one transaction together
+with the cursor after it and the progress counters, so a crash between pages loses
+nothing and repeats nothing; a crash inside a page rolls the page back and the next run
+fetches it again. Upserts never let an older version overwrite a newer one, so a page
+fetched before a webhook and written after it is harmless. Memory stays flat: only one
+page is ever held.
+
+Page size: the largest page whose requested cost stays under the 1000-point single-query
+cap (documents.order_cost); if Shopify still says MAX_COST_EXCEEDED the page is halved.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.core.locks import LockTimeout, named_lock
+from apps.integrations.commerce.base import CommerceError, TransientCommerceError
+from apps.integrations.commerce.shopify import cache, documents, mapping
+from apps.integrations.commerce.shopify.client import ShopifyClient
+from apps.integrations.commerce.shopify.errors import QueryTooExpensive, ShopifyBusy
+from apps.orders.models import OrderSync, OrderSyncStatus
+from apps.stores.models import Store
+
+logger = logging.getLogger(__name__)
+
+SINGLE_QUERY_CAP = 1000
+DEFAULT_PAGE_SIZE = (SINGLE_QUERY_CAP - 3) // documents.order_cost(documents.LINE_ITEMS_BACKFILL)
+
+ProgressCallback = Callable[[OrderSync], None]
+
+
+def backfill_reset(store: Store, *, window_days: int | None = None) -> OrderSync:
+    """Forget progress so the next run starts over (rows already imported stay)."""
+    sync = _sync_row(store)
+    values: dict[str, Any] = {
+        "status": OrderSyncStatus.IDLE,
+        "cursor": "",
+        "imported": 0,
+        "points_used": 0,
+        "total_estimate": None,
+        "started_at": None,
+        "finished_at": None,
+        "last_error": "",
+    }
+    if window_days is not None:
+        values["window_days"] = window_days
+    OrderSync.objects.filter(pk=sync.pk).update(**values)
+    sync.refresh_from_db()
+    return sync
+
+
+def backfill_run(
+    store: Store,
+    *,
+    client: ShopifyClient | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    time_budget: float | None = None,
+    on_page: ProgressCallback | None = None,
+) -> OrderSync:
+    """Import pages until done or `time_budget` seconds are spent; returns the progress row.
+
+    Idempotent and safe to run concurrently (each page is fetched and written under a
+    per-store lock, from the cursor re-read inside it). Raises TransientCommerceError
+    (progress kept, run again later) or CommerceError (status failed).
+    """
+    client = client or ShopifyClient(store, max_wait=_background_wait())
+    sync = _start(store, client)
+    deadline = None if time_budget is None else time.monotonic() + time_budget
+    while sync.status == OrderSyncStatus.RUNNING:
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        try:
+            sync, page_size = _next_page(store, client, sync, page_size)
+        except TransientCommerceError as exc:
+            _record_error(sync, str(exc), failed=False)
+            raise
+        except CommerceError as exc:
+            _record_error(sync, str(exc), failed=True)
+            raise
+        if on_page is not None:
+            on_page(sync)
+    return sync
+
+
+def _background_wait() -> float:
+    return float(settings.SHOPIFY_BACKGROUND_MAX_WAIT_SECONDS)
+
+
+def _sync_row(store: Store) -> OrderSync:
+    sync, _ = OrderSync.objects.get_or_create(
+        store=store, defaults={"window_days": settings.SHOPIFY_BACKFILL_DAYS}
+    )
+    return sync
+
+
+def _start(store: Store, client: ShopifyClient) -> OrderSync:
+    sync = _sync_row(store)
+    if sync.status == OrderSyncStatus.DONE:
+        return sync
+    now = timezone.now()
+    OrderSync.objects.filter(pk=sync.pk, started_at__isnull=True).update(started_at=now)
+    OrderSync.objects.filter(pk=sync.pk).exclude(status=OrderSyncStatus.DONE).update(
+        status=OrderSyncStatus.RUNNING, last_error=""
+    )
+    sync.refresh_from_db()
+    if sync.total_estimate is None:
+        data = client.execute(documents.ORDERS_COUNT, {"query": _window_query(sync)})
+        count = ((data or {}).get("ordersCount") or {}).get("count")
+        if isinstance(count, int):
+            OrderSync.objects.filter(pk=sync.pk).update(total_estimate=count)
+            sync.total_estimate = count
+    return sync
+
+
+def _window_query(sync: OrderSync) -> str:
+    started = sync.started_at or timezone.now()
+    since = (started - timedelta(days=sync.window_days)).replace(microsecond=0)
+    return f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+
+
+def _next_page(
+    store: Store, client: ShopifyClient, sync: OrderSync, page_size: int
+) -> tuple[OrderSync, int]:
+    try:
+        with named_lock(f"shopify-backfill:{store.pk}", timeout=client.max_wait * 3 + 30, wait=5):
+            sync.refresh_from_db()
+            if sync.status != OrderSyncStatus.RUNNING:
+                return sync, page_size
+            page = _fetch(client, sync, page_size)
+            _write_page(store, client, sync, page)
+    except QueryTooExpensive:
+        if page_size <= 1:
+            raise
+        logger.info("backfill page too expensive store_id=%s size=%s", store.pk, page_size)
+        return sync, max(1, page_size // 2)
+    except LockTimeout:
+        raise ShopifyBusy("another backfill of this store holds the lock", retry_after=5) from None
+    sync.refresh_from_db()
+    return sync, page_size
+
+
+def _fetch(client: ShopifyClient, sync: OrderSync, page_size: int) -> dict[str, Any]:
+    data = client.execute(
+        documents.ORDERS_PAGE,
+        {
+            "first": page_size,
+            "after": sync.cursor or None,
+            "query": _window_query(sync),
+            "lineItems": documents.LINE_ITEMS_BACKFILL,
+        },
+    )
+    page = (data or {}).get("orders") or {}
+    page["_points"] = client.last_cost.actual if client.last_cost and client.last_cost.actual else 0
+    return dict(page)
+
+
+def _write_page(store: Store, client: ShopifyClient, sync: OrderSync, page: dict[str, Any]) -> None:
+    nodes = page.get("nodes") or []
+    info = page.get("pageInfo") or {}
+    points = float(page.get("_points") or 0)
+    complete_nodes = []
+    for node in nodes:
+        mapped = mapping.order_from_node(node)
+        if not mapped.complete:
+            # Too many lines for a backfill page: fetch this one order in full.
+            points_before = client.points_used
+            full = _fetch_one(client, mapped.info.id)
+            points += client.points_used - points_before
+            if full is None or not full.complete:
+                continue
+            mapped = full
+        complete_nodes.append(mapped)
+    has_next = bool(info.get("hasNextPage"))
+    with transaction.atomic():
+        for mapped in complete_nodes:
+            cache.order_snapshot_upsert(
+                store=store,
+                platform_order_id=mapped.info.id,
+                platform_updated_at=mapped.info.updated_at or timezone.now(),
+                fields=mapped.snapshot_fields(),
+            )
+        values: dict[str, Any] = {
+            "cursor": info.get("endCursor") or sync.cursor,
+            "imported": F("imported") + len(complete_nodes),
+            "points_used": F("points_used") + int(round(points)),
+            "updated_at": timezone.now(),
+        }
+        if not has_next:
+            values.update(status=OrderSyncStatus.DONE, finished_at=timezone.now())
+        OrderSync.objects.filter(pk=sync.pk).update(**values)
+
+
+def _fetch_one(client: ShopifyClient, order_id: str) -> mapping.MappedOrder | None:
+    data = client.execute(
+        documents.ORDER_BY_ID, {"id": order_id, "lineItems": documents.LINE_ITEMS_LIVE}
+    )
+    node = (data or {}).get("order")
+    return mapping.order_from_node(node) if node else None
+
+
+def _record_error(sync: OrderSync, message: str, *, failed: bool) -> None:
+    values: dict[str, Any] = {"last_error": message[:500]}
+    if failed:
+        values["status"] = OrderSyncStatus.FAILED
+    OrderSync.objects.filter(pk=sync.pk).update(**values)
+    logger.warning(
+        "shopify backfill error store_id=%s failed=%s error=%s", sync.store_id, failed, message
+    )

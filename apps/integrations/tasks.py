@@ -1,0 +1,96 @@
+"""Celery tasks of the integrations app (found by autodiscovery as apps.integrations.tasks)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError, transaction
+
+from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
+from apps.integrations.commerce.shopify.backfill import backfill_run
+from apps.integrations.commerce.shopify.catalog import shop_policies
+from apps.integrations.commerce.shopify.client import ShopifyClient
+from apps.integrations.commerce.shopify.errors import ShopifyBusy
+from apps.integrations.commerce.shopify.policies import policies_import
+from apps.orders.models import OrderSyncStatus
+from apps.stores.models import Platform, Store, StoreStatus
+
+logger = logging.getLogger(__name__)
+
+# One run imports pages for this long, then hands over to a fresh run of itself, so no
+# task comes near the worker's time limit however large the store is.
+BACKFILL_SLICE_SECONDS = 40
+_MAX_RETRY_COUNTDOWN = 300
+
+
+def _shopify_store(store_id: int) -> Store | None:
+    return Store.objects.filter(
+        pk=store_id, platform=Platform.SHOPIFY, status=StoreStatus.INSTALLED, needs_reauth=False
+    ).first()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=20,
+    soft_time_limit=BACKFILL_SLICE_SECONDS + 60,
+    time_limit=BACKFILL_SLICE_SECONDS + 90,
+)
+def backfill_shopify_orders(self, store_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Import the store's recent orders, one slice at a time, resuming from the cursor.
+
+    Idempotent: a finished backfill is a no-op; a duplicate run continues the same one.
+    Shopify being busy retries later; a refused token stops (the merchant must re-open
+    the app, which enqueues post_install again).
+    """
+    store = _shopify_store(store_id)
+    if store is None:
+        return
+    try:
+        sync = backfill_run(store, time_budget=BACKFILL_SLICE_SECONDS)
+    except ReauthorizationRequired:
+        logger.warning("backfill stopped: store needs re-authorisation store_id=%s", store_id)
+        return
+    except TransientCommerceError as exc:
+        delay = exc.retry_after if isinstance(exc, ShopifyBusy) else 30
+        raise self.retry(countdown=min(_MAX_RETRY_COUNTDOWN, max(5, int(delay)))) from None
+    if sync.status == OrderSyncStatus.RUNNING:
+        backfill_shopify_orders.apply_async((store_id,), countdown=1)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=10,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def import_shopify_policies(self, store_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Copy the shop's policies (refund, shipping, privacy, terms, ...) into the knowledge
+    base. Idempotent: entries are updated in place by policy type."""
+    store = _shopify_store(store_id)
+    if store is None:
+        return
+    client = ShopifyClient(store)
+    try:
+        policies = shop_policies(client)
+    except ReauthorizationRequired:
+        logger.warning("policy import stopped: needs re-authorisation store_id=%s", store_id)
+        return
+    except TransientCommerceError as exc:
+        delay = exc.retry_after if isinstance(exc, ShopifyBusy) else 30
+        raise self.retry(countdown=min(_MAX_RETRY_COUNTDOWN, max(5, int(delay)))) from None
+    finally:
+        client.close()
+    policies_import(store=store, policies=policies)
+
+
+def enqueue_shopify_sync(store_id: int) -> None:
+    """After install: backfill orders and import policies once the transaction commits."""
+    transaction.on_commit(lambda: backfill_shopify_orders.delay(store_id))
+    transaction.on_commit(lambda: import_shopify_policies.delay(store_id))
