@@ -1,0 +1,111 @@
+"""understand(): intent, entities and dialogue flags for one customer message.
+
+Decision order (first match wins): an explicit request for a person; an answer to what the
+agent was awaiting (dialogue.py); an empty message; greetings only; an order number only; a bare
+yes/no; no word the classifier has ever seen ("other", source "unknown"); otherwise the
+classifier (model.py).
+"""
+
+from __future__ import annotations
+
+from apps.agent.understanding import dialogue, rules
+from apps.agent.understanding.analysis import Analysis, analyse
+from apps.agent.understanding.language import guess_language
+from apps.agent.understanding.model import get_model
+from apps.agent.understanding.text import raw_tokens
+from apps.agent.understanding.types import INTENTS, Understanding
+
+TOP_SCORES = 4
+
+
+def understand(
+    text: str, *, previous_intent: str | None = None, awaiting: str | None = None
+) -> Understanding:
+    """Understand one message. Never raises on any str input; see the module docstring."""
+    if previous_intent not in INTENTS:
+        previous_intent = None
+    a = analyse(text if isinstance(text, str) else "")
+    yes, no = rules.yes_no(a.text)
+    human = rules.wants_human(a.text)
+
+    def result(
+        intent: str,
+        confidence: float,
+        scores: dict[str, float],
+        source: str,
+        answers: str | None = None,
+    ) -> Understanding:
+        return Understanding(
+            intent=intent,
+            confidence=confidence,
+            scores=scores,
+            entities=a.extraction.entities,
+            is_affirmative=yes,
+            is_negative=no,
+            wants_human=human,
+            answers=answers,
+            language=guess_language(a.text, raw_tokens(a.text[:400])),
+            source=source,
+            truncated=a.truncated,
+        )
+
+    if human:
+        return result("human_handoff", 1.0, {"human_handoff": 1.0}, "rule")
+    if awaiting:
+        answered = _as_answer(a, awaiting, previous_intent, yes, no)
+        if answered is not None:
+            intent, confidence = answered
+            return result(intent, confidence, {intent: confidence}, "answer", answers=awaiting)
+    fixed = _rule_intent(a, previous_intent, yes or no)
+    if fixed is not None:
+        intent, source = fixed
+        return result(intent, 1.0, {intent: 1.0}, source)
+    model = get_model()
+    if not model.knows_any_word(a.tokens):
+        # Gibberish, or a language the training never saw: nothing to go on.
+        return result("other", 1.0, {"other": 1.0}, "unknown")
+    scores = _top(model.scores(a.tokens))
+    intent = next(iter(scores))
+    return result(intent, scores[intent], scores, "model")
+
+
+def _as_answer(
+    a: Analysis, awaiting: str, previous_intent: str | None, yes: bool, no: bool
+) -> tuple[str, float] | None:
+    entities = a.extraction.entities
+    if not dialogue.answer_present(awaiting, entities, yes, no, a.text):
+        return None
+    if rules.is_greeting_only(a.tokens):
+        return None
+    intent = dialogue.answer_intent(previous_intent, entities)
+    if not dialogue.residual(a.tokens):
+        return intent, 1.0
+    scores = get_model().scores(a.tokens)
+    best = max(scores, key=scores.__getitem__)
+    # Only a new request overrides the answer: "no thanks, keep it" is still a no.
+    overriding = best != intent and best not in ("greeting", "other")
+    if overriding and scores[best] >= dialogue.override_threshold(awaiting):
+        return None
+    return intent, 1.0 - scores[best] if best != intent else scores[best]
+
+
+def _rule_intent(
+    a: Analysis, previous_intent: str | None, yes_or_no: bool
+) -> tuple[str, str] | None:
+    entities = a.extraction.entities
+    if not a.tokens and not yes_or_no:
+        return "other", "empty"
+    if rules.is_greeting_only(a.tokens):
+        return "greeting", "rule"
+    if dialogue.residual(a.tokens):
+        return None
+    if entities.order_numbers:
+        return previous_intent or "order_status", "rule"
+    if yes_or_no or not a.tokens:
+        return previous_intent or "other", "rule"
+    return None
+
+
+def _top(scores: dict[str, float]) -> dict[str, float]:
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], INTENTS.index(kv[0])))
+    return {intent: round(p, 4) for intent, p in ranked[:TOP_SCORES]}
