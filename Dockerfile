@@ -10,4 +10,4 @@ RUN DEBUG=1 python manage.py collectstatic --noinput
 RUN useradd --create-home aftersale
 USER aftersale
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--timeout", "30"]
+CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"]

@@ -54,3 +54,7 @@ def other_store(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def shopify_secret() -> str:
     return settings.SHOPIFY_API_SECRET
+
+
+# A real Celery worker process for end-to-end tests (see tests/worker.py for the API).
+from tests.worker import celery_worker_env, celery_worker_process  # noqa: E402, F401

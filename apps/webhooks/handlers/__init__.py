@@ -1,0 +1,21 @@
+"""Topic -> handler. A topic missing here is stored and marked ignored."""
+
+from __future__ import annotations
+
+from apps.shopify_app.billing import webhooks as billing
+from apps.webhooks import topics
+from apps.webhooks.handlers import app, compliance, orders
+from apps.webhooks.handlers.base import Handler
+
+HANDLERS: dict[str, Handler] = {
+    topics.APP_UNINSTALLED: app.handle_app_uninstalled,
+    topics.ORDERS_CREATE: orders.handle_order,
+    topics.ORDERS_UPDATED: orders.handle_order,
+    topics.ORDERS_FULFILLED: orders.handle_order,
+    topics.ORDERS_CANCELLED: orders.handle_order,
+    topics.REFUNDS_CREATE: orders.handle_refund,
+    topics.CUSTOMERS_DATA_REQUEST: compliance.handle_data_request,
+    topics.CUSTOMERS_REDACT: compliance.handle_customer_redact,
+    topics.SHOP_REDACT: compliance.handle_shop_redact,
+    topics.APP_SUBSCRIPTIONS_UPDATE: billing.handle_app_subscriptions_update,
+}

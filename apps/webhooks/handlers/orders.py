@@ -1,0 +1,38 @@
+"""orders/* and refunds/create: keep the local order snapshot fresh."""
+
+from __future__ import annotations
+
+from apps.orders.services import (
+    InvalidShopifyPayload,
+    RefundMergeResult,
+    UpsertResult,
+    order_refund_merge_from_shopify,
+    order_upsert_from_shopify,
+)
+from apps.stores.models import Store
+from apps.webhooks.handlers.base import HandlerResult, PermanentHandlerError
+from apps.webhooks.models import WebhookEvent
+
+
+def handle_order(event: WebhookEvent, store: Store) -> HandlerResult:
+    try:
+        result = order_upsert_from_shopify(store, event.payload)
+    except InvalidShopifyPayload as exc:
+        raise PermanentHandlerError(str(exc)) from exc
+    if result is UpsertResult.STALE:
+        return HandlerResult.ignored("stale: the snapshot holds a newer version of the order")
+    return HandlerResult.processed(f"order {result.value}")
+
+
+def handle_refund(event: WebhookEvent, store: Store) -> HandlerResult:
+    try:
+        result = order_refund_merge_from_shopify(store, event.payload)
+    except InvalidShopifyPayload as exc:
+        raise PermanentHandlerError(str(exc)) from exc
+    if result is RefundMergeResult.ORDER_MISSING:
+        return HandlerResult.ignored(
+            "order not in the snapshot yet; its own orders/* webhook carries this refund"
+        )
+    if result is RefundMergeResult.DUPLICATE:
+        return HandlerResult.processed("refund already in the snapshot")
+    return HandlerResult.processed("refund merged")

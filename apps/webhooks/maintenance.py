@@ -1,0 +1,131 @@
+"""Keeping the inbox moving: the periodic sweep, and replays on request.
+
+Nothing is lost when Redis or a worker was down: the row is in PostgreSQL, and the
+sweep re-enqueues whatever is still waiting. Every re-enqueue is safe to duplicate,
+because a task only works an event it can claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from apps.webhooks.dispatch import enqueue_events
+from apps.webhooks.models import WebhookEvent, WebhookStatus
+
+SWEEP_BATCH = 500
+
+
+def processing_stale_after() -> timedelta:
+    """A claim older than this belongs to a dead worker: the hard time limit has long
+    killed any attempt still running."""
+    return timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    reclaimed: int = 0  # stuck in processing, back to pending
+    exhausted: int = 0  # stuck in processing with no attempts left: failed
+    pending: int = 0  # pending and not dispatched within the grace period
+    retries: int = 0  # failed, due, and their retry never ran
+
+
+def _lock_ids(queryset: QuerySet[WebhookEvent], limit: int) -> list[int]:
+    # SKIP LOCKED: two sweeps (or a sweep and a replay) never fight over the same rows.
+    rows = queryset.select_for_update(skip_locked=True).order_by("pk").values_list("pk", flat=True)
+    return list(rows[:limit])
+
+
+def _enqueue_after_commit(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(partial(enqueue_events, ids))
+
+
+def webhook_events_sweep(*, limit: int = SWEEP_BATCH) -> SweepReport:
+    """Re-enqueue what was left behind; at most `limit` rows of each kind per run, so a
+    backlog is fed to the workers gradually instead of doubling the queue."""
+    now = timezone.now()
+    grace_ago = now - timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS)
+    events = WebhookEvent.objects
+    not_recently_sent = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=grace_ago)
+    with transaction.atomic():
+        stuck = _lock_ids(
+            events.filter(
+                status=WebhookStatus.PROCESSING, claimed_at__lt=now - processing_stale_after()
+            ),
+            limit,
+        )
+        exhausted = events.filter(pk__in=stuck, attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS).update(
+            status=WebhookStatus.FAILED,
+            last_error="worker lost while processing; no attempts left",
+            next_attempt_at=None,
+        )
+        reclaimed = list(
+            events.filter(pk__in=stuck, status=WebhookStatus.PROCESSING).values_list(
+                "pk", flat=True
+            )
+        )
+        events.filter(pk__in=reclaimed).update(
+            status=WebhookStatus.PENDING, note="reclaimed from a lost worker", dispatched_at=now
+        )
+        pending = _lock_ids(events.filter(not_recently_sent, status=WebhookStatus.PENDING), limit)
+        retries = _lock_ids(
+            events.filter(
+                not_recently_sent, status=WebhookStatus.FAILED, next_attempt_at__lt=grace_ago
+            ),
+            limit,
+        )
+        events.filter(pk__in=pending + retries).update(dispatched_at=now)
+        _enqueue_after_commit(reclaimed + pending + retries)
+    return SweepReport(len(reclaimed), exhausted, len(pending), len(retries))
+
+
+def replay_queryset(
+    *,
+    statuses: list[str],
+    store_domain: str = "",
+    topic: str = "",
+    since: datetime | None = None,
+) -> QuerySet[WebhookEvent]:
+    """The events a replay would touch (never those being processed right now)."""
+    events = WebhookEvent.objects.filter(status__in=statuses).exclude(
+        status=WebhookStatus.PROCESSING
+    )
+    if store_domain:
+        events = events.filter(shop_domain=store_domain)
+    if topic:
+        events = events.filter(topic=topic)
+    if since is not None:
+        events = events.filter(received_at__gte=since)
+    return events
+
+
+def webhook_events_replay(events: QuerySet[WebhookEvent]) -> int:
+    """Reset the events to pending with a fresh attempt budget and enqueue them after
+    commit. Safe to run twice (handlers are idempotent). Returns how many were reset."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = _lock_ids(
+            WebhookEvent.objects.filter(pk__in=events.values("pk")).exclude(
+                status=WebhookStatus.PROCESSING
+            ),
+            limit=10**9,
+        )
+        WebhookEvent.objects.filter(pk__in=ids).update(
+            status=WebhookStatus.PENDING,
+            attempts=0,
+            last_error="",
+            note="replayed",
+            claimed_at=None,
+            next_attempt_at=None,
+            processed_at=None,
+            dispatched_at=now,
+        )
+        _enqueue_after_commit(ids)
+    return len(ids)
