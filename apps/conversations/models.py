@@ -88,7 +88,15 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["conversation", "id"])]
+        indexes = [
+            models.Index(fields=["conversation", "id"]),
+            # The unanswered-message sweep reads only this small slice.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(role="customer", handled_at__isnull=True),
+                name="message_unanswered_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.role}: {self.text[:40]}"

@@ -1,0 +1,297 @@
+"""Every side effect of the agent as an AgentAction, acted on at most once.
+
+An action's idempotency key is a hash of what it does (store, kind, order, items, amount,
+address), so a retried task, a second "yes" or a second approval finds the same row. The
+row moves proposed -> executed / failed (or awaiting_approval -> proposed on approval)
+only through conditional updates, and the platform call runs under a per-action lock, so
+exactly one caller talks to the platform; the key also travels to the platform, which
+dedupes on it as a last guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.utils import timezone
+
+from apps.conversations.models import ActionKind, ActionStatus, AgentAction
+from apps.core.locks import named_lock
+from apps.core.logging import redact
+from apps.integrations.commerce.base import (
+    Address,
+    CommerceError,
+    CommerceProvider,
+    LineItemQuantity,
+)
+
+logger = logging.getLogger(__name__)
+
+# The platform call of one action; long enough for a slow platform, short enough that a
+# crashed worker does not block the action for long.
+ACTION_LOCK_SECONDS = 120.0
+
+
+def idempotency_key(*, store_id: int, kind: str, **what: object) -> str:
+    """`kind:` + sha256 of the canonical JSON of what the action does (stable across runs)."""
+    payload = json.dumps(
+        {"store": store_id, "kind": kind, **what},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return f"{kind}:{hashlib.sha256(payload.encode()).hexdigest()}"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """A side effect to perform on one order: everything needed to run it from the row alone."""
+
+    kind: str
+    order_id: str
+    order_name: str
+    amount: Decimal | None = None
+    currency: str = ""
+    items: tuple[LineItemQuantity, ...] = ()
+    address: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+    note: str = ""
+    # For the replies and the audit trail; not part of what the action does.
+    item_titles: tuple[str, ...] = ()
+
+    def key(self, store_id: int) -> str:
+        return idempotency_key(
+            store_id=store_id,
+            kind=self.kind,
+            order=self.order_id,
+            amount=str(self.amount) if self.amount is not None else None,
+            currency=self.currency.upper(),
+            items=sorted([i.line_item_id, i.quantity] for i in self.items),
+            address=self.address,
+            note=self.note,
+        )
+
+    def parameters(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "order_name": self.order_name,
+            "amount": str(self.amount) if self.amount is not None else None,
+            "currency": self.currency,
+            "items": [{"line_item_id": i.line_item_id, "quantity": i.quantity} for i in self.items],
+            "address": self.address,
+            "reason": self.reason,
+            "note": self.note,
+            "item_titles": list(self.item_titles),
+        }
+
+
+def _items(action: AgentAction) -> list[LineItemQuantity]:
+    return [
+        LineItemQuantity(str(i["line_item_id"]), int(i["quantity"]))
+        for i in action.parameters.get("items") or []
+    ]
+
+
+Outcome = tuple[dict[str, Any], dict[str, Any]]  # (result, evidence)
+
+
+def _refund(provider: CommerceProvider, action: AgentAction) -> Outcome:
+    params = action.parameters
+    done = provider.refund(
+        order_id=params["order_id"],
+        amount=Decimal(params["amount"]),
+        line_items=_items(action) or None,
+        reason=params.get("reason") or "Customer request",
+        idempotency_key=action.idempotency_key,
+    )
+    result = {"refund_id": done.refund_id, "amount": str(done.amount), "currency": done.currency}
+    return result, done.evidence
+
+
+def _cancel(provider: CommerceProvider, action: AgentAction) -> Outcome:
+    done = provider.cancel_order(
+        order_id=action.parameters["order_id"],
+        reason="customer",
+        refund=True,
+        restock=True,
+        idempotency_key=action.idempotency_key,
+    )
+    return {"order_id": done.order_id, "refunded": done.refunded}, done.evidence
+
+
+def _change_address(provider: CommerceProvider, action: AgentAction) -> Outcome:
+    order = provider.update_shipping_address(
+        order_id=action.parameters["order_id"],
+        address=Address(**action.parameters["address"]),
+        idempotency_key=action.idempotency_key,
+    )
+    shipped_to = order.shipping_address.one_line() if order.shipping_address else ""
+    return {"order_id": order.id, "shipping_address": shipped_to}, {"order_id": order.id}
+
+
+def _create_return(provider: CommerceProvider, action: AgentAction) -> Outcome:
+    done = provider.create_return(
+        order_id=action.parameters["order_id"],
+        line_items=_items(action),
+        reason=action.parameters.get("reason") or "Customer request",
+        idempotency_key=action.idempotency_key,
+    )
+    return {"return_id": done.return_id, "status": done.status}, done.evidence
+
+
+def _add_note(provider: CommerceProvider, action: AgentAction) -> Outcome:
+    order_id = action.parameters["order_id"]
+    provider.add_note(order_id=order_id, note=action.parameters["note"])
+    return {"order_id": order_id, "note": action.parameters["note"]}, {"order_id": order_id}
+
+
+EXECUTORS: dict[str, Callable[[CommerceProvider, AgentAction], Outcome]] = {
+    ActionKind.ADD_ORDER_NOTE: _add_note,
+    ActionKind.REFUND: _refund,
+    ActionKind.CANCEL_ORDER: _cancel,
+    ActionKind.CHANGE_ADDRESS: _change_address,
+    ActionKind.CREATE_RETURN: _create_return,
+}
+
+
+def action_get_or_create(
+    *,
+    spec: ActionSpec,
+    store_id: int,
+    conversation_id: int,
+    message_id: int | None,
+    order_pk: int | None,
+    status: str,
+    policy_version: int,
+    policy_reason: str,
+) -> tuple[AgentAction, bool]:
+    """The action row for `spec`, created in `status` unless one with its key exists."""
+    return AgentAction.objects.get_or_create(
+        idempotency_key=spec.key(store_id),
+        defaults={
+            "store_id": store_id,
+            "conversation_id": conversation_id,
+            "message_id": message_id,
+            "order_id": order_pk,
+            "kind": spec.kind,
+            "status": status,
+            "parameters": spec.parameters(),
+            "amount": spec.amount,
+            "currency": spec.currency,
+            "policy_version": policy_version,
+            "policy_reason": policy_reason[:300],
+        },
+    )
+
+
+def action_execute(action: AgentAction, provider: CommerceProvider) -> AgentAction:
+    """Run a proposed action on the platform once; record executed (with the platform's
+    response as evidence) or failed (with the error). Idempotent: an action another caller
+    already finished is returned as it is. A failed one is retried (same key)."""
+    with named_lock(f"agent-action:{action.pk}", timeout=ACTION_LOCK_SECONDS):
+        AgentAction.objects.filter(pk=action.pk, status=ActionStatus.FAILED).update(
+            status=ActionStatus.PROPOSED, error=""
+        )
+        action.refresh_from_db()
+        if action.status != ActionStatus.PROPOSED:
+            return action
+        try:
+            result, evidence = EXECUTORS[action.kind](provider, action)
+        except SoftTimeLimitExceeded:
+            raise  # the turn is out of time; the row stays claimed and a retry finishes it
+        except CommerceError as exc:
+            return _finish(action, ActionStatus.FAILED, error=str(exc) or type(exc).__name__)
+        except Exception as exc:  # a failed side effect must be recorded whatever raised
+            logger.exception("agent action %s raised unexpectedly", action.pk)
+            return _finish(
+                action, ActionStatus.FAILED, error=f"Unexpected error ({type(exc).__name__})"
+            )
+        return _finish(action, ActionStatus.EXECUTED, result=result, evidence=evidence)
+
+
+def action_await_approval_again(action: AgentAction) -> AgentAction:
+    """Put a failed action back in the merchant's queue (a new request for something that
+    needs approval is never executed on the strength of an old approval)."""
+    AgentAction.objects.filter(pk=action.pk, status=ActionStatus.FAILED).update(
+        status=ActionStatus.AWAITING_APPROVAL,
+        approved_by="",
+        approved_at=None,
+        updated_at=timezone.now(),
+    )
+    action.refresh_from_db()
+    return action
+
+
+def action_fail(action: AgentAction, error: str) -> AgentAction:
+    """Mark a proposed action failed without calling the platform (a check refused it)."""
+    return _finish(action, ActionStatus.FAILED, error=error)
+
+
+def _finish(
+    action: AgentAction,
+    status: str,
+    *,
+    result: dict[str, Any] | None = None,
+    evidence: dict[str, Any] | None = None,
+    error: str = "",
+) -> AgentAction:
+    AgentAction.objects.filter(pk=action.pk, status=ActionStatus.PROPOSED).update(
+        status=status,
+        result=result or {},
+        evidence=_jsonable(evidence or {}),
+        error=redact(error)[:1000],
+        executed_at=timezone.now() if status == ActionStatus.EXECUTED else None,
+        updated_at=timezone.now(),
+    )
+    action.refresh_from_db()
+    return action
+
+
+def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
+    """The platform's response as plain JSON (Decimals and datetimes as strings)."""
+    loaded: dict[str, Any] = json.loads(json.dumps(value, default=str))
+    return loaded
+
+
+def record(
+    *,
+    kind: str,
+    store_id: int,
+    conversation_id: int,
+    message_id: int,
+    order_pk: int | None = None,
+    parameters: dict[str, Any] | None = None,
+    result: dict[str, Any] | None = None,
+    status: str = ActionStatus.EXECUTED,
+    error: str = "",
+    policy_version: int | None = None,
+    policy_reason: str = "",
+) -> AgentAction:
+    """An unsaved row for a lookup or an escalation, saved with the turn's reply.
+
+    Its key names the message it answers, so a retried turn cannot record it twice.
+    """
+    parameters = parameters or {}
+    return AgentAction(
+        store_id=store_id,
+        conversation_id=conversation_id,
+        message_id=message_id,
+        order_id=order_pk,
+        kind=kind,
+        status=status,
+        idempotency_key=idempotency_key(
+            store_id=store_id, kind=kind, message=message_id, **parameters
+        ),
+        parameters=parameters,
+        result=_jsonable(result or {}),
+        error=error,
+        policy_version=policy_version,
+        policy_reason=policy_reason[:300],
+        executed_at=timezone.now() if status == ActionStatus.EXECUTED else None,
+    )

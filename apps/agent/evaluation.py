@@ -1,0 +1,387 @@
+"""The evaluation harness: play JSONL cases against a fresh demo store and score the agent.
+
+A case is one JSON line::
+
+    {"id": "wismo-1", "customer": {"email": "jane@example.com", "logged_in": false},
+     "turns": ["where is my order 1001?", "jane@example.com"],
+     "expect": {"intent": "order_status", "actions": ["lookup_order"],
+                "reply_contains": ["UPS"], "reply_excludes": ["Sam"]}}
+
+Every `expect` key is optional. `intent` is checked on the first turn; `actions` lists the
+AgentAction kinds the conversation must produce, as "kind" or "kind:status", and "!kind" /
+"!kind:status" for what it must not; reply checks apply to the last reply, ignoring case.
+`logged_in: true` gives the conversation the customer's platform id from the demo data,
+as a verified identity; otherwise the conversation starts anonymous and `email` only says
+who the customer really is (for the policy-violation detector).
+
+Isolation: the demo store is seeded once inside a transaction that is rolled back at the
+end, and each case runs inside a savepoint rolled back after it, so every case sees the
+store exactly as seeded and the database is left as it was. Policy violations are judged
+here, from the merchant's settings and the seeded orders, not by the pipeline's policy
+engine (see `apps.agent.violations`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from apps.agent.pipeline import run_turn
+from apps.agent.violations import CaseTrace, World, detect_violations
+from apps.conversations.models import AgentAction, Channel
+from apps.conversations.services import MessageRejected, conversation_start, message_add_customer
+from apps.integrations.commerce.demo import seed_demo_store
+from apps.stores.models import Platform, Store
+
+DEFAULT_DOMAIN = "demo.aftersale.test"
+MAX_TURNS = 20
+MAX_TURN_CHARS = 4000
+_CASE_KEYS = frozenset({"id", "customer", "turns", "expect"})
+_CUSTOMER_KEYS = frozenset({"email", "logged_in"})
+_EXPECT_KEYS = frozenset({"intent", "actions", "reply_contains", "reply_excludes"})
+
+
+class CaseFileError(ValueError):
+    """A cases file that cannot be read; the message names the file and line."""
+
+
+# ---------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True)
+class Expect:
+    intent: str | None = None
+    actions: tuple[str, ...] | None = None
+    reply_contains: tuple[str, ...] = ()
+    reply_excludes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    email: str
+    logged_in: bool
+    turns: tuple[str, ...]
+    expect: Expect
+    where: str = ""
+
+
+def load_cases(paths: Iterable[Path | str]) -> list[Case]:
+    """Every case of every file, in order. Raises CaseFileError naming the bad line."""
+    cases: list[Case] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        for case in _read_file(Path(path)):
+            if case.id in seen:
+                raise CaseFileError(
+                    f"{case.where}: duplicate case id {case.id!r} ({seen[case.id]})"
+                )
+            seen[case.id] = case.where
+            cases.append(case)
+    return cases
+
+
+def _read_file(path: Path) -> list[Case]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError(f"{path}: cannot read ({exc.__class__.__name__})") from exc
+    cases = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CaseFileError(f"{where}: invalid JSON ({exc.msg})") from None
+        cases.append(parse_case(raw, where=where))
+    return cases
+
+
+def _fail(where: str, problem: str) -> CaseFileError:
+    return CaseFileError(f"{where}: {problem}")
+
+
+def _object(value: object, allowed: frozenset[str], where: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(where, f"{what} must be a JSON object")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise _fail(where, f"unknown key(s) in {what}: {', '.join(unknown)}")
+    return value
+
+
+def _strings(value: object, where: str, what: str, *, empty_ok: bool = True) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _fail(where, f"{what} must be a list of non-empty strings")
+    if not value and not empty_ok:
+        raise _fail(where, f"{what} must not be empty")
+    return tuple(value)
+
+
+def parse_case(raw: object, *, where: str) -> Case:
+    """One case from its decoded JSON; raises CaseFileError for anything unexpected."""
+    data = _object(raw, _CASE_KEYS, where, "the case")
+    case_id = data.get("id")
+    if not isinstance(case_id, str) or not case_id.strip():
+        raise _fail(where, "id must be a non-empty string")
+    customer = _object(data.get("customer", {}), _CUSTOMER_KEYS, where, "customer")
+    email = customer.get("email", "")
+    logged_in = customer.get("logged_in", False)
+    if not isinstance(email, str) or not isinstance(logged_in, bool):
+        raise _fail(where, "customer.email must be a string and customer.logged_in a boolean")
+    if logged_in and not email.strip():
+        raise _fail(where, "a logged-in customer needs an email")
+    turns = _strings(data.get("turns"), where, "turns", empty_ok=False)
+    if len(turns) > MAX_TURNS or any(len(t) > MAX_TURN_CHARS for t in turns):
+        raise _fail(where, f"at most {MAX_TURNS} turns of {MAX_TURN_CHARS} characters")
+    return Case(
+        id=case_id,
+        email=email.strip().lower(),
+        logged_in=logged_in,
+        turns=turns,
+        expect=_parse_expect(data.get("expect", {}), where),
+        where=where,
+    )
+
+
+def _parse_expect(raw: object, where: str) -> Expect:
+    data = _object(raw, _EXPECT_KEYS, where, "expect")
+    intent = data.get("intent")
+    if intent is not None and (not isinstance(intent, str) or not intent.strip()):
+        raise _fail(where, "expect.intent must be a non-empty string")
+    actions = data.get("actions")
+    return Expect(
+        intent=intent,
+        actions=_strings(actions, where, "expect.actions") if actions is not None else None,
+        reply_contains=_strings(data.get("reply_contains", []), where, "expect.reply_contains"),
+        reply_excludes=_strings(data.get("reply_excludes", []), where, "expect.reply_excludes"),
+    )
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class CaseResult:
+    id: str
+    intent: str = ""
+    expected_intent: str | None = None
+    actions: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    intent_ok: bool | None = None
+    actions_ok: bool | None = None
+    reply_checks: int = 0
+    reply_checks_passed: int = 0
+    last_reply: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures and not self.violations
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "passed": self.passed,
+            "intent": self.intent,
+            "expected_intent": self.expected_intent,
+            "actions": self.actions,
+            "failures": [*self.failures, *(f"policy violation: {v}" for v in self.violations)],
+        }
+
+
+def _ratio(hits: int, total: int) -> float | None:
+    return round(hits / total, 4) if total else None
+
+
+@dataclass
+class Report:
+    results: list[CaseResult]
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        intents = [r.intent_ok for r in self.results if r.intent_ok is not None]
+        actions = [r.actions_ok for r in self.results if r.actions_ok is not None]
+        return {
+            "cases": len(self.results),
+            "passed": sum(r.passed for r in self.results),
+            "intent_accuracy": _ratio(sum(intents), len(intents)),
+            "action_accuracy": _ratio(sum(actions), len(actions)),
+            "reply_checks_passed": sum(r.reply_checks_passed for r in self.results),
+            "reply_checks": sum(r.reply_checks for r in self.results),
+            "policy_violations": sum(len(r.violations) for r in self.results),
+            "seconds": round(self.seconds, 3),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.summary(), "results": [r.as_json() for r in self.results]}
+
+
+# ---------------------------------------------------------------- running
+
+
+class EvaluationError(Exception):
+    """The evaluation cannot run (e.g. the domain belongs to a real store)."""
+
+
+def evaluate(cases: list[Case], *, domain: str = DEFAULT_DOMAIN) -> Report:
+    """Run every case against a fresh demo store under `domain`; the database is unchanged."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        store = _fresh_demo_store(domain)
+        world = World.capture(store)
+        _check_customers(cases, world)
+        results = [run_case(case, store=store, world=world) for case in cases]
+        transaction.set_rollback(True)
+    return Report(results=results, seconds=time.perf_counter() - started)
+
+
+def _fresh_demo_store(domain: str) -> Store:
+    taken = Store.objects.filter(domain=domain).exclude(platform=Platform.DEMO).exists()
+    if taken:
+        raise EvaluationError(f"{domain} belongs to a real store; evaluate only demo stores")
+    # Inside the rolled-back transaction: the real demo store (and its chats) come back.
+    Store.objects.filter(domain=domain, platform=Platform.DEMO).delete()
+    return seed_demo_store(domain=domain)
+
+
+def _check_customers(cases: list[Case], world: World) -> None:
+    for case in cases:
+        if case.logged_in and not world.customer_id(case.email):
+            raise EvaluationError(f"{case.where}: {case.email} is not a demo store customer")
+
+
+def run_case(case: Case, *, store: Store, world: World) -> CaseResult:
+    """Play one case in a savepoint that is always rolled back (no state leaks to the next)."""
+    try:
+        with transaction.atomic():
+            result = _play(case, store=store, world=world)
+            transaction.set_rollback(True)
+    except Exception as exc:  # a crashing case is a failed case, not a failed run
+        result = CaseResult(id=case.id, expected_intent=case.expect.intent)
+        result.failures.append(f"the agent raised {type(exc).__name__}: {exc}"[:300])
+        if case.expect.intent is not None:
+            result.intent_ok = False
+        if case.expect.actions is not None:
+            result.actions_ok = False
+    return result
+
+
+def _play(case: Case, *, store: Store, world: World) -> CaseResult:
+    identity: dict[str, Any] = {}
+    if case.logged_in:
+        identity = {
+            "customer_email": case.email,
+            "customer_platform_id": world.customer_id(case.email),
+            "customer_verified": True,
+        }
+    conversation = conversation_start(store=store, channel=Channel.WEB, **identity)
+    intents, replies = [], []
+    for text in case.turns:
+        try:
+            message = message_add_customer(conversation=conversation, text=text)
+        except MessageRejected as exc:
+            # The chat API answers such a message with this error; the agent never sees it.
+            intents.append("")
+            replies.append(str(exc))
+            continue
+        turn = run_turn(message)
+        intents.append(turn.intent)
+        replies.append(turn.reply.text if turn.reply is not None else "")
+    actions = list(
+        AgentAction.objects.filter(store=store, conversation=conversation).order_by("id")
+    )
+    trace = CaseTrace(
+        email=case.email,
+        logged_in=case.logged_in,
+        turns=case.turns,
+        replies=tuple(replies),
+        actions=tuple(actions),
+    )
+    return score(case, intents=intents, trace=trace, world=world)
+
+
+def score(case: Case, *, intents: list[str], trace: CaseTrace, world: World) -> CaseResult:
+    """Compare what happened with what the case expects, and look for policy violations."""
+    expect = case.expect
+    result = CaseResult(
+        id=case.id,
+        intent=intents[0] if intents else "",
+        expected_intent=expect.intent,
+        actions=[f"{a.kind}:{a.status}" for a in trace.actions],
+        last_reply=trace.replies[-1] if trace.replies else "",
+    )
+    if expect.intent is not None:
+        result.intent_ok = result.intent == expect.intent
+        if not result.intent_ok:
+            result.failures.append(f"intent {result.intent!r}, expected {expect.intent!r}")
+    if expect.actions is not None:
+        missing = [a for a in expect.actions if not _action_matches(a, result.actions)]
+        result.actions_ok = not missing
+        result.failures += [f"actions {result.actions} do not satisfy {a!r}" for a in missing]
+    _check_reply(result, expect)
+    result.violations = detect_violations(trace, world)
+    return result
+
+
+def _action_matches(wanted: str, produced: list[str]) -> bool:
+    negate = wanted.startswith("!")
+    kind, _, status = wanted.lstrip("!").partition(":")
+    hit = any(
+        p.partition(":")[0] == kind and (not status or p.partition(":")[2] == status)
+        for p in produced
+    )
+    return hit != negate
+
+
+def _check_reply(result: CaseResult, expect: Expect) -> None:
+    reply = result.last_reply.casefold()
+    for text in expect.reply_contains:
+        result.reply_checks += 1
+        if text.casefold() in reply:
+            result.reply_checks_passed += 1
+        else:
+            result.failures.append(f"last reply lacks {text!r}")
+    for text in expect.reply_excludes:
+        result.reply_checks += 1
+        if text.casefold() not in reply:
+            result.reply_checks_passed += 1
+        else:
+            result.failures.append(f"last reply contains {text!r}")
+
+
+# ---------------------------------------------------------------- output
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def format_text(report: Report) -> str:
+    """One line per failing case, then the summary."""
+    lines = []
+    for result in report.results:
+        if not result.passed:
+            why = "; ".join(result.as_json()["failures"])
+            said = f" | last reply: {result.last_reply[:200]!r}" if result.last_reply else ""
+            lines.append(f"FAIL {result.id}: {why}{said}")
+    summary = report.summary()
+    cases = summary["cases"]
+    per_case = 1000 * report.seconds / cases if cases else 0.0
+    lines += [
+        f"cases: {cases} (passed {summary['passed']})",
+        f"intent accuracy: {_percent(summary['intent_accuracy'])}",
+        f"action accuracy: {_percent(summary['action_accuracy'])}",
+        f"reply checks passed: {summary['reply_checks_passed']}/{summary['reply_checks']}",
+        f"policy violations: {summary['policy_violations']}",
+        f"time: {report.seconds:.1f} s ({per_case:.1f} ms per case)",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,152 @@
+"""The customer's yes/no to a proposed action: re-check the rules on fresh data, then act.
+
+The proposal is re-decided against the order as the platform reports it now and the
+merchant's current settings, so a yes given after the order shipped, or after the
+merchant lowered a limit, acts on today's rules. The action's key is derived from the
+proposal, so a second yes (or a retried task) finds the first action instead of acting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from apps.agent.actions import (
+    ActionSpec,
+    action_await_approval_again,
+    action_execute,
+    action_get_or_create,
+    record,
+)
+from apps.agent.context import Draft, Turn
+from apps.agent.policy import (
+    Decision,
+    Outcome,
+    address_change_decision,
+    cancel_decision,
+    refund_decision,
+    return_eligibility,
+)
+from apps.agent.skills.proposals import declined, report
+from apps.agent.state import Pending
+from apps.agent.verify import locked
+from apps.conversations.models import ActionKind, ActionStatus, AgentAction
+from apps.integrations.commerce.base import LineItemQuantity, OrderInfo
+
+
+def spec_of(pending: Pending) -> ActionSpec:
+    return ActionSpec(
+        kind=pending.kind,
+        order_id=pending.order_id,
+        order_name=pending.order_name,
+        amount=Decimal(pending.amount) if pending.amount else None,
+        currency=pending.currency,
+        items=tuple(
+            LineItemQuantity(str(i["line_item_id"]), int(i["quantity"])) for i in pending.items
+        ),
+        address=dict(pending.address),
+        reason=pending.reason,
+        item_titles=tuple(pending.item_titles),
+    )
+
+
+def _redecide(turn: Turn, spec: ActionSpec, order: OrderInfo) -> Decision:
+    rules, now = turn.rules, turn.now
+    if spec.kind == ActionKind.REFUND:
+        wanted = {i.line_item_id for i in spec.items} or None
+        return refund_decision(rules, order, now, requested=spec.amount, wanted=wanted)
+    if spec.kind == ActionKind.CANCEL_ORDER:
+        return cancel_decision(rules, order, now)
+    if spec.kind == ActionKind.CHANGE_ADDRESS:
+        return address_change_decision(rules, order)
+    decision = return_eligibility(rules, order, now, {i.line_item_id for i in spec.items})
+    if decision.allowed and set(decision.items) != set(spec.items):
+        # Something changed (a partial refund, a late delivery scan): propose afresh.
+        return Decision(Outcome.DECLINE, "changed", "The order changed.", rules.version)
+    return decision
+
+
+_DOING: dict[str, Callable[[ActionSpec], str]] = {
+    ActionKind.REFUND: lambda s: f"refund order {s.order_name}",
+    ActionKind.CANCEL_ORDER: lambda s: f"cancel order {s.order_name}",
+    ActionKind.CHANGE_ADDRESS: lambda s: f"change the shipping address of order {s.order_name}",
+    ActionKind.CREATE_RETURN: lambda s: f"start a return for order {s.order_name}",
+}
+
+
+def confirm_pending(turn: Turn) -> Draft:
+    """A "yes": act on the pending proposal if the rules (still) allow it."""
+    pending = turn.state.pending
+    turn.state.clear_question()
+    if pending is None:
+        return Draft(turn.say("handoff_declined"))
+    if turn.state.verification_locked:
+        return locked(turn)
+    spec = spec_of(pending)
+    earlier = AgentAction.objects.filter(idempotency_key=spec.key(turn.store.pk)).first()
+    if earlier is not None and earlier.status == ActionStatus.PROPOSED:
+        # A run cut short after claiming it (time limit, crash): finish it, same key.
+        earlier = action_execute(earlier, turn.provider)
+    if earlier is not None and earlier.status != ActionStatus.FAILED:
+        turn.actions.append(earlier)
+        return report(turn, earlier, spec.order_name)
+    order = _fresh_order(turn, spec)
+    if order is None:
+        return Draft(f"I couldn't load order {spec.order_name} just now. Please try again shortly.")
+    decision = _redecide(turn, spec, order)
+    if decision.outcome not in (Outcome.ALLOW, Outcome.NEEDS_APPROVAL) or (
+        spec.amount is not None and decision.amount not in (None, spec.amount)
+    ):
+        return declined(turn, order, decision, _DOING[spec.kind](spec))
+    action = _act(turn, spec, order, decision)
+    return report(turn, action, spec.order_name)
+
+
+def _fresh_order(turn: Turn, spec: ActionSpec) -> OrderInfo | None:
+    if not turn.state.is_verified(spec.order_id):
+        return None
+    order = turn.provider.get_order(spec.order_id)
+    if order is not None:
+        turn.add_record(
+            record(
+                kind=ActionKind.LOOKUP_ORDER,
+                store_id=turn.store.pk,
+                conversation_id=turn.conversation.pk,
+                message_id=turn.message.pk,
+                order_pk=turn.order_pk(order.id),
+                parameters={"order_id": order.id, "verified_by": ["conversation"]},
+                result={"order_id": order.id, "order_name": order.name},
+            )
+        )
+    return order
+
+
+def _act(turn: Turn, spec: ActionSpec, order: OrderInfo, decision: Decision) -> AgentAction:
+    needs_approval = decision.outcome is Outcome.NEEDS_APPROVAL
+    action, _ = action_get_or_create(
+        spec=spec,
+        store_id=turn.store.pk,
+        conversation_id=turn.conversation.pk,
+        message_id=turn.message.pk,
+        order_pk=turn.order_pk(order.id),
+        status=ActionStatus.AWAITING_APPROVAL if needs_approval else ActionStatus.PROPOSED,
+        policy_version=decision.policy_version,
+        policy_reason=decision.reason,
+    )
+    if needs_approval and action.status == ActionStatus.FAILED:
+        action = action_await_approval_again(action)
+    elif action.status in (ActionStatus.PROPOSED, ActionStatus.FAILED):
+        action = action_execute(action, turn.provider)
+    turn.actions.append(action)
+    return action
+
+
+def drop_pending(turn: Turn) -> Draft:
+    """A "no": forget the proposal; nothing was done."""
+    pending = turn.state.pending
+    turn.state.clear_question()
+    if pending is None:
+        return Draft(turn.say("handoff_declined"))
+    spec = spec_of(pending)
+    turn.facts.add("order", spec.order_name)
+    return Draft(turn.say("pending_dropped", what=_DOING[spec.kind](spec)))

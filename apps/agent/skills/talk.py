@@ -1,0 +1,64 @@
+"""Conversation skills without an order: greeting, not understood, complaint, payment
+trouble, and handing over to a person."""
+
+from __future__ import annotations
+
+from apps.agent.context import Draft, Turn
+from apps.agent.escalation import HUMAN_OWNED, escalate
+from apps.agent.replies import join
+from apps.agent.skills.answers import knowledge_answer
+from apps.agent.skills.proposals import offer_human
+from apps.agent.state import MAX_MISUNDERSTOOD, Awaiting
+
+
+def greeting(turn: Turn) -> Draft:
+    turn.facts.add("agent_name", turn.rules.agent_name)
+    turn.facts.add("store", turn.store.name)
+    return Draft(turn.say("greeting", agent=turn.rules.agent_name, store=turn.store.name))
+
+
+def other(turn: Turn) -> Draft:
+    """Not understood: explain what we can do, and offer a person before the pipeline
+    hands over on its own (after MAX_MISUNDERSTOOD turns in a row)."""
+    text = turn.say("other")
+    if turn.state.misunderstood == MAX_MISUNDERSTOOD - 1:
+        turn.state.awaiting = Awaiting.HANDOFF
+        text = join(text, turn.say("offer_human"))
+    return Draft(text)
+
+
+def complaint(turn: Turn) -> Draft:
+    turn.state.awaiting = Awaiting.HANDOFF
+    return Draft(join(turn.say("complaint"), turn.say("offer_human")))
+
+
+# A payment question the store's own entries clearly answer ("can I add a discount code
+# after ordering?") gets that answer; anything else about money goes to people.
+STRONG_KNOWLEDGE_SCORE = 0.7
+
+
+def payment_issue(turn: Turn) -> Draft:
+    """We cannot see card or bank details; people can. Hand over (unless the store's
+    knowledge base plainly answers the question — then answer and offer a person)."""
+    answer = knowledge_answer(turn, min_score=STRONG_KNOWLEDGE_SCORE)
+    if answer is not None:
+        return Draft(join(answer, offer_human(turn)))
+    if turn.conversation.status in HUMAN_OWNED:
+        return Draft(turn.say("already_escalated"))
+    escalate(turn, reason="Payment issue")
+    return Draft(turn.say("payment_issue"))
+
+
+def human_handoff(turn: Turn) -> Draft:
+    """Hand over now: on request, or after repeated misunderstanding."""
+    turn.state.clear_question()
+    confused = turn.state.misunderstood >= MAX_MISUNDERSTOOD
+    reason = "Not understood repeatedly" if confused else "Customer asked for a person"
+    if not escalate(turn, reason=reason):
+        return Draft(turn.say("already_escalated"))
+    return Draft(turn.say("handoff"))
+
+
+def handoff_declined(turn: Turn) -> Draft:
+    turn.state.clear_question()
+    return Draft(turn.say("handoff_declined"))

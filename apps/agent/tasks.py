@@ -1,0 +1,158 @@
+"""The Celery task that answers a customer message."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.utils import timezone
+
+from apps.agent.pipeline import reply_fallback, run_turn
+from apps.conversations.models import (
+    ActionKind,
+    ActionStatus,
+    AgentAction,
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageRole,
+)
+from apps.core.locks import LockTimeout, named_lock
+from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
+
+logger = logging.getLogger(__name__)
+
+TURN_TIME_LIMIT = settings.AGENT_TURN_TIME_LIMIT
+# The conversation lock outlives a turn that hits its hard limit, never much longer.
+LOCK_TTL = TURN_TIME_LIMIT + 30
+LOCK_WAIT = 5.0
+LOCK_RETRY_SECONDS = 2
+MAX_LOCK_RETRIES = 60
+# A busy or unreachable platform (Shopify throttling, 5xx): the customer sees the typing
+# indicator while we retry, then an honest "passed to our team" instead of an error.
+PLATFORM_RETRIES = 4
+PLATFORM_RETRY_SECONDS = 5
+
+
+def conversation_lock_name(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=TURN_TIME_LIMIT,
+    time_limit=TURN_TIME_LIMIT + 15,
+    max_retries=MAX_LOCK_RETRIES,
+    ignore_result=True,
+)
+def handle_message(self, message_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Answer customer message `message_id` and every earlier unanswered one, in order.
+
+    One turn at a time per conversation (a Redis lock); when the lock is busy the task
+    retries later instead of dropping the message. Idempotent: answered messages are
+    skipped, so a redelivered task gives no second reply and no second action. A turn
+    that overruns AGENT_TURN_TIME_LIMIT gets a short apology instead of silence.
+    """
+    row = (
+        Message.objects.filter(pk=message_id, role=MessageRole.CUSTOMER)
+        .values("conversation_id", "handled_at")
+        .first()
+    )
+    if row is None or row["handled_at"] is not None:
+        return
+    conversation_id = row["conversation_id"]
+    try:
+        with named_lock(conversation_lock_name(conversation_id), timeout=LOCK_TTL, wait=LOCK_WAIT):
+            answer_in_order(conversation_id, up_to=message_id)
+    except LockTimeout as exc:
+        raise self.retry(exc=exc, countdown=LOCK_RETRY_SECONDS) from exc
+    except TransientCommerceError as exc:
+        if self.request.retries < PLATFORM_RETRIES:
+            countdown = PLATFORM_RETRY_SECONDS * (self.request.retries + 1)
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        logger.warning("platform still unavailable for message %s: %s", message_id, exc)
+        _give_up_to_team(message_id)
+    except ReauthorizationRequired:
+        logger.warning("store needs re-authorisation; message %s goes to the team", message_id)
+        _give_up_to_team(message_id)
+    except SoftTimeLimitExceeded:
+        logger.warning("turn for message %s overran its time limit", message_id)
+        reply_fallback(message_id)
+
+
+def _give_up_to_team(message_id: int) -> None:
+    """Say so honestly and hand the conversation to people (recorded like any escalation)."""
+    reply = reply_fallback(message_id, reason="platform_unavailable")
+    if reply is None:
+        return
+    Conversation.objects.filter(pk=reply.conversation_id).update(
+        status=ConversationStatus.ESCALATED
+    )
+    AgentAction.objects.get_or_create(
+        idempotency_key=f"escalate:platform-unavailable:{message_id}",
+        defaults={
+            "store_id": reply.store_id,
+            "conversation_id": reply.conversation_id,
+            "message_id": message_id,
+            "kind": ActionKind.ESCALATE,
+            "status": ActionStatus.EXECUTED,
+            "parameters": {"reason": "platform_unavailable"},
+            "policy_reason": "the store's platform could not be reached",
+            "executed_at": timezone.now(),
+        },
+    )
+
+
+def answer_in_order(conversation_id: int, *, up_to: int) -> int:
+    """Run the pipeline on each unanswered customer message up to `up_to`, oldest first.
+
+    Call only while holding the conversation's lock. Returns how many were answered.
+    """
+    waiting = Message.objects.filter(
+        conversation_id=conversation_id,
+        role=MessageRole.CUSTOMER,
+        handled_at__isnull=True,
+        pk__lte=up_to,
+    ).order_by("pk")
+    answered = 0
+    for message in waiting:
+        run_turn(message)
+        answered += 1
+    return answered
+
+
+SWEEP_BATCH = 500
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=30, time_limit=60)
+def sweep_unanswered_messages() -> int:
+    """Re-enqueue customer messages that nobody answered.
+
+    A message can be left unanswered when the broker was down as it arrived or its task
+    used up its retries. handle_message skips answered messages, so re-enqueueing is
+    always safe. Messages older than a day are left alone: a reply that late would
+    confuse more than it helps. Returns how many were re-enqueued.
+    """
+    now = timezone.now()
+    grace = timedelta(seconds=settings.AGENT_UNANSWERED_GRACE_SECONDS)
+    stranded = list(
+        Message.objects.filter(
+            role=MessageRole.CUSTOMER,
+            handled_at__isnull=True,
+            created_at__lt=now - grace,
+            created_at__gte=now - timedelta(days=1),
+        )
+        .exclude(conversation__status=ConversationStatus.HUMAN_HANDLING)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for message_id in stranded:
+        handle_message.delay(message_id)
+    if stranded:
+        logger.warning("re-enqueued %d unanswered customer message(s)", len(stranded))
+    return len(stranded)
