@@ -9,11 +9,12 @@ from django.db import OperationalError, transaction
 
 from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
 from apps.integrations.commerce.shopify.backfill import backfill_run
+from apps.integrations.commerce.shopify.bulk import BulkCursor
 from apps.integrations.commerce.shopify.catalog import shop_policies
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.errors import ShopifyBusy
 from apps.integrations.commerce.shopify.policies import policies_import
-from apps.orders.models import OrderSyncStatus
+from apps.orders.models import OrderSync, OrderSyncStatus
 from apps.stores.models import Platform, Store, StoreStatus
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 # One run imports pages for this long, then hands over to a fresh run of itself, so no
 # task comes near the worker's time limit however large the store is.
 BACKFILL_SLICE_SECONDS = 40
+# A bulk operation Shopify is still running is looked at again after this long.
+BULK_WAIT_COUNTDOWN = 10
 _MAX_RETRY_COUNTDOWN = 300
 
 
@@ -40,7 +43,8 @@ def _shopify_store(store_id: int) -> Store | None:
     time_limit=BACKFILL_SLICE_SECONDS + 90,
 )
 def backfill_shopify_orders(self, store_id: int) -> None:  # type: ignore[no-untyped-def]
-    """Import the store's recent orders, one slice at a time, resuming from the cursor.
+    """Import the store's recent orders, one slice at a time, resuming from the cursor
+    (page by page, or from a bulk operation for big stores: backfill.py).
 
     Idempotent: a finished backfill is a no-op; a duplicate run continues the same one.
     Shopify being busy retries later; a refused token stops (the merchant must re-open
@@ -58,7 +62,13 @@ def backfill_shopify_orders(self, store_id: int) -> None:  # type: ignore[no-unt
         delay = exc.retry_after if isinstance(exc, ShopifyBusy) else 30
         raise self.retry(countdown=min(_MAX_RETRY_COUNTDOWN, max(5, int(delay)))) from None
     if sync.status == OrderSyncStatus.RUNNING:
-        backfill_shopify_orders.apply_async((store_id,), countdown=1)
+        backfill_shopify_orders.apply_async((store_id,), countdown=_next_slice_delay(sync))
+
+
+def _next_slice_delay(sync: OrderSync) -> int:
+    """Pages and downloads go on at once; an operation not yet read is waited for."""
+    cursor = BulkCursor.parse(sync.cursor)
+    return BULK_WAIT_COUNTDOWN if cursor is not None and cursor.lines == 0 else 1
 
 
 @shared_task(

@@ -6,6 +6,7 @@ To put a new provider under the contract: add its name to BACKENDS and provide a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from apps.orders.models import Order
 from apps.stores.models import Store
 from tests.integrations.commerce.contract import FOREIGN, ContractWorld
 
-BACKENDS = ["demo"]
+BACKENDS = ["demo", "shopify"]
 OTHER_DOMAIN = "other.aftersale.test"
 
 
@@ -62,3 +63,12 @@ def demo_world(demo_store: Store, other_demo_store: Store) -> ContractWorld:
         provider=DemoCommerceProvider(demo_store),
         other_provider=DemoCommerceProvider(other_demo_store),
     )
+
+
+@pytest.fixture
+def shopify_world(db: None, now: datetime) -> Iterator[ContractWorld]:
+    """Shopify's GraphQL Admin API, played by a stateful stand-in behind respx."""
+    from tests.integrations.shopify.contract_world import shopify_contract_world
+
+    with shopify_contract_world(now) as (world, _):
+        yield world

@@ -7,7 +7,9 @@ plugs in with a `<name>_world` fixture returning a `ContractWorld`:
   store's (DEMO_DATA.md; `apps.integrations.commerce.demo.data` builds them as typed
   values, from which a backend can generate its platform's response fixtures);
 - `other_provider` serves store B on the same platform, which holds `FOREIGN`, an order
-  of Jane's email that store A must never reveal or change.
+  of Jane's email that store A must never reveal or change;
+- `customer_ids` maps the contract's customer ids (the demo's) to the platform's own,
+  for a platform that numbers customers itself (Shopify: gid://shopify/Customer/4).
 
 Tests reach orders the way the agent does (find by number + identity), so a backend maps
 no ids; they assert behaviour seen through the protocol, never a backend's storage. A
@@ -16,7 +18,8 @@ backend must keep state across calls within a test (a refund shows on the order 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from apps.integrations.commerce.base import CommerceProvider, LineItem, OrderInfo
 from apps.integrations.commerce.demo import data
@@ -70,6 +73,19 @@ ORDERS_OF = {
 class ContractWorld:
     provider: CommerceProvider
     other_provider: CommerceProvider
+    # Each contract customer's id on the backend's platform, keyed by the demo id
+    # (`Person.customer_id`); a backend that keeps the demo's ids leaves it empty.
+    customer_ids: Mapping[str, str] = field(default_factory=dict)
+
+    def customer_id(self, person: Person) -> str:
+        return self.customer_ids.get(person.customer_id, person.customer_id)
+
+    def identity(self, identity: Mapping[str, str]) -> dict[str, str]:
+        """`identity` with its customer id (if any) in the platform's terms."""
+        found = dict(identity)
+        if found.get("customer_id"):
+            found["customer_id"] = self.customer_ids.get(found["customer_id"], found["customer_id"])
+        return found
 
     def order(self, ref: OrderRef) -> OrderInfo:
         """The order as its owner finds it (the way the agent reaches every order)."""

@@ -1,54 +1,79 @@
-"""An in-memory stand-in for one shop's GraphQL Admin API, with Shopify's cost-based
-leaky bucket, answering the read operations of `documents.py` in documented shapes.
+"""A stateful stand-in for one shop's GraphQL Admin API (tests and bench/shopify.py).
 
-Used by bench/shopify.py (served over a local HTTP server). Costs follow Shopify's rules:
-the requested cost is taken from the bucket before the query runs (THROTTLED, HTTP 200,
-when the bucket holds less), and the difference to the actual cost (what was returned)
-is given back afterwards.
+It accepts only the operations of `documents.py`, by name and exact text (anything else
+is answered with the error Shopify gives an unknown field), executes them over the
+shop's records (standin/shop.py reads, standin/writes.py mutations, standin/bulk.py
+bulk operations) and answers `{"data": ..., "extensions": {"cost": ...}}` shaped by the
+query. Shopify's cost-based leaky bucket is enforced: the requested cost must be in the
+bucket before a query runs (THROTTLED, HTTP 200, when it is not), the difference to the
+actual cost is given back afterwards, the bucket refills at `restore_rate` points/s.
+
+Mount it behind respx (`mount(router)`) or serve it over HTTP (`handle(body)`).
+State persists across calls: a refund shows on the order afterwards, a key already used
+returns the first refund, a cancelled order stays cancelled.
 """
 
 from __future__ import annotations
 
-import re
+import json
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
+import respx
+
 from apps.integrations.commerce.shopify import documents
+from tests.integrations.shopify.fakeshop import endpoint
+from tests.integrations.shopify.standin import graph
+from tests.integrations.shopify.standin.bulk import BulkOperations
+from tests.integrations.shopify.standin.shop import Shop
+from tests.integrations.shopify.standin.writes import Writes
 
-
-def order_actual_cost(node: dict[str, Any]) -> int:
-    lines = len(node["lineItems"]["nodes"])
-    fulfillments = sum(
-        1 + len(f["trackingInfo"]) + 2 + len(f["events"]["nodes"]) for f in node["fulfillments"]
-    )
-    return 1 + 1 + 10 + 1 + (2 + lines * 5 + 1) + fulfillments + 3 * len(node["refunds"])
+DOCUMENTED = {op.name: op for op in documents.ALL_OPERATIONS}
+_INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
 class ShopSimulator:
     def __init__(
         self,
+        domain: str = "standin.myshopify.com",
         *,
         maximum: float = 1000.0,
         restore_rate: float = 100.0,
         clock: Callable[[], float] = time.monotonic,
+        token: str | None = None,
+        bulk_objects_per_second: float = 5_000.0,
+        bulk_url_template: str | None = None,
+        bulk_in_background: bool = False,
     ) -> None:
         self.maximum = maximum
         self.restore_rate = restore_rate
         self._clock = clock
         self._available = maximum
         self._ts = clock()
-        self._lock = threading.Lock()
-        self.orders: list[dict[str, Any]] = []  # oldest first (sortKey CREATED_AT)
-        self._by_id: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()  # the bucket
+        self._state = threading.Lock()  # one request changes the shop at a time
+        self.token = token
+        self.shop = Shop(domain, clock=clock)
+        self.writes = Writes(self.shop)
+        bulk_args: dict[str, Any] = {
+            "objects_per_second": bulk_objects_per_second,
+            "background": bulk_in_background,
+        }
+        if bulk_url_template:
+            bulk_args["url_template"] = bulk_url_template
+        self.bulk = BulkOperations(self.shop, **bulk_args)
+        self._queries = self.shop.resolvers() | {
+            "node": self.bulk.node,
+            "currentBulkOperation": self.bulk.current,
+        }
+        self._mutations = self.writes.resolvers() | {"bulkOperationRunQuery": self.bulk.run_query}
         self.requests = 0
         self.throttled = 0
         self.points = 0.0
-
-    def add_order(self, node: dict[str, Any]) -> None:
-        self.orders.append(node)
-        self._by_id[node["id"]] = node
+        self.operations: list[str] = []
 
     # ------------------------------------------------------------ the bucket
 
@@ -67,7 +92,7 @@ class ShopSimulator:
 
     def _give_back(self, amount: float) -> float:
         with self._lock:
-            self._available = min(self.maximum, self._available + amount)
+            self._available = min(self.maximum, self._available + max(0.0, amount))
             return self._available
 
     def _cost(self, requested: float, actual: float | None, available: float) -> dict[str, Any]:
@@ -86,70 +111,58 @@ class ShopSimulator:
     # ------------------------------------------------------------ requests
 
     def handle(self, body: dict[str, Any]) -> dict[str, Any]:
-        name = body.get("operationName") or ""
-        variables = body.get("variables") or {}
-        handler = getattr(self, f"_op_{name}", None)
-        if handler is None:
-            return {
-                "errors": [
-                    {
-                        "message": f"unknown operation {name}",
-                        "extensions": {"code": "undefinedField"},
-                    }
-                ]
-            }
-        requested = float(self._requested(name, variables))
+        """One POST body -> the JSON answer (always HTTP 200, like Shopify's GraphQL)."""
+        name = str(body.get("operationName") or "")
+        try:
+            request = self._documented(name, body)
+        except graph.GraphQLRequestError as exc:
+            return _errors(str(exc), exc.code)
+        self.operations.append(name)
+        requested = float(graph.requested_cost(request))
         left = self._take(requested)
         if left is None:
             return {
-                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+                "errors": [
+                    {
+                        "message": "Throttled",
+                        "extensions": {
+                            "code": "THROTTLED",
+                            "documentation": "https://shopify.dev/api/usage/rate-limits",
+                        },
+                    }
+                ],
                 "extensions": self._cost(requested, None, self._available),
             }
-        data, actual = handler(variables)
+        try:
+            with self._state:
+                roots = self._mutations if request.is_mutation else self._queries
+                data = graph.execute(request, roots)
+        except graph.GraphQLRequestError as exc:
+            self._give_back(requested)
+            return _errors(str(exc), exc.code) | {"extensions": self._cost(requested, 0, left)}
+        actual = float(graph.actual_cost(request, data))
         self.points += actual
         available = self._give_back(requested - actual)
         return {"data": data, "extensions": self._cost(requested, actual, available)}
 
-    def _requested(self, name: str, variables: dict[str, Any]) -> int:
-        line_items = int(variables.get("lineItems") or documents.LINE_ITEMS_LIVE)
-        per_order = documents.order_cost(line_items)
-        if name in ("OrdersSearch", "OrdersPage"):
-            return 3 + int(variables.get("first") or 1) * per_order
-        if name == "OrderById":
-            return 1 + per_order
-        return 1
+    def _documented(self, name: str, body: dict[str, Any]) -> graph.Request:
+        operation = DOCUMENTED.get(name)
+        if operation is None or body.get("query") != operation.document:
+            raise graph.GraphQLRequestError(
+                f"Field '{name or 'unknown'}' doesn't exist on type 'QueryRoot'", "undefinedField"
+            )
+        return graph.parse_request(operation.document, body.get("variables") or {}, name)
 
-    def _op_OrdersCount(self, variables: dict[str, Any]) -> tuple[Any, int]:  # noqa: N802
-        return {"ordersCount": {"count": len(self.orders), "precision": "EXACT"}}, 1
+    def respond(self, request: httpx.Request) -> httpx.Response:
+        """The respx side effect for the shop's GraphQL endpoint."""
+        if self.token is not None and request.headers.get("X-Shopify-Access-Token") != self.token:
+            return httpx.Response(401, json={"errors": _INVALID_TOKEN})
+        return httpx.Response(200, json=self.handle(json.loads(request.content)))
 
-    def _op_OrderById(self, variables: dict[str, Any]) -> tuple[Any, int]:  # noqa: N802
-        node = self._by_id.get(variables["id"])
-        return {"order": node}, 1 + (order_actual_cost(node) if node else 0)
-
-    def _op_OrdersSearch(self, variables: dict[str, Any]) -> tuple[Any, int]:  # noqa: N802
-        found = [o for o in reversed(self.orders) if _matches(o, variables["query"])]
-        nodes = found[: int(variables["first"])]
-        return {"orders": {"nodes": nodes}}, 2 + sum(order_actual_cost(n) for n in nodes)
-
-    def _op_OrdersPage(self, variables: dict[str, Any]) -> tuple[Any, int]:  # noqa: N802
-        start = int(variables.get("after") or 0)
-        nodes = self.orders[start : start + int(variables["first"])]
-        end = start + len(nodes)
-        page = {
-            "pageInfo": {"hasNextPage": end < len(self.orders), "endCursor": str(end)},
-            "nodes": nodes,
-        }
-        return {"orders": page}, 3 + sum(order_actual_cost(n) for n in nodes)
+    def mount(self, router: respx.Router) -> None:
+        router.post(endpoint(self.shop.domain)).mock(side_effect=self.respond)
+        router.get(url__startswith=self.bulk.url_prefix).mock(side_effect=self.bulk.download)
 
 
-_NAME = re.compile(r"^name:#?(\d+)$")
-
-
-def _matches(order: dict[str, Any], query: str) -> bool:
-    match = _NAME.match(query.strip())
-    if match:
-        return order["name"].lstrip("#") == match.group(1)
-    email = re.match(r'^email:"(.*)"$', query.strip())
-    if email:
-        return (order.get("email") or "").lower() == email.group(1).lower()
-    return False
+def _errors(message: str, code: str) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code}}]}

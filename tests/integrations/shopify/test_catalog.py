@@ -44,14 +44,29 @@ PRODUCT = {
 def test_product_search_returns_price_and_availability(provider, fake):
     fake.on("ProductsSearch", ok({"products": {"nodes": [PRODUCT]}}))
 
-    [product] = provider.search_products('hoodie" OR vendor:x (cheap)', limit=20)
+    [product] = provider.search_products('hoodies" OR vendor:x -(cheap)', limit=20)
 
     assert product.title == "Classic Hoodie"
     assert product.currency == "USD"
     assert product.available
     assert product.min_price == Decimal("49.00")
     assert [v.available for v in product.variants] == [True, False]
-    assert fake.calls[0].variables == {"query": "hoodie vendor x cheap status:active", "first": 5}
+    # Only words reach the query (no quotes, fields, negation); each one a prefix, ORed.
+    assert fake.calls[0].variables == {
+        "query": "status:active (hood* OR vendor* OR cheap*)",
+        "first": 10,
+    }
+
+
+def test_products_are_ranked_by_the_customers_words(provider, fake):
+    socks = {**PRODUCT, "id": "gid://shopify/Product/2", "title": "Wool Socks", "tags": ["wool"]}
+    runners = {**PRODUCT, "id": "gid://shopify/Product/3", "title": "Trail Runner Shoes"}
+    fake.on("ProductsSearch", ok({"products": {"nodes": [socks, runners]}}))
+
+    found = provider.search_products("Do you still have the trail runners?", limit=1)
+
+    assert [p.title for p in found] == ["Trail Runner Shoes"]
+    assert fake.calls[0].variables["query"] == "status:active (trail* OR runner*)"
 
 
 def test_an_empty_product_query_asks_nothing(provider, fake):

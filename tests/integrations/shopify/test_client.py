@@ -48,10 +48,13 @@ def test_an_empty_bucket_makes_the_client_wait_before_sending(client, fake, slee
     )
     fake.on("OrderById", ok({"order": None}, requested=190, actual=20, available=980.0))
 
-    client.execute(documents.ORDER_BY_ID, {"id": "gid://shopify/Order/1", "lineItems": 25})
+    client.execute(
+        documents.ORDER_BY_ID, {"id": "gid://shopify/Order/1", **documents.LIVE.variables()}
+    )
 
-    # It waited for the points (about (165 - 50) / 100 s) and Shopify never had to throttle.
-    assert 1.1 <= sum(sleeps) <= 1.3
+    # It waited for the points ((estimate - 50) / 100 s) and Shopify never had to throttle.
+    expected = (documents.ORDER_BY_ID.estimated_cost - 50) / 100
+    assert expected - 0.05 <= sum(sleeps) <= expected + 0.1
     assert fake.ops() == ["OrderById"]
 
 

@@ -7,6 +7,8 @@ from graphql.language.visitor import Visitor
 
 from apps.integrations.commerce.shopify import documents
 from apps.integrations.commerce.shopify.backfill import DEFAULT_PAGE_SIZE, SINGLE_QUERY_CAP
+from tests.integrations.shopify.standin import graph
+from tests.integrations.shopify.standin.bulk import _limits as bulk_limits
 
 OPS = {op.name: op for op in documents.ALL_OPERATIONS}
 
@@ -76,16 +78,98 @@ def test_order_fragment_asks_only_for_the_customer_fields_the_agent_uses() -> No
     )
 
 
+_SIZES = {
+    "live": {"first": documents.ORDERS_PER_LOOKUP, **documents.LIVE.variables()},
+    "listing": {"first": documents.LIST_MAX, **documents.LISTING.variables()},
+    "page": {"first": DEFAULT_PAGE_SIZE, **documents.PAGE.variables()},
+}
+
+
 @pytest.mark.parametrize(
-    ("op", "variables_cost"),
+    ("op", "variables"),
     [
-        (documents.ORDERS_SEARCH, 2 + documents.ORDERS_PER_LOOKUP * documents.order_cost(20)),
-        (documents.ORDERS_PAGE, 3 + DEFAULT_PAGE_SIZE * documents.order_cost(10)),
+        (documents.ORDERS_SEARCH, _SIZES["live"]),
+        (documents.ORDERS_SEARCH, _SIZES["listing"]),
+        (documents.ORDERS_PAGE, _SIZES["page"]),
+        (documents.ORDER_BY_ID, documents.LIVE.variables()),
+        (documents.ORDER_UPDATE, documents.LIVE.variables()),
+        (documents.TAGS_ADD, documents.LIVE.variables()),
     ],
+    ids=["lookup", "listing", "backfill-page", "by-id", "update", "tags"],
 )
-def test_order_queries_stay_under_the_single_query_cap(op, variables_cost) -> None:  # type: ignore[no-untyped-def]
-    assert variables_cost < SINGLE_QUERY_CAP
+def test_order_queries_stay_under_the_single_query_cap(op, variables) -> None:  # type: ignore[no-untyped-def]
+    # Priced by the stand-in from the document itself, under Shopify's rules.
+    request = graph.parse_request(op.document, {"query": "", "id": "x", **variables}, op.name)
+    cost = graph.requested_cost(request)
+    assert cost < SINGLE_QUERY_CAP
     assert DEFAULT_PAGE_SIZE >= 5
+
+
+# The size variables each operation is sent with (the rest are ids and texts).
+_SENT_WITH = {
+    "OrdersSearch": [_SIZES["live"], _SIZES["listing"]],
+    "OrdersPage": [_SIZES["page"]],
+    "ProductsSearch": [{"first": documents.PRODUCTS_MAX_FETCH}],
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_each_estimate_covers_what_shopify_would_ask_for(name: str) -> None:
+    op = OPS[name]
+    for sizes in _SENT_WITH.get(name, [documents.LIVE.variables()]):
+        variables = {v: sizes.get(v, "x") for v in _declared(op)}
+        request = graph.parse_request(op.document, variables, op.name)
+        assert op.estimated_cost >= graph.requested_cost(request)
+
+
+def _declared(op: documents.Operation) -> set[str]:
+    definition, _ = _shape(op)
+    return {v.variable.name.value for v in definition.variable_definitions or ()}
+
+
+def _leaves(document: str) -> set[str]:
+    """Path of every scalar field, connection wrappers (edges/node/nodes) left out."""
+    tree = parse(document)
+    found: set[str] = set()
+
+    def walk(selection, path):  # type: ignore[no-untyped-def]
+        for node in selection.selections:
+            if isinstance(node, FieldNode):
+                name = node.name.value
+                if name in ("pageInfo", "__typename"):
+                    continue
+                step = path if name in ("edges", "node", "nodes") else (*path, name)
+                if node.selection_set is None:
+                    found.add(".".join(step))
+                else:
+                    walk(node.selection_set, step)
+            elif hasattr(node, "selection_set"):
+                walk(node.selection_set, path)
+
+    for definition in tree.definitions:
+        walk(definition.selection_set, ())
+    return found
+
+
+def test_the_bulk_query_reads_every_field_of_the_order_snapshot() -> None:
+    snapshot = {p for p in _leaves(documents.ORDER_FRAGMENT)}
+    bulk = {p.removeprefix("orders.") for p in _leaves(documents.bulk_orders_query("x"))}
+    # Bulk lines carry ids of their own (events, part lines) to be joined by __parentId.
+    assert snapshot <= bulk
+    assert bulk - snapshot <= {
+        "fulfillments.events.id",
+        "fulfillments.fulfillmentLineItems.id",
+        "refunds.refundLineItems.id",
+    }
+
+
+def test_the_bulk_query_keeps_within_the_documented_limits() -> None:
+    text = documents.bulk_orders_query("created_at:>='2026-01-01T00:00:00Z'")
+    request = graph.parse_request(text, {})
+    assert bulk_limits(request) == ""
+    # The search is one GraphQL string literal: quotes in it cannot end it early.
+    tricky = documents.bulk_orders_query('x") { id } orders(query: "y')
+    assert len(graph.parse_request(tricky, {}).root_fields()) == 1
 
 
 def test_mutations_that_could_repeat_a_side_effect_are_not_replayed() -> None:

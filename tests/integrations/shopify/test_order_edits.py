@@ -197,13 +197,19 @@ def test_the_address_of_a_shipped_order_cannot_change(provider, fake):
 def test_a_note_is_appended_never_overwritten_and_tags_are_added(provider, fake):
     fake.on("OrderNote", ok({"order": {"id": ORDER_ID, "note": "Gift wrap please"}}))
     fake.on("OrderUpdate", ok({"orderUpdate": {"order": fakeshop.order(1001), "userErrors": []}}))
-    fake.on("TagsAdd", ok({"tagsAdd": {"node": {"id": ORDER_ID}, "userErrors": []}}))
+    tagged = fakeshop.order(1001, updated_at="2026-11-21T10:00:00Z")
+    tagged["tags"] = ["vip", "aftersale", "needs review"]
+    fake.on("TagsAdd", ok({"tagsAdd": {"node": tagged, "userErrors": []}}))
 
     provider.add_note(
         order_id=ORDER_ID,
         note="Customer asked  about delivery",
         tags=["aftersale", "needs, review"],
     )
+
+    # The snapshot shows the tags at once, without waiting for the webhook.
+    row = Order.objects.get(platform_order_id=ORDER_ID)
+    assert row.tags == ["vip", "aftersale", "needs review"]
 
     update = next(c for c in fake.calls if c.operation == "OrderUpdate")
     assert update.variables["input"] == {
@@ -218,3 +224,21 @@ def test_the_same_note_twice_is_written_once(provider, fake):
     fake.on("OrderNote", ok({"order": {"id": ORDER_ID, "note": "x\nCustomer asked"}}))
     provider.add_note(order_id=ORDER_ID, note="Customer asked")
     assert fake.ops() == ["OrderNote"]
+
+
+def test_tags_on_an_order_shopify_does_not_know_are_refused(provider, fake):
+    fake.on(
+        "TagsAdd",
+        ok(
+            {
+                "tagsAdd": {
+                    "node": None,
+                    "userErrors": [{"field": ["id"], "message": "Order does not exist"}],
+                }
+            }
+        ),
+    )
+    with pytest.raises(PlatformRejected) as caught:
+        provider.add_note(order_id=ORDER_ID, tags=["x"])
+    assert caught.value.field == "id"
+    assert Order.objects.count() == 0

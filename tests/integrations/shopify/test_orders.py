@@ -33,7 +33,13 @@ def test_it_finds_an_order_by_name_for_its_customer_and_caches_it(provider, fake
     [tracking] = order.fulfillments[0].tracking
     assert (tracking.number, tracking.company) == ("1Z999", "UPS")
     assert order.fulfillments[0].latest_event == "in_transit"
-    assert fake.calls[0].variables == {"query": "name:#1001", "first": 2, "lineItems": 20}
+    assert fake.calls[0].variables == {
+        "query": "name:#1001",
+        "first": 2,
+        "lineItems": 20,
+        "parcels": 3,
+        "partLines": 5,
+    }
     row = Order.objects.get(store=provider.store, platform_order_id="gid://shopify/Order/6001")
     assert row.email == "jane@example.com"
     assert row.total_price == order.total_price

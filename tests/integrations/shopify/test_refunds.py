@@ -15,12 +15,16 @@ ORDER_ID = "gid://shopify/Order/6001"
 KEY = "agent-action-41-refund"
 
 
-def _context(*, amount="43.20", maximum="91.40", refunds=()):  # type: ignore[no-untyped-def]
+def _context(*, amount="43.20", maximum="91.40", refunds=(), refundable=2):  # type: ignore[no-untyped-def]
     return ok(
         {
             "order": {
                 "id": ORDER_ID,
                 "currencyCode": "USD",
+                "lineItems": {
+                    "pageInfo": {"hasNextPage": False},
+                    "nodes": [{"id": "gid://shopify/LineItem/1", "refundableQuantity": refundable}],
+                },
                 "refunds": list(refunds),
                 "suggestedRefund": {
                     "amountSet": money(amount),
@@ -234,4 +238,44 @@ def test_bad_amounts_are_refused_before_any_call(provider, fake, amount):
         provider.refund(
             order_id=ORDER_ID, amount=amount, line_items=None, reason="x", idempotency_key=KEY
         )
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    ("line_id", "quantity", "refundable", "code"),
+    [
+        ("gid://shopify/LineItem/1", 3, 2, "ABOVE_REFUNDABLE"),
+        ("gid://shopify/LineItem/1", 1, 0, "ABOVE_REFUNDABLE"),
+        ("gid://shopify/LineItem/77", 1, 2, "NOT_ON_ORDER"),
+    ],
+    ids=["more-than-left", "already-refunded", "another-orders-item"],
+)
+def test_items_shopify_would_quietly_cap_are_refused_before_refund_create(
+    provider, fake, line_id, quantity, refundable, code
+):
+    fake.on("RefundContext", _context(refundable=refundable))
+
+    with pytest.raises(PlatformRejected) as caught:
+        provider.refund(
+            order_id=ORDER_ID,
+            amount=None,
+            line_items=[LineItemQuantity(line_id, quantity)],
+            reason="x",
+            idempotency_key=KEY,
+        )
+
+    assert caught.value.code == code
+    assert fake.ops() == ["RefundContext"]
+
+
+def test_an_item_id_that_is_not_a_line_item_gid_is_refused_before_any_call(provider, fake):
+    with pytest.raises(PlatformRejected) as caught:
+        provider.refund(
+            order_id=ORDER_ID,
+            amount=None,
+            line_items=[LineItemQuantity('1") { id } #', 1)],
+            reason="x",
+            idempotency_key=KEY,
+        )
+    assert caught.value.code == "NOT_ON_ORDER"
     assert fake.calls == []

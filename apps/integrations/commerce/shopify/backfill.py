@@ -13,14 +13,23 @@ fetched before a webhook and written after it is harmless. Memory stays flat: on
 page is ever held.
 
 Page size: the largest page whose requested cost stays under the 1000-point single-query
-cap (documents.order_cost); if Shopify still says MAX_COST_EXCEEDED the page is halved.
+cap (documents.PAGE); if Shopify still says MAX_COST_EXCEEDED the page is halved.
+
+Paged or bulk: the first run counts the window's orders (`ordersCount`). Above
+SHOPIFY_BULK_BACKFILL_THRESHOLD (default 1,000) the import runs as one bulk operation
+instead (bulk.py, bulk_download.py): pages cost ~30 points an order, so 10,000 orders
+take ~50 minutes of a standard plan's 100 points/s, while a bulk operation costs a
+handful of points and its download is limited only by how fast we write. The choice is
+made once and kept in the cursor, so a resumed run goes on the way it began.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +41,18 @@ from django.utils import timezone
 from apps.core.locks import LockTimeout, named_lock
 from apps.integrations.commerce.base import CommerceError, TransientCommerceError
 from apps.integrations.commerce.shopify import cache, documents, mapping
+from apps.integrations.commerce.shopify.bulk import (
+    BulkCursor,
+    BulkOperationFailed,
+    bulk_start,
+    bulk_status,
+    poll_delay,
+)
+from apps.integrations.commerce.shopify.bulk_download import (
+    BulkFileGone,
+    CursorMoved,
+    download_step,
+)
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.errors import QueryTooExpensive, ShopifyBusy
 from apps.orders.models import OrderSync, OrderSyncStatus
@@ -40,7 +61,7 @@ from apps.stores.models import Store
 logger = logging.getLogger(__name__)
 
 SINGLE_QUERY_CAP = 1000
-DEFAULT_PAGE_SIZE = (SINGLE_QUERY_CAP - 3) // documents.order_cost(documents.LINE_ITEMS_BACKFILL)
+DEFAULT_PAGE_SIZE = (SINGLE_QUERY_CAP - 3) // documents.PAGE.cost()
 
 ProgressCallback = Callable[[OrderSync], None]
 
@@ -73,20 +94,28 @@ def backfill_run(
     time_budget: float | None = None,
     on_page: ProgressCallback | None = None,
 ) -> OrderSync:
-    """Import pages until done or `time_budget` seconds are spent; returns the progress row.
+    """Import pages, or a bulk operation's result, until done or `time_budget` seconds are
+    spent (waiting for Shopify to finish a bulk operation included); returns the progress
+    row.
 
-    Idempotent and safe to run concurrently (each page is fetched and written under a
-    per-store lock, from the cursor re-read inside it). Raises TransientCommerceError
-    (progress kept, run again later) or CommerceError (status failed).
+    Idempotent and safe to run concurrently (each page or download step is fetched and
+    written under a per-store lock, from the cursor re-read inside it). Raises
+    TransientCommerceError (progress kept, run again later) or CommerceError (failed).
     """
     client = client or ShopifyClient(store, max_wait=_background_wait())
     sync = _start(store, client)
-    deadline = None if time_budget is None else time.monotonic() + time_budget
-    while sync.status == OrderSyncStatus.RUNNING:
-        if deadline is not None and time.monotonic() >= deadline:
-            break
+    deadline = math.inf if time_budget is None else time.monotonic() + time_budget
+    bulk_run = _BulkRun()
+    while sync.status == OrderSyncStatus.RUNNING and time.monotonic() < deadline:
         try:
-            sync, page_size = _next_page(store, client, sync, page_size)
+            if BulkCursor.parse(sync.cursor) is None:
+                sync, page_size = _next_page(store, client, sync, page_size)
+            else:
+                sync, wait = _bulk_step(store, client, sync, deadline, bulk_run)
+                if wait and time.monotonic() + wait >= deadline:
+                    break  # the next run looks again
+                if wait:
+                    client.pause(wait)
         except TransientCommerceError as exc:
             _record_error(sync, str(exc), failed=False)
             raise
@@ -123,8 +152,16 @@ def _start(store: Store, client: ShopifyClient) -> OrderSync:
         data = client.execute(documents.ORDERS_COUNT, {"query": _window_query(sync)})
         count = ((data or {}).get("ordersCount") or {}).get("count")
         if isinstance(count, int):
-            OrderSync.objects.filter(pk=sync.pk).update(total_estimate=count)
-            sync.total_estimate = count
+            used = client.last_cost.actual if client.last_cost and client.last_cost.actual else 0
+            values: dict[str, Any] = {
+                "total_estimate": count,
+                "points_used": F("points_used") + int(round(used)),
+            }
+            fresh = not sync.cursor and sync.imported == 0
+            if fresh and count > settings.SHOPIFY_BULK_BACKFILL_THRESHOLD:
+                values["cursor"] = BulkCursor().dump()
+            OrderSync.objects.filter(pk=sync.pk, cursor=sync.cursor).update(**values)
+            sync.refresh_from_db()
     return sync
 
 
@@ -162,7 +199,7 @@ def _fetch(client: ShopifyClient, sync: OrderSync, page_size: int) -> dict[str, 
             "first": page_size,
             "after": sync.cursor or None,
             "query": _window_query(sync),
-            "lineItems": documents.LINE_ITEMS_BACKFILL,
+            **documents.PAGE.variables(),
         },
     )
     page = (data or {}).get("orders") or {}
@@ -176,7 +213,7 @@ def _write_page(store: Store, client: ShopifyClient, sync: OrderSync, page: dict
     points = float(page.get("_points") or 0)
     complete_nodes = []
     for node in nodes:
-        mapped = mapping.order_from_node(node)
+        mapped = mapping.order_from_node(node, sizes=documents.PAGE)
         if not mapped.complete:
             # Too many lines for a backfill page: fetch this one order in full.
             points_before = client.points_used
@@ -188,13 +225,9 @@ def _write_page(store: Store, client: ShopifyClient, sync: OrderSync, page: dict
         complete_nodes.append(mapped)
     has_next = bool(info.get("hasNextPage"))
     with transaction.atomic():
-        for mapped in complete_nodes:
-            cache.order_snapshot_upsert(
-                store=store,
-                platform_order_id=mapped.info.id,
-                platform_updated_at=mapped.info.updated_at or timezone.now(),
-                fields=mapped.snapshot_fields(),
-            )
+        cache.order_snapshots_upsert(
+            store=store, versions=[m.snapshot_version() for m in complete_nodes]
+        )
         values: dict[str, Any] = {
             "cursor": info.get("endCursor") or sync.cursor,
             "imported": F("imported") + len(complete_nodes),
@@ -207,11 +240,122 @@ def _write_page(store: Store, client: ShopifyClient, sync: OrderSync, page: dict
 
 
 def _fetch_one(client: ShopifyClient, order_id: str) -> mapping.MappedOrder | None:
-    data = client.execute(
-        documents.ORDER_BY_ID, {"id": order_id, "lineItems": documents.LINE_ITEMS_LIVE}
-    )
+    data = client.execute(documents.ORDER_BY_ID, {"id": order_id, **documents.LIVE.variables()})
     node = (data or {}).get("order")
-    return mapping.order_from_node(node) if node else None
+    return mapping.order_from_node(node, sizes=documents.LIVE) if node else None
+
+
+# ---------------------------------------------------------------- bulk mode
+
+# One download step holds the store's backfill lock at most this long.
+BULK_STEP_SECONDS = 30.0
+# A result URL refused this many times in a row: start the operation again.
+_GONE_LIMIT = 3
+
+
+@dataclass
+class _BulkRun:
+    """What one backfill_run remembers between its bulk steps."""
+
+    polls: int = 0
+    gone: int = 0
+
+
+def _bulk_step(
+    store: Store, client: ShopifyClient, sync: OrderSync, deadline: float, run: _BulkRun
+) -> tuple[OrderSync, float]:
+    """One move of a bulk backfill under the store's lock; returns the row and how long to
+    wait before the next move (0: go on now)."""
+    points = client.points_used
+    try:
+        with named_lock(f"shopify-backfill:{store.pk}", timeout=BULK_STEP_SECONDS + 90, wait=5):
+            sync.refresh_from_db()
+            cursor = BulkCursor.parse(sync.cursor)
+            if sync.status != OrderSyncStatus.RUNNING or cursor is None:
+                return sync, 0.0
+            wait = _bulk_move(store, client, sync, cursor, deadline, run)
+    except LockTimeout:
+        raise ShopifyBusy("another backfill of this store holds the lock", retry_after=5) from None
+    except CursorMoved:
+        wait = 1.0  # another worker is ahead; look again shortly
+    finally:
+        used = int(round(client.points_used - points))
+        if used:
+            OrderSync.objects.filter(pk=sync.pk).update(points_used=F("points_used") + used)
+    sync.refresh_from_db()
+    return sync, wait
+
+
+def _bulk_move(
+    store: Store,
+    client: ShopifyClient,
+    sync: OrderSync,
+    cursor: BulkCursor,
+    deadline: float,
+    run: _BulkRun,
+) -> float:
+    if not cursor.operation_id:
+        operation = bulk_start(client, _window_query(sync))
+        _set_cursor(sync, cursor, BulkCursor(operation).dump())
+        return poll_delay(0)
+    status = bulk_status(client, cursor.operation_id)
+    if status.waiting:
+        run.polls += 1
+        return poll_delay(run.polls - 1)
+    if status.status == "COMPLETED" and not status.url:
+        _finish_empty(sync, cursor)  # nothing matched the window
+        return 0.0
+    if status.status == "COMPLETED":
+        return _download(store, client, sync, cursor, status.url, deadline, run)
+    if status.status in ("EXPIRED", "GONE"):
+        logger.info("bulk result expired, starting again store_id=%s", store.pk)
+        _set_cursor(sync, cursor, BulkCursor().dump())
+        return 0.0
+    if status.error_code == "ACCESS_DENIED":
+        raise BulkOperationFailed("Shopify denied the bulk operation access to the orders")
+    logger.warning(
+        "bulk operation %s (%s); continuing with pages store_id=%s",
+        status.status,
+        status.error_code,
+        store.pk,
+    )
+    _set_cursor(sync, cursor, "")
+    return 0.0
+
+
+def _download(
+    store: Store,
+    client: ShopifyClient,
+    sync: OrderSync,
+    cursor: BulkCursor,
+    url: str,
+    deadline: float,
+    run: _BulkRun,
+) -> float:
+    step_deadline = min(deadline, time.monotonic() + BULK_STEP_SECONDS)
+    try:
+        download_step(store, client, sync, cursor, url, deadline=step_deadline)
+    except BulkFileGone:
+        run.gone += 1
+        if run.gone >= _GONE_LIMIT:
+            _set_cursor(sync, cursor, BulkCursor().dump())
+        return 1.0
+    run.gone = 0
+    return 0.0
+
+
+def _set_cursor(sync: OrderSync, held: BulkCursor, cursor: str) -> None:
+    moved = OrderSync.objects.filter(pk=sync.pk, cursor=held.dump())
+    if not moved.update(cursor=cursor, updated_at=timezone.now()):
+        raise CursorMoved(f"backfill of store {sync.store_id} moved on elsewhere")
+
+
+def _finish_empty(sync: OrderSync, held: BulkCursor) -> None:
+    moved = OrderSync.objects.filter(pk=sync.pk, cursor=held.dump())
+    moved.update(status=OrderSyncStatus.DONE, finished_at=timezone.now())
+
+
+# ---------------------------------------------------------------- errors
 
 
 def _record_error(sync: OrderSync, message: str, *, failed: bool) -> None:

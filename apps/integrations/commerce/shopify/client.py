@@ -101,6 +101,10 @@ class ShopifyClient:
             self._http.close()
             self._http = None
 
+    def pause(self, seconds: float) -> None:
+        """Wait on this client's clock (a background job waiting on Shopify's side)."""
+        self._sleep(seconds)
+
     def execute(self, operation: Operation, variables: dict[str, Any] | None = None) -> Any:
         """Run one operation and return its `data`. Raises the errors listed in the module doc."""
         variables = variables or {}

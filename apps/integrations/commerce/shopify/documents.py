@@ -10,6 +10,7 @@ has told us the real requestedQueryCost of the operation, and keep every query u
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -25,22 +26,40 @@ class Operation:
     replay_safe: bool = True
 
 
-# Line items per order: 20 for one order the agent is looking at, 10 on backfill pages.
-LINE_ITEMS_LIVE = 20
-LINE_ITEMS_BACKFILL = 10
-FULFILLMENTS_PER_ORDER = 5
-REFUNDS_PER_ORDER = 5
 # Order names are unique per shop; 2 still shows a clash instead of hiding it.
 ORDERS_PER_LOOKUP = 2
 
 
-def order_cost(line_items: int) -> int:
-    """Requested cost of one OrderSnapshot: 65 + 5 per line item."""
-    money = 5 * 2
-    lines = 2 + line_items * 5 + 1
-    fulfillments = FULFILLMENTS_PER_ORDER * (1 + 3 + 3)
-    refunds = REFUNDS_PER_ORDER * 3
-    return 1 + 1 + money + 1 + lines + fulfillments + refunds
+@dataclass(frozen=True)
+class OrderSizes:
+    """How much of each order an OrderSnapshot query reads. An order cut at any of these
+    limits is answered but not cached (mapping.MappedOrder.complete)."""
+
+    line_items: int
+    parcels: int  # fulfillments, and refunds
+    part_lines: int  # line items of one fulfillment or one refund
+
+    def variables(self) -> dict[str, int]:
+        return {"lineItems": self.line_items, "parcels": self.parcels, "partLines": self.part_lines}
+
+    def cost(self) -> int:
+        """Requested cost of one OrderSnapshot under Shopify's rules (object 1, scalar 0,
+        connection 2 + first x node, a list `first` x item)."""
+        money = 5 * 2
+        lines = 2 + self.line_items * 5 + 1  # + pageInfo
+        parts = 2 + self.part_lines * 2 + 1
+        fulfillments = self.parcels * (1 + 3 + 3 + parts)
+        refunds = self.parcels * (1 + 2 + parts)
+        return 1 + 1 + money + 1 + lines + fulfillments + refunds
+
+
+# One order the agent is looking at; a customer's order list; a backfill page. The
+# requested cost of a lookup (2 orders) must leave room in a 1000-point bucket for
+# other lookups of the same shop at the same time: 2 x 224 points.
+LIVE = OrderSizes(line_items=20, parcels=3, part_lines=5)
+LISTING = OrderSizes(line_items=5, parcels=2, part_lines=3)
+PAGE = OrderSizes(line_items=10, parcels=3, part_lines=5)
+LIST_MAX = 10
 
 
 ORDER_FRAGMENT = """
@@ -82,7 +101,7 @@ fragment OrderSnapshot on Order {
       product { id tags }
     }
   }
-  fulfillments(first: 5) {
+  fulfillments(first: $parcels) {
     id
     status
     displayStatus
@@ -91,13 +110,21 @@ fragment OrderSnapshot on Order {
     deliveredAt
     estimatedDeliveryAt
     trackingInfo(first: 3) { number company url }
-    events(first: 1, sortKey: HAPPENED_AT, reverse: true) { nodes { status happenedAt } }
+    events(first: 1, sortKey: HAPPENED_AT, reverse: true) { nodes { status message happenedAt } }
+    fulfillmentLineItems(first: $partLines) {
+      pageInfo { hasNextPage }
+      nodes { quantity lineItem { id } }
+    }
   }
-  refunds(first: 5) {
+  refunds(first: $parcels) {
     id
     createdAt
     note
     totalRefundedSet { shopMoney { amount currencyCode } }
+    refundLineItems(first: $partLines) {
+      pageInfo { hasNextPage }
+      nodes { quantity lineItem { id } }
+    }
   }
 }
 """
@@ -105,31 +132,45 @@ fragment OrderSnapshot on Order {
 ORDERS_SEARCH = Operation(
     name="OrdersSearch",
     document="""
-query OrdersSearch($query: String!, $first: Int!, $lineItems: Int!) {
+query OrdersSearch(
+  $query: String!
+  $first: Int!
+  $lineItems: Int!
+  $parcels: Int!
+  $partLines: Int!
+) {
   orders(first: $first, query: $query, sortKey: CREATED_AT, reverse: true) {
     nodes { ...OrderSnapshot }
   }
 }
 """
     + ORDER_FRAGMENT,
-    estimated_cost=2 + ORDERS_PER_LOOKUP * order_cost(LINE_ITEMS_LIVE),
+    # The dearer of its two uses: one order by name, or a customer's list.
+    estimated_cost=max(2 + ORDERS_PER_LOOKUP * LIVE.cost(), 2 + LIST_MAX * LISTING.cost()),
 )
 
 ORDER_BY_ID = Operation(
     name="OrderById",
     document="""
-query OrderById($id: ID!, $lineItems: Int!) {
+query OrderById($id: ID!, $lineItems: Int!, $parcels: Int!, $partLines: Int!) {
   order(id: $id) { ...OrderSnapshot }
 }
 """
     + ORDER_FRAGMENT,
-    estimated_cost=order_cost(LINE_ITEMS_LIVE),
+    estimated_cost=LIVE.cost(),
 )
 
 ORDERS_PAGE = Operation(
     name="OrdersPage",
     document="""
-query OrdersPage($first: Int!, $after: String, $query: String!, $lineItems: Int!) {
+query OrdersPage(
+  $first: Int!
+  $after: String
+  $query: String!
+  $lineItems: Int!
+  $parcels: Int!
+  $partLines: Int!
+) {
   orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
     pageInfo { hasNextPage endCursor }
     nodes { ...OrderSnapshot }
@@ -137,7 +178,7 @@ query OrdersPage($first: Int!, $after: String, $query: String!, $lineItems: Int!
 }
 """
     + ORDER_FRAGMENT,
-    estimated_cost=3 + 8 * order_cost(LINE_ITEMS_BACKFILL),
+    estimated_cost=3 + 5 * PAGE.cost(),
 )
 
 ORDERS_COUNT = Operation(
@@ -177,6 +218,7 @@ query RefundContext($id: ID!, $refundLineItems: [RefundLineItemInput!], $full: B
   order(id: $id) {
     id
     currencyCode
+    lineItems(first: 100) { pageInfo { hasNextPage } nodes { id refundableQuantity } }
     refunds(first: 20) {
       id
       note
@@ -197,7 +239,7 @@ query RefundContext($id: ID!, $refundLineItems: [RefundLineItemInput!], $full: B
   }
 }
 """,
-    estimated_cost=1 + 20 * 3 + 1 + 4 + 10 * 2 + 10 * 4,
+    estimated_cost=1 + (3 + 100) + 20 * 3 + 1 + 4 + 10 * 2 + 10 * 4,
 )
 
 # @idempotent is mandatory on refundCreate since 2026-04: a retry with the same key gets
@@ -246,7 +288,7 @@ mutation OrderCancel(
   }
 }
 """,
-    estimated_cost=10,
+    estimated_cost=11,
     is_mutation=True,
     replay_safe=False,
 )
@@ -264,7 +306,12 @@ query JobStatus($id: ID!) {
 ORDER_UPDATE = Operation(
     name="OrderUpdate",
     document="""
-mutation OrderUpdate($input: OrderInput!, $lineItems: Int!) {
+mutation OrderUpdate(
+  $input: OrderInput!
+  $lineItems: Int!
+  $parcels: Int!
+  $partLines: Int!
+) {
   orderUpdate(input: $input) {
     order { ...OrderSnapshot }
     userErrors { field message }
@@ -272,23 +319,31 @@ mutation OrderUpdate($input: OrderInput!, $lineItems: Int!) {
 }
 """
     + ORDER_FRAGMENT,
-    estimated_cost=10 + order_cost(LINE_ITEMS_LIVE),
+    estimated_cost=10 + LIVE.cost(),
     is_mutation=True,
     # Setting the same address twice is harmless; appending a note is guarded by the caller.
     replay_safe=True,
 )
 
+# The tagged order comes back whole, so the snapshot shows the tags at once.
 TAGS_ADD = Operation(
     name="TagsAdd",
     document="""
-mutation TagsAdd($id: ID!, $tags: [String!]!) {
+mutation TagsAdd(
+  $id: ID!
+  $tags: [String!]!
+  $lineItems: Int!
+  $parcels: Int!
+  $partLines: Int!
+) {
   tagsAdd(id: $id, tags: $tags) {
-    node { id }
+    node { id ... on Order { ...OrderSnapshot } }
     userErrors { field message }
   }
 }
-""",
-    estimated_cost=10,
+"""
+    + ORDER_FRAGMENT,
+    estimated_cost=10 + LIVE.cost(),
     is_mutation=True,
     replay_safe=True,
 )
@@ -347,11 +402,13 @@ mutation ReturnRequest($input: ReturnRequestInput!) {
     replay_safe=False,
 )
 
+# A search reads up to this many products and ranks them (catalog.products_search).
+PRODUCTS_MAX_FETCH = 10
 PRODUCTS_SEARCH = Operation(
     name="ProductsSearch",
     document="""
 query ProductsSearch($query: String!, $first: Int!) {
-  products(first: $first, query: $query) {
+  products(first: $first, query: $query, sortKey: RELEVANCE) {
     nodes {
       id
       title
@@ -366,7 +423,7 @@ query ProductsSearch($query: String!, $first: Int!) {
   }
 }
 """,
-    estimated_cost=2 + 5 * (1 + 2 + 12),
+    estimated_cost=2 + PRODUCTS_MAX_FETCH * (1 + 2 + 12),
 )
 
 SHOP_POLICIES = Operation(
@@ -377,6 +434,126 @@ query ShopPolicies {
 }
 """,
     estimated_cost=10,
+)
+
+# ---------------------------------------------------------------- bulk operations
+# A bulk query has no variables and no page sizes: Shopify runs it over every order the
+# search matches and writes one JSONL line per object, connection nodes on lines of
+# their own with `__parentId` (documented limits: five connections, two levels deep).
+# The fields are OrderSnapshot's (test_documents checks they stay the same).
+BULK_ORDERS_QUERY = """
+{
+  orders(query: %(search)s) {
+    edges {
+      node {
+        id
+        name
+        email
+        phone
+        createdAt
+        updatedAt
+        cancelledAt
+        cancelReason
+        closedAt
+        displayFinancialStatus
+        displayFulfillmentStatus
+        note
+        tags
+        statusPageUrl
+        currencyCode
+        customer { id displayName }
+        subtotalPriceSet { shopMoney { amount } }
+        totalShippingPriceSet { shopMoney { amount } }
+        totalTaxSet { shopMoney { amount } }
+        totalPriceSet { shopMoney { amount } }
+        totalRefundedSet { shopMoney { amount } }
+        shippingAddress {
+          name address1 address2 city province zip country countryCodeV2 phone
+        }
+        lineItems {
+          edges {
+            node {
+              id
+              title
+              variantTitle
+              sku
+              quantity
+              currentQuantity
+              unfulfilledQuantity
+              originalUnitPriceSet { shopMoney { amount } }
+              variant { id }
+              product { id tags }
+            }
+          }
+        }
+        fulfillments {
+          id
+          status
+          displayStatus
+          createdAt
+          updatedAt
+          deliveredAt
+          estimatedDeliveryAt
+          trackingInfo { number company url }
+          events { edges { node { id status message happenedAt } } }
+          fulfillmentLineItems { edges { node { id quantity lineItem { id } } } }
+        }
+        refunds {
+          id
+          createdAt
+          note
+          totalRefundedSet { shopMoney { amount currencyCode } }
+          refundLineItems { edges { node { id quantity lineItem { id } } } }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def bulk_orders_query(search: str) -> str:
+    """The bulk query over the orders `search` matches (a GraphQL string literal)."""
+    return BULK_ORDERS_QUERY % {"search": json.dumps(search)}
+
+
+# groupObjects: each order's lines follow it, so the download is assembled one order at
+# a time and memory stays flat. A resend could start a second operation: not replayed.
+BULK_ORDERS_RUN = Operation(
+    name="BulkOrdersRun",
+    document="""
+mutation BulkOrdersRun($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: true) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+""",
+    estimated_cost=11,
+    is_mutation=True,
+    replay_safe=False,
+)
+
+BULK_OPERATION_STATUS = Operation(
+    name="BulkOperationStatus",
+    document="""
+query BulkOperationStatus($id: ID!) {
+  node(id: $id) {
+    ... on BulkOperation {
+      id
+      status
+      errorCode
+      objectCount
+      rootObjectCount
+      fileSize
+      url
+      createdAt
+      completedAt
+    }
+  }
+}
+""",
+    estimated_cost=2,
 )
 
 ALL_OPERATIONS: tuple[Operation, ...] = (
@@ -397,4 +574,6 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     RETURN_REQUEST,
     PRODUCTS_SEARCH,
     SHOP_POLICIES,
+    BULK_ORDERS_RUN,
+    BULK_OPERATION_STATUS,
 )

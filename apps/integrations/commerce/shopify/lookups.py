@@ -33,8 +33,6 @@ logger = logging.getLogger(__name__)
 # When Shopify is busy, a snapshot up to this old still answers "where is my order".
 STALE_FALLBACK = timedelta(hours=1)
 ORDER_GID_PREFIX = "gid://shopify/Order/"
-_LIST_LINE_ITEMS = 5
-_LIST_MAX = 10
 
 
 class OrderLookups:
@@ -45,8 +43,8 @@ class OrderLookups:
     # ------------------------------------------------------------ one order
 
     def find(self, number: str, *, email: str, phone: str, customer_id: str) -> OrderInfo | None:
-        if not (email or phone or customer_id):
-            raise ValueError("find_order needs an email, a phone or a customer id")
+        if not any(value.strip() for value in (email, phone, customer_id)):
+            raise ValueError("an email, a phone or a customer id is required")
         wanted = parse_order_number(number)
         if wanted is None:
             return None
@@ -76,14 +74,14 @@ class OrderLookups:
         if not order_id.startswith(ORDER_GID_PREFIX):
             return None
         data = self.client.execute(
-            documents.ORDER_BY_ID, {"id": order_id, "lineItems": documents.LINE_ITEMS_LIVE}
+            documents.ORDER_BY_ID, {"id": order_id, **documents.LIVE.variables()}
         )
         node = (data or {}).get("order")
         return self.remember(node) if node else None
 
-    def remember(self, node: object) -> OrderInfo:
-        """Map an order node and keep it in the snapshot when it is complete."""
-        mapped = mapping.order_from_node(node)
+    def remember(self, node: object, *, sizes: documents.OrderSizes = documents.LIVE) -> OrderInfo:
+        """Map an order node read with `sizes`; keep it in the snapshot when complete."""
+        mapped = mapping.order_from_node(node, sizes=sizes)
         if mapped.complete:
             cache.order_snapshot_upsert(
                 store=self.store,
@@ -94,20 +92,20 @@ class OrderLookups:
         return mapped.info
 
     def search(
-        self, query: str, *, first: int, line_items: int = documents.LINE_ITEMS_LIVE
+        self, query: str, *, first: int, sizes: documents.OrderSizes = documents.LIVE
     ) -> list[OrderInfo]:
         data = self.client.execute(
-            documents.ORDERS_SEARCH, {"query": query, "first": first, "lineItems": line_items}
+            documents.ORDERS_SEARCH, {"query": query, "first": first, **sizes.variables()}
         )
         nodes = ((data or {}).get("orders") or {}).get("nodes") or []
-        return [self.remember(node) for node in nodes]
+        return [self.remember(node, sizes=sizes) for node in nodes]
 
     # ------------------------------------------------------------ a customer's orders
 
     def for_customer(
         self, *, email: str, phone: str, customer_id: str, limit: int
     ) -> list[OrderInfo]:
-        limit = max(1, min(limit, _LIST_MAX))
+        limit = max(1, min(limit, documents.LIST_MAX))
         identity = {"email": email, "phone": phone, "customer_id": _customer_gid(customer_id)}
         if not any(identity.values()):
             raise ValueError("an email, a phone or a customer id is required")
@@ -117,7 +115,7 @@ class OrderLookups:
         query = self._customer_query(identity)
         if not query:
             return []
-        found = self.search(query, first=limit, line_items=_LIST_LINE_ITEMS)
+        found = self.search(query, first=limit, sizes=documents.LISTING)
         return [o for o in found if identity_matches(o, **identity)][:limit]
 
     def _cached_for_customer(self, identity: dict[str, str], limit: int) -> list[OrderInfo] | None:

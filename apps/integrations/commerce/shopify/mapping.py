@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 from apps.integrations.commerce.base import (
     Address,
     Fulfillment,
     LineItem,
+    LineItemQuantity,
     OrderInfo,
     Policy,
     Product,
@@ -19,6 +23,7 @@ from apps.integrations.commerce.base import (
     parse_order_number,
 )
 from apps.integrations.commerce.shopify import documents, schemas
+from apps.integrations.commerce.shopify.cache import SnapshotVersion
 from apps.integrations.commerce.snapshot import info_to_order_fields
 from apps.orders.models import FinancialStatus, FulfillmentStatus
 
@@ -39,6 +44,7 @@ _FULFILLMENT = {
     "REQUEST_DECLINED": FulfillmentStatus.UNFULFILLED,
 }
 _FULFILLMENT_STATE = {"ERROR": "failure"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 POLICY_TYPES = {
     "REFUND_POLICY": "refund",
     "SHIPPING_POLICY": "shipping",
@@ -59,6 +65,13 @@ class MappedOrder:
     total_tax: Decimal
     closed_at: Any
 
+    def snapshot_version(self) -> SnapshotVersion:
+        return SnapshotVersion(
+            platform_order_id=self.info.id,
+            platform_updated_at=self.info.updated_at or timezone.now(),
+            fields=self.snapshot_fields(),
+        )
+
     def snapshot_fields(self) -> dict[str, Any]:
         fields = info_to_order_fields(self.info)
         fields.update(
@@ -75,7 +88,9 @@ class MappedOrder:
         return fields
 
 
-def order_from_node(node: Any) -> MappedOrder:
+def order_from_node(node: Any, *, sizes: documents.OrderSizes | None) -> MappedOrder:
+    """Map an OrderSnapshot node read with `sizes` (None: nothing was cut, e.g. the
+    assembled lines of a bulk operation)."""
     order = schemas.parse(schemas.Order, node, what="order")
     currency = order.currency_code.upper()
     info = OrderInfo(
@@ -105,16 +120,29 @@ def order_from_node(node: Any) -> MappedOrder:
         note=order.note or "",
         status_url=order.status_page_url or "",
     )
-    complete = (
-        not order.line_items.page_info.has_next_page
-        and len(order.fulfillments) < documents.FULFILLMENTS_PER_ORDER
-        and len(order.refunds) < documents.REFUNDS_PER_ORDER
-    )
     return MappedOrder(
         info=info,
-        complete=complete,
+        complete=_complete(order, sizes),
         total_tax=order.total_tax_set.shop_money.amount,
         closed_at=order.closed_at,
+    )
+
+
+def _complete(order: schemas.Order, sizes: documents.OrderSizes | None) -> bool:
+    """False when any list may have been cut at its limit (a full list looks cut too)."""
+    cut = [order.line_items.page_info.has_next_page]
+    cut += [f.fulfillment_line_items.page_info.has_next_page for f in order.fulfillments]
+    cut += [r.refund_line_items.page_info.has_next_page for r in order.refunds]
+    if sizes is not None:
+        cut += [len(order.fulfillments) >= sizes.parcels, len(order.refunds) >= sizes.parcels]
+    return not any(cut)
+
+
+def _part_lines(connection: schemas.PartLineConnection) -> tuple[LineItemQuantity, ...]:
+    return tuple(
+        LineItemQuantity(line_item_id=part.line_item.id, quantity=part.quantity)
+        for part in connection.nodes
+        if part.line_item is not None and part.quantity > 0
     )
 
 
@@ -138,7 +166,9 @@ def _line_item(item: schemas.LineItem) -> LineItem:
 
 
 def _fulfillment(node: schemas.Fulfillment) -> Fulfillment:
-    latest = node.events.nodes[0] if node.events.nodes else None
+    # Newest first, as asked (a bulk operation's events arrive in any order).
+    events = sorted(node.events.nodes, key=lambda e: e.happened_at or _EPOCH, reverse=True)
+    latest = events[0] if events else None
     latest_status = (latest.status or "").lower() if latest else ""
     status = (node.status or "").upper()
     return Fulfillment(
@@ -154,8 +184,10 @@ def _fulfillment(node: schemas.Fulfillment) -> Fulfillment:
         updated_at=node.updated_at,
         estimated_delivery_at=node.estimated_delivery_at,
         delivered_at=node.delivered_at,
-        latest_event=latest_status,
+        # The carrier's own words ("Departed facility, Louisville KY") when it gave any.
+        latest_event=((latest.message or "").strip() or latest_status) if latest else "",
         latest_event_at=latest.happened_at if latest else None,
+        line_items=_part_lines(node.fulfillment_line_items),
     )
 
 
@@ -165,6 +197,7 @@ def _refund(node: schemas.Refund) -> RefundRecord:
         amount=node.total_refunded_set.shop_money.amount,
         created_at=node.created_at,
         note=node.note or "",
+        line_items=_part_lines(node.refund_line_items),
     )
 
 

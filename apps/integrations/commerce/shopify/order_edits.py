@@ -173,15 +173,22 @@ class OrderEdits:
                 joined = f"{current.rstrip()}\n{addition}" if current.strip() else addition
                 self._update({"id": order_id, "note": joined})
         if clean_tags:
-            data = self.client.execute(documents.TAGS_ADD, {"id": order_id, "tags": clean_tags})
+            data = self.client.execute(
+                documents.TAGS_ADD,
+                {"id": order_id, "tags": clean_tags, **documents.LIVE.variables()},
+            )
             payload = (data or {}).get("tagsAdd") or {}
             if payload.get("userErrors"):
                 raise user_error_rejection(payload["userErrors"])
+            node = payload.get("node")
+            if not node:
+                raise OrderNotFound(order_id)
+            if node.get("updatedAt"):
+                self.lookups.remember(node)
 
     def _update(self, order_input: dict[str, Any]) -> OrderInfo:
         data = self.client.execute(
-            documents.ORDER_UPDATE,
-            {"input": order_input, "lineItems": documents.LINE_ITEMS_LIVE},
+            documents.ORDER_UPDATE, {"input": order_input, **documents.LIVE.variables()}
         )
         payload = (data or {}).get("orderUpdate") or {}
         if payload.get("userErrors"):

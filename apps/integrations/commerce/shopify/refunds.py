@@ -12,6 +12,7 @@ Shopify to suggest a refund of what is left.
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ from apps.integrations.commerce.shopify.errors import user_error_rejection
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 _NOTE_MAX = 255
+_LINE_ITEM_GID = re.compile(r"gid://shopify/LineItem/\d{1,20}")
 
 
 def action_reference(idempotency_key: str) -> str:
@@ -65,6 +67,7 @@ def refund_create(
     earlier = _earlier_refund(order, reference)
     if earlier is not None:
         return _result(earlier, currency, replayed=True)
+    _check_refundable_items(order, line_items or [])
     suggested = order.get("suggestedRefund") or {}
     target = _target_amount(amount, suggested)
     transactions = _allocate(target, suggested.get("suggestedTransactions") or [], order_id)
@@ -97,6 +100,36 @@ def _validate_request(amount: Decimal | None, line_items: list[LineItemQuantity]
         )
     if any(i.quantity <= 0 for i in line_items or []):
         raise PlatformRejected("Refund quantities must be positive.", code="INVALID_QUANTITY")
+    for item in line_items or []:
+        # Anything else is not a Shopify line item id, and would fail the whole query.
+        if not _LINE_ITEM_GID.fullmatch(item.line_item_id):
+            raise PlatformRejected(
+                "That item is not on this order.", code="NOT_ON_ORDER", field=item.line_item_id
+            )
+
+
+def _check_refundable_items(order: dict[str, Any], wanted: list[LineItemQuantity]) -> None:
+    """Each item is on the order and has that many units left to refund. Shopify's
+    suggestion would quietly cap the quantity instead of saying no."""
+    lines = order.get("lineItems") or {}
+    refundable = {
+        str(n.get("id")): int(n.get("refundableQuantity") or 0)
+        for n in lines.get("nodes") or []
+        if isinstance(n, dict)
+    }
+    listed_all = not (lines.get("pageInfo") or {}).get("hasNextPage")
+    for item in wanted:
+        left = refundable.get(item.line_item_id)
+        if left is None and listed_all:
+            raise PlatformRejected(
+                "That item is not on this order.", code="NOT_ON_ORDER", field=item.line_item_id
+            )
+        if left is not None and item.quantity > left:
+            raise PlatformRejected(
+                f"Only {left} of that item can still be refunded.",
+                code="ABOVE_REFUNDABLE",
+                field=item.line_item_id,
+            )
 
 
 def _refund_context(

@@ -91,11 +91,24 @@ class TrackingInfo(_Node):
 
 class FulfillmentEvent(_Node):
     status: str | None = None
+    message: str | None = None
     happened_at: datetime | None = None
 
 
 class EventConnection(_Node):
     nodes: list[FulfillmentEvent] = Field(default_factory=list)
+
+
+class PartLine(_Node):
+    """A fulfillment's or a refund's line item: which order line, how many."""
+
+    quantity: int = 0
+    line_item: Ref | None = None
+
+
+class PartLineConnection(_Node):
+    page_info: PageInfo = PageInfo()
+    nodes: list[PartLine] = Field(default_factory=list)
 
 
 class Fulfillment(_Node):
@@ -108,6 +121,7 @@ class Fulfillment(_Node):
     estimated_delivery_at: datetime | None = None
     tracking_info: list[TrackingInfo] = Field(default_factory=list)
     events: EventConnection = EventConnection()
+    fulfillment_line_items: PartLineConnection = PartLineConnection()
 
 
 class Refund(_Node):
@@ -115,6 +129,7 @@ class Refund(_Node):
     created_at: datetime | None = None
     note: str | None = None
     total_refunded_set: MoneyBag = MoneyBag()
+    refund_line_items: PartLineConnection = PartLineConnection()
 
 
 class Order(_Node):

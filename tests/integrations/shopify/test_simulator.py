@@ -1,0 +1,93 @@
+"""The stand-in itself: it must refuse what Shopify refuses, or the contract proves little."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from apps.integrations.commerce.shopify import documents
+from tests.integrations.shopify.simulator import ShopSimulator
+from tests.integrations.shopify.standin import search
+from tests.integrations.shopify.standin.build import demo_shop
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sim() -> ShopSimulator:
+    shop = ShopSimulator("standin.myshopify.com", clock=lambda: NOW.timestamp())
+    demo_shop(shop.shop, NOW)
+    return shop
+
+
+def _body(op: documents.Operation, **variables: object) -> dict[str, object]:
+    return {"query": op.document, "operationName": op.name, "variables": variables}
+
+
+def test_only_documented_operations_are_answered(sim: ShopSimulator) -> None:
+    altered = _body(documents.SHOP_POLICIES)
+    altered["query"] = str(altered["query"]).replace("body", "body url")
+
+    for body in (altered, {"query": "{ shop { name } }", "operationName": "Mine"}):
+        answer = sim.handle(body)
+        assert answer["errors"][0]["extensions"]["code"] == "undefinedField"
+        assert "data" not in answer
+
+
+def test_answers_carry_only_the_fields_asked_for_and_their_cost(sim: ShopSimulator) -> None:
+    answer = sim.handle(_body(documents.ORDER_NOTE, id="gid://shopify/Order/10001001"))
+
+    assert answer["data"] == {"order": {"id": "gid://shopify/Order/10001001", "note": None}}
+    cost = answer["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (1, 1)
+    assert cost["throttleStatus"]["currentlyAvailable"] == 999.0
+
+
+def test_an_empty_bucket_throttles_with_http_200_and_changes_nothing(sim: ShopSimulator) -> None:
+    sim._available = 10.0
+    variables = {"id": "gid://shopify/Order/10001001", **documents.LIVE.variables()}
+
+    answer = sim.handle(_body(documents.ORDER_BY_ID, **variables))
+
+    assert answer["errors"][0]["extensions"]["code"] == "THROTTLED"
+    assert answer["extensions"]["cost"]["actualQueryCost"] is None
+    assert (sim.throttled, sim.points) == (1, 0.0)
+
+
+def test_a_refused_refund_changes_nothing(sim: ShopSimulator) -> None:
+    order = sim.shop.orders["gid://shopify/Order/10001002"]
+    refund_input = {
+        "orderId": order.id,
+        "transactions": [
+            {"orderId": order.id, "parentId": order.sale_transaction_id, "amount": "45.01"}
+        ],
+    }
+
+    answer = sim.handle(_body(documents.REFUND_CREATE, input=refund_input, idempotencyKey="k1"))
+
+    payload = answer["data"]["refundCreate"]
+    assert payload["refund"] is None
+    assert payload["userErrors"][0]["field"] == ["transactions", "0", "amount"]
+    assert order.refunds == []
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("name:#1001", ["#1001"]),
+        ("name:1001 OR name:1002", ["#1001", "#1002"]),
+        ('email:"jane@example.com" -name:1003', ["#1001", "#1002"]),
+        ("customer_id:4 AND NOT name:1011", ["#1010", "#1012"]),
+        ('email:"jane@example.com\\" or name:*"', []),
+    ],
+)
+def test_the_order_search_syntax(sim: ShopSimulator, query: str, expected: list[str]) -> None:
+    found = sorted(o.name for o in sim.shop.find_orders(query))
+    assert found == expected
+
+
+def test_lower_case_or_is_a_word_and_a_trailing_star_a_prefix() -> None:
+    assert search.parse_query("a or b")[0] == "and"
+    term = search.parse_query("hood*")[1]
+    assert (term.value, term.prefix) == ("hood", True)
