@@ -1,11 +1,63 @@
+"""The merchant's embedded admin under /app/. Every view is a @dashboard_view.
+
+Add a page with one line in `urlpatterns` (and its entry in rendering.NAV, where
+analytics and billing already have theirs).
+"""
+
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from apps.shopify_app.views import app_home
+from apps.dashboard import analytics_views
+from apps.dashboard.views import home, inbox, integrations, knowledge, settings
+from apps.shopify_app.billing import views as billing_views
 
 app_name = "dashboard"
-# The embedded admin's entry point lives in shopify_app for now; the dashboard grows here.
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", app_home, name="home"),
+    # Home: the app's entry point, where Shopify loads the app (token exchange on first load).
+    path("", home.home, name="home"),
+    path("onboarding/widget-done/", home.widget_done, name="onboarding-widget-done"),
+    # Conversations
+    path("conversations/", inbox.conversation_list, name="conversations"),
+    path("conversations/<int:conversation_id>/", inbox.conversation_detail, name="conversation"),
+    path(
+        "conversations/<int:conversation_id>/take-over/",
+        inbox.take_over,
+        name="conversation-take-over",
+    ),
+    path(
+        "conversations/<int:conversation_id>/hand-back/",
+        inbox.hand_back,
+        name="conversation-hand-back",
+    ),
+    path("actions/<int:action_id>/approve/", inbox.approve, name="action-approve"),
+    path("actions/<int:action_id>/reject/", inbox.reject, name="action-reject"),
+    # Settings and knowledge base
+    path("settings/", settings.settings_page, name="settings"),
+    path("settings/agent/", settings.settings_agent, name="settings-agent"),
+    path("settings/policies/", settings.settings_policies, name="settings-policies"),
+    path("settings/knowledge/", knowledge.knowledge_page, name="knowledge"),
+    path("settings/knowledge/faq/", knowledge.faq_add, name="faq-add"),
+    path("settings/knowledge/faq/<int:entry_id>/", knowledge.faq_row, name="faq-row"),
+    path("settings/knowledge/faq/<int:entry_id>/edit/", knowledge.faq_edit, name="faq-edit"),
+    path("settings/knowledge/faq/<int:entry_id>/delete/", knowledge.faq_remove, name="faq-delete"),
+    path("settings/knowledge/preview/", knowledge.knowledge_preview, name="knowledge-preview"),
+    # Integrations
+    path("integrations/", integrations.integrations_page, name="integrations"),
+    path("integrations/<slug:key>/", integrations.card, name="integration"),
+    path("integrations/<slug:key>/form/", integrations.credential_form, name="integration-form"),
+    path("integrations/<slug:key>/connect/", integrations.connect, name="integration-connect"),
+    path(
+        "integrations/<slug:key>/disconnect/",
+        integrations.disconnect,
+        name="integration-disconnect",
+    ),
+    path("integrations/<slug:key>/test/", integrations.test_connection, name="integration-test"),
+    # Analytics (issue 6 §5)
+    path("analytics/", analytics_views.analytics_page, name="analytics"),
+    path("analytics/export.csv", analytics_views.analytics_export, name="analytics-export"),
+    # Billing (§7); billing/confirm is the return URL Shopify sends the merchant back to.
+    path("billing/", billing_views.billing_page, name="billing"),
+    path("billing/subscribe/", billing_views.subscribe, name="billing-subscribe"),
+    path("billing/confirm", billing_views.confirm, name="billing-confirm"),
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from apps.stores.fields import EncryptedTextField
+from apps.stores.fields import EncryptedTextField, Secret
 
 
 def _widget_key() -> str:
@@ -154,3 +155,77 @@ class KnowledgeEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class IntegrationStatus(models.TextChoices):
+    NOT_CONNECTED = "not_connected", "Not connected"
+    CONNECTED = "connected", "Connected"
+    FAILING = "failing", "Failing"
+
+
+class IntegrationCredential(models.Model):
+    """A store's credentials for one outside provider (helpdesk, shipping, payments, messaging).
+
+    `config` is the provider's fields as one JSON object, encrypted at rest; the page shows
+    only `hint` (e.g. "ends in …4f2a"). `status` is what the last connection check found.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="integrations")
+    provider = models.CharField(max_length=30)
+    config = EncryptedTextField()
+    # Safe to show: which fields are set and the last characters of the secret one.
+    hint = models.CharField(max_length=120, blank=True)
+    status = models.CharField(
+        max_length=20, choices=IntegrationStatus.choices, default=IntegrationStatus.NOT_CONNECTED
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    # Set when a check is requested; a check that finishes records last_checked_at after it.
+    check_requested_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "provider"], name="integration_unique_store_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} ({self.status})"
+
+    def __repr__(self) -> str:
+        return f"<IntegrationCredential {self.pk} {self.provider} {self.status}>"
+
+    def revealed_config(self) -> dict[str, str]:
+        """The decrypted fields (for the provider client only; never log or render them)."""
+        value: object = self.config
+        if not isinstance(value, Secret) or not value:
+            return {}
+        loaded = json.loads(value.reveal())
+        return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+
+
+class SettingsAuditEntry(models.Model):
+    """Who changed what in the merchant's configuration, and when.
+
+    `changes` maps each field to {"old": ..., "new": ...}; secret fields are recorded as
+    changed without their values.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="settings_audit")
+    # The Shopify staff user (session token `sub`) who made the change.
+    actor = models.CharField(max_length=64)
+    section = models.CharField(max_length=40)
+    summary = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True)
+    settings_version = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "-created_at"])]
+        verbose_name_plural = "settings audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.summary}"

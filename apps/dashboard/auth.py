@@ -1,0 +1,109 @@
+"""`@dashboard_view`: every dashboard page and action runs for a verified session token only.
+
+It is the install engineer's `@embedded_view` (App Bridge session tokens: Bearer header
+for htmx/fetch, `id_token` on a document GET, token exchange on first load, 401 + retry
+header or the bounce page when the token is missing or bad, per-shop frame-ancestors),
+plus one more way in that exists only with DEBUG on: a locally minted demo-store token
+(see demo_tokens). `request.store` comes from the verified token and nothing else.
+
+Every response is `Cache-Control: private, no-store`: pages carry the merchant's data and
+the session token they were loaded with.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+from apps.dashboard.demo_tokens import DemoTokenError, is_demo_token, verify_demo_token
+from apps.shopify_app.embedded import EmbeddedRequest, EmbeddedView, embedded_view
+from apps.shopify_app.responses import (
+    RETRY_INVALID_SESSION_HEADER,
+    error_page,
+    json_error,
+    set_frame_ancestors,
+)
+from apps.shopify_app.session_tokens import SessionTokenClaims
+from apps.stores.models import Store
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+
+
+def presented_token(request: HttpRequest) -> str:
+    """The session token this request carries ("" when none): Bearer, or id_token on GET."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        return value.strip() if scheme.lower() == "bearer" else ""
+    if request.method in ("GET", "HEAD"):
+        return request.GET.get("id_token", "")
+    return ""
+
+
+def dashboard_view(
+    view: EmbeddedView[P],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """Authenticate like @embedded_view (plus the DEBUG-only demo token), never cache."""
+    shopify_view = embedded_view(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        token = presented_token(request)
+        # With DEBUG off a demo token is not special: the Shopify path refuses it.
+        if settings.DEBUG and is_demo_token(token):
+            response = _demo(request, token, view, *args, **kwargs)
+        else:
+            response = shopify_view(request, *args, **kwargs)
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        return response
+
+    # Session tokens are never ambient (no cookie), so there is nothing for CSRF to protect.
+    wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _demo(
+    request: HttpRequest,
+    token: str,
+    view: EmbeddedView[P],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> HttpResponse:
+    try:
+        store, claims = verify_demo_token(token)
+    except DemoTokenError as exc:
+        logger.info("demo session token rejected path=%s: %s", request.path, exc)
+        return _demo_refused(request)
+    embedded = _as_embedded(request, store, claims)
+    # The demo is opened on its own, never framed by an admin.
+    return set_frame_ancestors(view(embedded, *args, **kwargs), None)
+
+
+def _as_embedded(request: HttpRequest, store: Store, claims: SessionTokenClaims) -> EmbeddedRequest:
+    request.store = store  # type: ignore[attr-defined]
+    request.shopify_session = claims  # type: ignore[attr-defined]
+    return request  # type: ignore[return-value]
+
+
+def _demo_refused(request: HttpRequest) -> HttpResponse:
+    if "Authorization" in request.headers:
+        response: HttpResponse = json_error(401, "invalid_session_token")
+    else:
+        response = error_page(
+            request,
+            status=401,
+            title="This demo link has expired",
+            message="Demo dashboard links live a few minutes. Run `python manage.py demo_links` "
+            "(or `make demo`) for a fresh one.",
+        )
+    response[RETRY_INVALID_SESSION_HEADER] = "1"
+    return response

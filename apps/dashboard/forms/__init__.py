@@ -1,0 +1,1 @@
+"""Forms of the dashboard: validation only; saving is done by apps.dashboard.services."""

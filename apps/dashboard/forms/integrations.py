@@ -1,0 +1,54 @@
+"""A credential form per provider, built from the fields the provider declares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from apps.dashboard.connections.base import CredentialField, ProviderSpec
+
+
+class CredentialForm(forms.Form):
+    """The provider's fields; secrets are write-only (never rendered back), and optional when
+    one is already stored ("leave blank to keep")."""
+
+    def __init__(self, *args: Any, spec: ProviderSpec, configured: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        self.configured = configured
+        for item in spec.fields:
+            self.fields[item.name] = self._field(item)
+
+    def _field(self, item: CredentialField) -> forms.Field:
+        keep = item.secret and self.configured
+        help_text = "Leave blank to keep the saved value." if keep else item.help
+        required = item.required and not keep
+        if item.choices:
+            return forms.ChoiceField(
+                choices=item.choices, label=item.label, help_text=help_text, required=required
+            )
+        widget: forms.Widget = (
+            forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"})
+            if item.secret
+            else forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
+        )
+        return forms.CharField(
+            label=item.label,
+            help_text=help_text,
+            required=required,
+            widget=widget,
+            max_length=item.max_length,
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for item in self.spec.fields:
+            value = str(data.get(item.name) or "").strip()
+            if not value and item.secret and self.configured:
+                continue
+            problem = item.problem(value)
+            if problem and item.name not in self.errors:
+                self.add_error(item.name, problem)
+            data[item.name] = value
+        return data

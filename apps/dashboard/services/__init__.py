@@ -1,0 +1,1 @@
+"""Writes made from the dashboard: settings, knowledge, integrations, conversations, onboarding."""

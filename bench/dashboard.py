@@ -1,0 +1,392 @@
+"""Dashboard pages at scale: inbox and analytics for a store with 100,000 conversations.
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://.../N .venv/bin/python bench/dashboard.py
+
+Builds its own database (`<DATABASE_URL name>_bench_dashboard`, migrated fresh), installs
+one Shopify store with an active subscription, and loads it with COPY: BENCH_CONVERSATIONS
+conversations (default 100,000) spread over the last 365 days, ten messages each (1,000,000),
+and their actions (lookups, refunds in two currencies, escalations). Conversations come in
+the shapes analytics tells apart: resolved by the AI, escalated, finished by a person,
+abandoned, and recent ones still going.
+
+Then, in this process through Django's test client (server time: routing, the session-token
+check, queries, templates; no network), with a fresh App Bridge session token per request:
+
+* GET /app/conversations/ (the inbox, first page) and GET /app/analytics/ (the default
+  30 days): p50/p95/max over BENCH_REQUESTS requests (default 40) after a warm-up; the
+  analytics page over a whole year (366 days) is measured and reported too;
+* SQL queries per page with 10 and with 50 rows shown (inbox page size; analytics days),
+  which must be equal (no N+1).
+
+Exit 1 when a p95 is at or over 200 ms or a query count grows with the rows shown.
+BENCH_REUSE_DATA=1 measures the data a previous run left instead of generating it again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = Path(sys.executable)
+SHOP = "bench-dashboard.myshopify.com"
+API_KEY = "bench-dashboard-api-key"
+# Fixed, bench-only credentials for a throwaway database, so BENCH_REUSE_DATA can read
+# back the store's encrypted token.
+SECRET = hashlib.sha256(b"aftersale bench dashboard secret").hexdigest()
+ENCRYPTION_KEY = base64.urlsafe_b64encode(
+    hashlib.sha256(b"aftersale bench dashboard key").digest()
+).decode()
+
+CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "100000"))
+MESSAGES_EACH = 10
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "40"))
+WARMUP = 5
+DAYS = 365
+TARGET_P95_MS = 200.0
+
+INTENTS = ("order_status", "return_request", "refund_request", "cancel_order", "change_address",
+           "product_question", "policy_question", "complaint", "other", "")  # fmt: skip
+
+
+# ---------------------------------------------------------------- environment
+
+
+def bench_env() -> dict[str, str]:
+    database = urlsplit(os.environ["DATABASE_URL"])
+    name = f"{database.path.lstrip('/')}_bench_dashboard"
+    return {
+        **os.environ,
+        "DATABASE_URL": urlunsplit(database._replace(path=f"/{name}")),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "TESTING": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "ENCRYPTION_KEYS": ENCRYPTION_KEY,
+        "SHOPIFY_API_KEY": API_KEY,
+        "SHOPIFY_API_SECRET": SECRET,
+        "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_CONN_MAX_AGE": "600",
+    }
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(env: dict[str, str]) -> int:
+    """A fresh database with the store (and its subscription); returns the store id."""
+    recreate_database(env["DATABASE_URL"])
+    subprocess.run(
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from apps.shopify_app.models import AppSubscription, SubscriptionStatus
+    from apps.stores.services import TokenSet, store_install
+
+    store = store_install(platform="shopify", domain=SHOP, tokens=TokenSet(access_token="shpat_b"))
+    now = timezone.now()
+    AppSubscription.objects.create(
+        store=store, shopify_id="gid://shopify/AppSubscription/1", plan_key="growth",
+        name="Aftersale Growth", status=SubscriptionStatus.ACTIVE, recurring_price="99.00",
+        usage_price="0.30", capped_amount="500.00", activated_at=now - timedelta(days=400),
+        usage_line_item_id="gid://shopify/AppSubscriptionLineItem/1?v=1&index=1",
+    )  # fmt: skip
+    return int(store.pk)
+
+
+# ---------------------------------------------------------------- data
+
+
+def _shape(n: int) -> str:
+    """Which kind of conversation number n is (fixed proportions, spread evenly)."""
+    bucket = n % 20
+    if bucket < 12:
+        return "resolved"
+    if bucket < 14:
+        return "escalated"
+    if bucket < 15:
+        return "human"
+    if bucket < 18:
+        return "abandoned"
+    return "refund"
+
+
+def generate(store_id: int) -> dict[str, int]:
+    """COPY the conversations, messages and actions in; returns row counts."""
+    from django.db import connection
+
+    now = datetime.now(tz=UTC)
+    spacing = DAYS * 86400 / CONVERSATIONS
+    counts = {"conversations": 0, "messages": 0, "actions": 0}
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor() as copy_cursor:
+            _copy_conversations(copy_cursor, store_id, now, spacing, counts)
+            _copy_messages(copy_cursor, store_id, now, spacing, counts)
+            _copy_actions(copy_cursor, store_id, now, spacing, counts)
+        for table in ("conversation", "message", "agentaction"):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('conversations_{table}', 'id'), "
+                f"(SELECT max(id) FROM conversations_{table}))"
+            )
+        cursor.execute("ANALYZE")
+    return counts
+
+
+def _started(n: int, now: datetime, spacing: float) -> datetime:
+    # Conversation 1 is the oldest; the newest started a minute ago.
+    return now - timedelta(seconds=(CONVERSATIONS - n) * spacing + 60)
+
+
+def _copy_conversations(
+    cur: Any, store_id: int, now: datetime, spacing: float, counts: dict[str, int]
+) -> None:
+    columns = (
+        "id, store_id, channel, status, customer_email, customer_phone, customer_platform_id, "
+        "customer_verified, primary_intent, state, helpdesk_ticket_ids, created_at, updated_at, "
+        "last_message_at, resolved_at"
+    )
+    status = {"resolved": "ai_handling", "escalated": "escalated", "human": "human_handling",
+              "abandoned": "ai_handling", "refund": "ai_handling"}  # fmt: skip
+    with cur.copy(f"COPY conversations_conversation ({columns}) FROM STDIN") as copy:
+        for n in range(1, CONVERSATIONS + 1):
+            shape = _shape(n)
+            started = _started(n, now, spacing)
+            last = started + timedelta(seconds=MESSAGES_EACH * 20)
+            state = '{"awaiting": "order_number"}' if shape == "abandoned" else "{}"
+            copy.write_row((
+                n, store_id, "web", status[shape], f"customer{n % 5000}@example.com", "", "",
+                False, INTENTS[n % len(INTENTS)], state, "{}", started, last, last, None,
+            ))  # fmt: skip
+            counts["conversations"] += 1
+
+
+def _copy_messages(
+    cur: Any, store_id: int, now: datetime, spacing: float, counts: dict[str, int]
+) -> None:
+    columns = "id, store_id, conversation_id, role, text, metadata, handled_at, created_at"
+    with cur.copy(f"COPY conversations_message ({columns}) FROM STDIN") as copy:
+        message_id = 0
+        for n in range(1, CONVERSATIONS + 1):
+            shape = _shape(n)
+            started = _started(n, now, spacing)
+            for m in range(MESSAGES_EACH):
+                message_id += 1
+                at = started + timedelta(seconds=m * 20 + (n % 7))
+                if m % 2 == 0:
+                    role, text, handled = "customer", f"Question {m} about order #{1000 + n}", at
+                elif shape == "human" and m >= MESSAGES_EACH - 2:
+                    role, text, handled = "human_agent", "Our team has this one.", None
+                else:
+                    role, text, handled = "assistant", f"Answer {m}: it ships today.", None
+                copy.write_row((message_id, store_id, n, role, text, "{}", handled, at))
+                counts["messages"] += 1
+
+
+def _copy_actions(
+    cur: Any, store_id: int, now: datetime, spacing: float, counts: dict[str, int]
+) -> None:
+    columns = ("store_id, conversation_id, kind, status, idempotency_key, parameters, amount, "
+               "currency, policy_reason, evidence, result, error, approved_by, executed_at, "
+               "created_at, updated_at")  # fmt: skip
+    with cur.copy(f"COPY conversations_agentaction ({columns}) FROM STDIN") as copy:
+        for n in range(1, CONVERSATIONS + 1):
+            shape = _shape(n)
+            at = _started(n, now, spacing) + timedelta(seconds=30)
+            actions = [("lookup_order", None, "")] if shape != "abandoned" else []
+            if shape == "escalated":
+                actions.append(("escalate", None, ""))
+            if shape == "refund":
+                actions.append(("refund", f"{10 + n % 90}.50", "USD" if n % 3 else "EUR"))
+            for index, (kind, amount, currency) in enumerate(actions):
+                copy.write_row((
+                    store_id, n, kind, "executed", f"bench:{n}:{index}", "{}", amount, currency,
+                    "", "{}", "{}", "", "", at, at, at,
+                ))  # fmt: skip
+                counts["actions"] += 1
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def session_token() -> str:
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "iss": f"https://{SHOP}/admin", "dest": f"https://{SHOP}", "aud": API_KEY,
+        "sub": "74221789523", "exp": now + 60, "nbf": now - 1, "iat": now - 1,
+        "jti": secrets.token_hex(8), "sid": secrets.token_hex(16),
+    }  # fmt: skip
+    return jwt.encode(claims, SECRET, algorithm="HS256")
+
+
+def get(client: Any, path: str, params: dict[str, str] | None = None) -> Any:
+    response = client.get(
+        path, params or {}, headers={"Authorization": f"Bearer {session_token()}"}
+    )
+    if response.status_code != 200:
+        raise SystemExit(f"{path} answered {response.status_code}: {response.content[:300]!r}")
+    return response
+
+
+def timings(client: Any, path: str, params: dict[str, str] | None = None) -> dict[str, float]:
+    for _ in range(WARMUP):
+        get(client, path, params)
+    samples = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        get(client, path, params)
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {
+        "p50": statistics.median(samples),
+        "p95": samples[max(0, round(0.95 * len(samples)) - 1)],
+        "max": samples[-1],
+    }
+
+
+def query_count(client: Any, path: str, params: dict[str, str] | None = None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        get(client, path, params)
+    return len(captured.captured_queries)
+
+
+def inbox_queries(client: Any, rows: int) -> int:
+    from apps.dashboard.selectors import inbox
+
+    before = inbox.PAGE_SIZE
+    inbox.PAGE_SIZE = rows
+    try:
+        response = get(client, "/app/conversations/")
+        shown = response.content.decode().count("data-conversation=")
+        assert shown == rows, f"inbox showed {shown} rows, expected {rows}"
+        return query_count(client, "/app/conversations/")
+    finally:
+        inbox.PAGE_SIZE = before
+
+
+def analytics_queries(client: Any, days: int) -> int:
+    end = datetime.now(tz=UTC).date()
+    params = {"start": (end - timedelta(days=days - 1)).isoformat(), "end": end.isoformat()}
+    shown = get(client, "/app/analytics/", params).content.decode().count("<tr data-day=")
+    assert shown == days, f"analytics showed {shown} days, expected {days}"
+    return query_count(client, "/app/analytics/", params)
+
+
+def report(label: str, result: dict[str, float]) -> None:
+    print(f"  {label:<34} p50 {result['p50']:7.1f} ms   p95 {result['p95']:7.1f} ms   "
+          f"max {result['max']:7.1f} ms")  # fmt: skip
+
+
+def reuse(env: dict[str, str]) -> tuple[int, dict[str, int]] | None:
+    """With BENCH_REUSE_DATA=1, the data a previous run generated (if complete)."""
+    if os.environ.get("BENCH_REUSE_DATA") != "1":
+        return None
+    import psycopg
+
+    try:
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            store = conn.execute("SELECT id FROM stores_store WHERE domain = %s", [SHOP]).fetchone()
+            counts = {
+                table: int(conn.execute(f"SELECT count(*) FROM conversations_{name}").fetchone()[0])
+                for table, name in (
+                    ("conversations", "conversation"),
+                    ("messages", "message"),
+                    ("actions", "agentaction"),
+                )
+            }
+    except psycopg.Error:
+        return None
+    if store is None or counts["conversations"] != CONVERSATIONS:
+        return None
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    return int(store[0]), counts
+
+
+def main() -> int:
+    env = bench_env()
+    started = time.monotonic()
+    reused = reuse(env)
+    if reused is None:
+        store_id = prepare(env)
+        counts = generate(store_id)
+    else:
+        store_id, counts = reused
+    how = "reused" if reused else "generated"
+    print(f"dashboard benchmark: {counts['conversations']:,} conversations, "
+          f"{counts['messages']:,} messages, {counts['actions']:,} actions over {DAYS} days, "
+          f"{how} in {time.monotonic() - started:.1f} s")  # fmt: skip
+
+    from django.test import Client
+
+    client = Client()
+    year_end = datetime.now(tz=UTC).date()
+    year = {"start": (year_end - timedelta(days=365)).isoformat(), "end": year_end.isoformat()}
+    results = {
+        "inbox": timings(client, "/app/conversations/"),
+        "analytics": timings(client, "/app/analytics/"),
+        "analytics_year": timings(client, "/app/analytics/", year),
+    }
+    queries = {
+        "inbox": (inbox_queries(client, 10), inbox_queries(client, 50)),
+        "analytics": (analytics_queries(client, 10), analytics_queries(client, 50)),
+    }
+
+    print(f"server time over {REQUESTS} requests each (Django test client, in process):")
+    report("GET /app/conversations/", results["inbox"])
+    report("GET /app/analytics/ (30 days)", results["analytics"])
+    report("GET /app/analytics/ (366 days)", results["analytics_year"])
+    print("SQL queries per page, 10 rows vs 50 rows shown:")
+    for page, (ten, fifty) in queries.items():
+        print(f"  {page:<34} {ten} vs {fifty}")
+
+    problems = []
+    for page in ("inbox", "analytics"):
+        if results[page]["p95"] >= TARGET_P95_MS:
+            problems.append(f"{page} p95 {results[page]['p95']:.1f} ms >= {TARGET_P95_MS:.0f} ms")
+        ten, fifty = queries[page]
+        if ten != fifty:
+            problems.append(f"{page} queries grow with rows shown ({ten} vs {fifty})")
+    if problems:
+        print("FAILED: " + "; ".join(problems))
+        return 1
+    print(f"OK: inbox and 30-day analytics p95 < {TARGET_P95_MS:.0f} ms, "
+          "queries constant in the rows shown")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Approvals, take over and hand back, on the demo store with the real agent pipeline."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from apps.agent.pipeline import run_turn
+from apps.conversations.models import (
+    ActionKind,
+    ActionStatus,
+    AgentAction,
+    Channel,
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageRole,
+)
+from apps.conversations.services import conversation_start, message_add_customer
+from apps.dashboard.demo_tokens import mint_demo_token
+from apps.orders.models import Order
+from tests.dashboard.conftest import DemoMerchantClient
+
+pytestmark = pytest.mark.django_db
+
+
+def _waiting_refund(store) -> AgentAction:
+    """Alex asks for a $250 refund, above the $50 limit: it waits for the merchant."""
+    conversation = conversation_start(store, Channel.WEB, customer_email="alex@example.com")
+    run_turn(message_add_customer(conversation, "please refund order 1011"))
+    run_turn(message_add_customer(conversation, "yes"))
+    action = AgentAction.objects.get(conversation=conversation, kind=ActionKind.REFUND)
+    assert action.status == ActionStatus.AWAITING_APPROVAL
+    return action
+
+
+def _refunds(store) -> list[str]:
+    return [r["amount"] for r in Order.objects.get(store=store, number=1011).refunds]
+
+
+def _assistant_texts(conversation_id: int) -> list[str]:
+    return list(
+        Message.objects.filter(conversation_id=conversation_id, role=MessageRole.ASSISTANT)
+        .order_by("id")
+        .values_list("text", flat=True)
+    )
+
+
+def test_approving_executes_the_refund_once_and_tells_the_customer(demo_merchant, demo_store):
+    action = _waiting_refund(demo_store)
+    told_before = len(_assistant_texts(action.conversation_id))
+
+    first = demo_merchant.post(f"/app/actions/{action.pk}/approve/")
+    second = demo_merchant.post(f"/app/actions/{action.pk}/approve/")
+
+    assert first.status_code == second.status_code == 200
+    assert 'data-status="executed"' in first.content.decode()
+    action.refresh_from_db()
+    assert (action.status, action.approved_by) == (ActionStatus.EXECUTED, "demo-merchant")
+    assert action.evidence
+    assert _refunds(demo_store) == ["250.00"]
+    assert len(_assistant_texts(action.conversation_id)) == told_before + 1
+    assert "$250.00" in _assistant_texts(action.conversation_id)[-1]
+
+
+def test_rejecting_refunds_nothing_and_tells_the_customer(demo_merchant, demo_store):
+    action = _waiting_refund(demo_store)
+
+    response = demo_merchant.post(f"/app/actions/{action.pk}/reject/", {"reason": "Worn item"})
+    approve_after = demo_merchant.post(f"/app/actions/{action.pk}/approve/")
+
+    assert response.status_code == approve_after.status_code == 200
+    action.refresh_from_db()
+    assert action.status == ActionStatus.REJECTED
+    assert action.result["reason"] == "Worn item"
+    assert _refunds(demo_store) == []
+    assert "Worn item" in response.content.decode()
+
+
+def test_another_store_cannot_approve(demo_store, settings, rival):
+    settings.DEBUG = True
+    action = _waiting_refund(demo_store)
+
+    response = rival.post(f"/app/actions/{action.pk}/approve/")
+
+    assert response.status_code == 404
+    action.refresh_from_db()
+    assert action.status == ActionStatus.AWAITING_APPROVAL
+    assert _refunds(demo_store) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_raced_from_two_tabs_executes_once(demo_store, settings):
+    settings.DEBUG = True
+    action = _waiting_refund(demo_store)
+    start = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def approve() -> None:
+        client = DemoMerchantClient(demo_store)
+        start.wait()
+        try:
+            statuses.append(client.post(f"/app/actions/{action.pk}/approve/").status_code)
+        finally:
+            connection.close()
+
+    tabs = [threading.Thread(target=approve) for _ in range(2)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join(timeout=60)
+
+    assert statuses == [200, 200]
+    action.refresh_from_db()
+    assert action.status == ActionStatus.EXECUTED
+    assert _refunds(demo_store) == ["250.00"]
+    assert Order.objects.get(store=demo_store, number=1011).total_refunded == Decimal("250.00")
+    approvals_told = [t for t in _assistant_texts(action.conversation_id) if "$250.00" in t]
+    assert len([t for t in approvals_told if "approved" in t.lower()]) == 1
+
+
+def test_take_over_silences_the_ai_and_hand_back_brings_it_back(demo_merchant, demo_store):
+    conversation = conversation_start(demo_store, Channel.WEB, customer_email="jane@example.com")
+    run_turn(message_add_customer(conversation, "Hi"))
+
+    taken = demo_merchant.post(f"/app/conversations/{conversation.pk}/take-over/")
+    silent = run_turn(message_add_customer(conversation, "Where is my order #1001?"))
+
+    assert taken.status_code == 200
+    assert "Hand back to Aftersale" in taken.content.decode()
+    assert Conversation.objects.get(pk=conversation.pk).status == ConversationStatus.HUMAN_HANDLING
+    assert silent.reply is None
+
+    back = demo_merchant.post(f"/app/conversations/{conversation.pk}/hand-back/")
+    answered = run_turn(message_add_customer(conversation, "Where is my order #1001?"))
+
+    assert back.status_code == 200
+    assert Conversation.objects.get(pk=conversation.pk).status == ConversationStatus.AI_HANDLING
+    assert answered.reply is not None
+    assert "1Z999AA10123456784" in answered.reply.text
+
+
+def test_take_over_and_hand_back_are_idempotent_and_leave_resolved_alone(demo_merchant, demo_store):
+    conversation = conversation_start(demo_store, Channel.WEB)
+    Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.RESOLVED)
+
+    demo_merchant.post(f"/app/conversations/{conversation.pk}/take-over/")
+    demo_merchant.post(f"/app/conversations/{conversation.pk}/hand-back/")
+
+    assert Conversation.objects.get(pk=conversation.pk).status == ConversationStatus.RESOLVED
+
+
+def test_another_store_cannot_take_over(demo_store, settings, rival):
+    conversation = conversation_start(demo_store, Channel.WEB)
+    before = Conversation.objects.get(pk=conversation.pk).status
+
+    assert rival.post(f"/app/conversations/{conversation.pk}/take-over/").status_code == 404
+    assert Conversation.objects.get(pk=conversation.pk).status == before
+
+
+def test_a_demo_token_cannot_reach_another_stores_conversation(demo_store, shop, settings):
+    settings.DEBUG = True
+    other = Conversation.objects.create(store=shop, customer_email="private@example.com")
+    token = mint_demo_token(demo_store)
+    from django.test import Client
+
+    response = Client().get(
+        f"/app/conversations/{other.pk}/", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert response.status_code == 404
+    assert b"private@example.com" not in response.content
