@@ -61,6 +61,7 @@ DJANGO_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
 ]
 LOCAL_APPS = [
     "apps.core",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -139,9 +141,9 @@ SHOPIFY_API_SECRET = env("SHOPIFY_API_SECRET", default="dev-api-secret" if DEV_M
 SHOPIFY_API_SECRET_OLD = env("SHOPIFY_API_SECRET_OLD", default="")
 SHOPIFY_SCOPES = env(
     "SHOPIFY_SCOPES",
-    # What the Shopify commerce provider uses, nothing more (README "Scopes").
+    # What the commerce provider uses, plus write_app_proxy for the storefront chat (README).
     default="read_orders,write_orders,read_all_orders,read_customers,read_products,"
-    "read_returns,write_returns,read_legal_policies",
+    "read_returns,write_returns,read_legal_policies,write_app_proxy",
 )
 SHOPIFY_API_VERSION = env("SHOPIFY_API_VERSION", default="2026-10")
 SHOPIFY_HTTP_TIMEOUT = env.float("SHOPIFY_HTTP_TIMEOUT", default=10.0)
@@ -159,6 +161,14 @@ SHOPIFY_BACKGROUND_MAX_WAIT_SECONDS = env.float("SHOPIFY_BACKGROUND_MAX_WAIT_SEC
 SHOPIFY_ORDER_CACHE_SECONDS = env.int("SHOPIFY_ORDER_CACHE_SECONDS", default=300)
 SHOPIFY_ORDER_CACHE_FINAL_SECONDS = env.int("SHOPIFY_ORDER_CACHE_FINAL_SECONDS", default=86400)
 SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
+# A backfill of more orders than this runs as one bulk operation (a JSONL export Shopify
+# writes, at ~0 points) instead of cursor pages (~30 points an order: 1,000 orders are
+# 5 minutes of a standard plan's 100 points/s). 0 = always bulk.
+SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
+# BILLING (apps.shopify_app.billing): subscriptions are test charges when this is on (and
+# always on development stores); usage charges are sent every BILLING_CHARGE_SECONDS.
+SHOPIFY_BILLING_TEST = env.bool("SHOPIFY_BILLING_TEST", default=DEV_MODE)
+BILLING_CHARGE_SECONDS = env.int("BILLING_CHARGE_SECONDS", default=300)
 
 # WEBHOOKS
 # Shopify's largest order payloads (hundreds of line items) stay well below 1 MiB.
@@ -173,7 +183,14 @@ AGENT_LLM_PROVIDER = env("AGENT_LLM_PROVIDER", default="")  # "", "anthropic" or
 AGENT_LLM_API_KEY = env("AGENT_LLM_API_KEY", default="")
 AGENT_LLM_MODEL = env("AGENT_LLM_MODEL", default="")
 AGENT_LLM_TIMEOUT = env.float("AGENT_LLM_TIMEOUT", default=8.0)
+if AGENT_LLM_PROVIDER and not AGENT_LLM_API_KEY:
+    raise ImproperlyConfigured("AGENT_LLM_API_KEY must be set when AGENT_LLM_PROVIDER is")
+# The pipeline's optional helper (apps.agent.assistant): the LLM one answers None, i.e. is
+# off, unless AGENT_LLM_PROVIDER names a provider.
+AGENT_ASSISTANT = env("AGENT_ASSISTANT", default="apps.agent.llm.assistant:build_llm_assistant")
 AGENT_TURN_TIME_LIMIT = env.int("AGENT_TURN_TIME_LIMIT", default=60)
+# A customer message still unanswered after this long is re-enqueued by the sweep.
+AGENT_UNANSWERED_GRACE_SECONDS = env.int("AGENT_UNANSWERED_GRACE_SECONDS", default=120)
 
 # STOREFRONT CHAT (apps.conversations.api)
 # Proxies we run in front of Django (each appends one X-Forwarded-For entry); 0 = none.
@@ -209,9 +226,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
 }
 CELERY_BEAT_SCHEDULE = {
+    "agent-sweep-unanswered-messages": {
+        "task": "apps.agent.tasks.sweep_unanswered_messages",
+        "schedule": 60.0,
+    },
     "webhooks-sweep-pending": {
         "task": "apps.webhooks.tasks.sweep_pending_events",
         "schedule": float(WEBHOOK_SWEEP_SECONDS),
+    },
+    "billing-charge-resolutions": {
+        "task": "apps.shopify_app.billing.tasks.charge_resolutions",
+        "schedule": float(BILLING_CHARGE_SECONDS),
     },
 }
 
