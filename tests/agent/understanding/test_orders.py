@@ -39,6 +39,9 @@ from apps.agent.understanding.entities import extract
         pytest.param("conf #1001", ("1001",), id="confirmation-number"),
         pytest.param("my order number is SO-1044", ("1044",), id="prefix-after-is"),
         pytest.param("pedido 1001", ("1001",), id="spanish"),
+        pytest.param("where is 1005", ("1005",), id="where-is-number"),
+        pytest.param("any update on 1043?", ("1043",), id="update-on-number"),
+        pytest.param("status of 1002 please", ("1002",), id="status-of-number"),
     ],
 )
 def test_it_reads_order_numbers(text: str, expected: tuple[str, ...]) -> None:
@@ -66,6 +69,8 @@ def test_it_reads_order_numbers(text: str, expected: tuple[str, ...]) -> None:
         pytest.param("I need 2 shirts", id="small-quantity"),
         pytest.param("is it 100% cotton", id="percent"),
         pytest.param("it took 1000 days lol", id="duration-without-order-context"),
+        pytest.param("do you ship to 90210", id="ship-to-zip"),
+        pytest.param("what's the delivery time to zip 10001", id="zip-after-delivery"),
         pytest.param("", id="empty"),
     ],
 )

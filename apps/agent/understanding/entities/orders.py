@@ -33,7 +33,9 @@ _MORE = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bor\b|\bplus\b)\s*#?\s*(?P<num>\d{3
 _BARE = re.compile(r"(?<![\w.,$€£#/:-])(?P<num>\d{3,10})(?![\w%]|[.,:/-]\d)")
 _ORDER_CONTEXT = re.compile(
     r"\b(?:order|ordered|ord|purchase[ds]?|bought|package|parcel|shipment|deliver\w*|arriv\w*|"
-    r"track\w*|refund\w*|return\w*|cancel\w*|ship\w*|item|invoice|receipt|confirmation)\b",
+    r"track\w*|refund\w*|return\w*|cancel\w*|ship\w*|item|invoice|receipt|confirmation|"
+    # "where is 1005?", "any update on 1005", "status of 1005": asking after a thing by number.
+    r"where(?:'?s| is| are)|status|updates?|eta)\b",
     re.I,
 )
 _FILLER = re.compile(
@@ -115,8 +117,16 @@ def extract_bare_orders(text: str, claims: Claims) -> list[tuple[int, int, str]]
     return found
 
 
+# "ship to 90210", "zip 10001", "area code 415": a place, not an order.
+_PLACE_BEFORE = re.compile(
+    r"\b(?:to|zip|zip ?code|post ?code|postal code|area code|suite|apt|unit)\W*$", re.I
+)
+
+
 def _sentence_number_ok(text: str, m: re.Match[str]) -> bool:
     num = m.group("num")
     if not 4 <= len(num) <= 8 or _followed_by_item(text, m.end()):
+        return False
+    if _PLACE_BEFORE.search(text, 0, m.start()):
         return False
     return not (len(num) == 4 and 1900 <= int(num) <= 2099)
