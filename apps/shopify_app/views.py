@@ -1,4 +1,4 @@
-"""Install entry points (classic OAuth), the embedded home page and the token bounce page.
+"""Install entry points (classic OAuth) and the token bounce page.
 
 Views only parse, verify and call one service; every failure is a plain page that says
 what happened and what to do next, and changes nothing.
@@ -13,9 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_GET
 
-from apps.shopify_app.embedded import EmbeddedRequest, embedded_view
 from apps.shopify_app.errors import TokenRequestRefused
 from apps.shopify_app.install import store_install_from_code
 from apps.shopify_app.oauth_state import oauth_state_consume, oauth_state_issue
@@ -32,18 +31,6 @@ logger = logging.getLogger(__name__)
 
 APP_BRIDGE_SRC = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
 MAX_CODE_LENGTH = 256
-
-
-@require_safe
-@embedded_view
-def app_home(request: EmbeddedRequest) -> HttpResponse:
-    """The embedded admin's landing page (GET /app/). The dashboard will grow from here."""
-    context = {
-        "store": request.store,
-        "api_key": settings.SHOPIFY_API_KEY,
-        "app_bridge_src": APP_BRIDGE_SRC,
-    }
-    return render(request, "shopify_app/home.html", context)
 
 
 @require_GET
