@@ -3,6 +3,7 @@ webhook inbox (signed delivery -> stored event -> processing)."""
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
 from typing import Any
 
 import pytest
@@ -14,12 +15,18 @@ from apps.shopify_app.models import AppSubscription, SubscriptionStatus
 from apps.stores.services import store_uninstall
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 from apps.webhooks.processing import webhook_event_process
+from tests.clock import ahead
 from tests.dashboard.billing_shopify import CHARGE_ID, SUBSCRIPTION_GID, subscribed
 from tests.webhooks.helpers import post_webhook
 
 pytestmark = pytest.mark.django_db
 
 TOPIC = "app_subscriptions/update"
+
+
+def _since_sync(**delta: float) -> str:
+    """A Shopify timestamp (shop time, UTC-5) `delta` after the subscription row was synced."""
+    return ahead(**delta).astimezone(timezone(timedelta(hours=-5))).isoformat(timespec="seconds")
 
 
 def _payload(status: str, *, updated_at: str, gid: str = SUBSCRIPTION_GID) -> dict[str, Any]:
@@ -30,7 +37,7 @@ def _payload(status: str, *, updated_at: str, gid: str = SUBSCRIPTION_GID) -> di
             "name": "Aftersale Growth",
             "status": status,
             "admin_graphql_api_shop_id": "gid://shopify/Shop/548380009",
-            "created_at": "2026-11-20T05:00:00-05:00",
+            "created_at": _since_sync(days=-14),
             "updated_at": updated_at,
             "currency": "USD",
             "capped_amount": "500.0",
@@ -55,7 +62,7 @@ def _deliver(shop, payload: dict[str, Any]) -> WebhookEvent:
 def test_the_webhook_takes_the_plan_away(shop, status):
     row = subscribed(shop)
 
-    event = _deliver(shop, _payload(status, updated_at="2026-12-01T10:00:00-05:00"))
+    event = _deliver(shop, _payload(status, updated_at=_since_sync(hours=1)))
 
     assert (event.status, event.note) == (WebhookStatus.PROCESSED, f"subscription {status}")
     row.refresh_from_db()
@@ -67,13 +74,13 @@ def test_the_webhook_takes_the_plan_away(shop, status):
 def test_the_webhook_activates_a_pending_subscription_and_unfreezes_a_frozen_one(shop):
     row = subscribed(shop, status=SubscriptionStatus.PENDING, activated_at=None)
 
-    _deliver(shop, _payload("ACTIVE", updated_at="2026-12-01T10:00:00-05:00"))
+    _deliver(shop, _payload("ACTIVE", updated_at=_since_sync(hours=1)))
     row.refresh_from_db()
     assert row.status == SubscriptionStatus.ACTIVE
     assert row.activated_at is not None
 
-    _deliver(shop, _payload("FROZEN", updated_at="2026-12-02T10:00:00-05:00"))
-    _deliver(shop, _payload("ACTIVE", updated_at="2026-12-03T10:00:00-05:00"))
+    _deliver(shop, _payload("FROZEN", updated_at=_since_sync(hours=2)))
+    _deliver(shop, _payload("ACTIVE", updated_at=_since_sync(hours=3)))
     row.refresh_from_db()
     assert row.status == SubscriptionStatus.ACTIVE
     assert store_has_active_plan(shop) is True
@@ -81,9 +88,9 @@ def test_the_webhook_activates_a_pending_subscription_and_unfreezes_a_frozen_one
 
 def test_an_older_update_arriving_late_changes_nothing(shop):
     row = subscribed(shop)
-    _deliver(shop, _payload("FROZEN", updated_at="2026-12-02T10:00:00-05:00"))
+    _deliver(shop, _payload("FROZEN", updated_at=_since_sync(hours=2)))
 
-    late = _deliver(shop, _payload("ACTIVE", updated_at="2026-12-01T10:00:00-05:00"))
+    late = _deliver(shop, _payload("ACTIVE", updated_at=_since_sync(hours=1)))
 
     assert late.status == WebhookStatus.IGNORED
     row.refresh_from_db()
@@ -92,9 +99,9 @@ def test_an_older_update_arriving_late_changes_nothing(shop):
 
 def test_a_final_status_is_never_undone(shop):
     row = subscribed(shop)
-    _deliver(shop, _payload("CANCELLED", updated_at="2026-12-01T10:00:00-05:00"))
+    _deliver(shop, _payload("CANCELLED", updated_at=_since_sync(hours=1)))
 
-    _deliver(shop, _payload("ACTIVE", updated_at="2026-12-05T10:00:00-05:00"))
+    _deliver(shop, _payload("ACTIVE", updated_at=_since_sync(hours=5)))
 
     row.refresh_from_db()
     assert row.status == SubscriptionStatus.CANCELLED
@@ -106,7 +113,7 @@ def test_the_cancellation_after_an_uninstall_is_still_recorded(shop):
     shop.refresh_from_db()
     assert store_has_active_plan(shop) is False  # an uninstalled store has no plan
 
-    event = _deliver(shop, _payload("CANCELLED", updated_at="2026-12-01T10:00:00-05:00"))
+    event = _deliver(shop, _payload("CANCELLED", updated_at=_since_sync(hours=1)))
 
     assert event.status == WebhookStatus.PROCESSED
     row.refresh_from_db()
@@ -116,7 +123,7 @@ def test_the_cancellation_after_an_uninstall_is_still_recorded(shop):
 def test_one_shops_webhook_cannot_touch_another_shops_subscription(shop, other_shop):
     theirs = subscribed(other_shop)
 
-    event = _deliver(shop, _payload("CANCELLED", updated_at="2026-12-01T10:00:00-05:00"))
+    event = _deliver(shop, _payload("CANCELLED", updated_at=_since_sync(hours=1)))
 
     assert event.status == WebhookStatus.IGNORED
     assert "not a subscription of this store" in event.note
@@ -127,7 +134,7 @@ def test_one_shops_webhook_cannot_touch_another_shops_subscription(shop, other_s
 def test_an_unknown_status_is_ignored(shop):
     row = subscribed(shop)
 
-    event = _deliver(shop, _payload("ON_VACATION", updated_at="2026-12-01T10:00:00-05:00"))
+    event = _deliver(shop, _payload("ON_VACATION", updated_at=_since_sync(hours=1)))
 
     assert event.status == WebhookStatus.IGNORED
     row.refresh_from_db()

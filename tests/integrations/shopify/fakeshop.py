@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from tests.clock import iso_ago
+
 VERSION = "2026-10"
 
 
@@ -118,10 +120,10 @@ def fulfillment(
         "id": f"gid://shopify/Fulfillment/{n}",
         "status": status,
         "displayStatus": event or "FULFILLED",
-        "createdAt": "2026-11-02T09:00:00Z",
-        "updatedAt": "2026-11-03T09:00:00Z",
+        "createdAt": iso_ago(days=32),
+        "updatedAt": iso_ago(days=31),
         "deliveredAt": delivered_at,
-        "estimatedDeliveryAt": "2026-11-06T18:00:00Z",
+        "estimatedDeliveryAt": iso_ago(days=28),
         "trackingInfo": [
             {
                 "number": number,
@@ -130,7 +132,7 @@ def fulfillment(
             }
         ],
         "events": {
-            "nodes": [{"status": event, "happenedAt": "2026-11-03T08:00:00Z"}] if event else []
+            "nodes": [{"status": event, "happenedAt": iso_ago(days=31, hours=1)}] if event else []
         },
     }
 
@@ -142,7 +144,7 @@ def order(
     email: str = "jane@example.com",
     phone: str | None = "+1 555 010 1234",
     customer: int | None = 77,
-    updated_at: str = "2026-11-20T10:00:00Z",
+    updated_at: str | None = None,
     financial: str = "PAID",
     fulfillment_status: str = "FULFILLED",
     fulfillments: list[Any] | None = None,
@@ -150,7 +152,7 @@ def order(
     refunds: list[Any] | None = None,
     cancelled_at: str | None = None,
     has_more_lines: bool = False,
-    created_at: str = "2026-11-01T12:00:00Z",
+    created_at: str | None = None,
     note: str | None = None,
 ) -> dict[str, Any]:
     return {
@@ -158,8 +160,8 @@ def order(
         "name": f"#{number}",
         "email": email,
         "phone": phone,
-        "createdAt": created_at,
-        "updatedAt": updated_at,
+        "createdAt": created_at or iso_ago(days=33),
+        "updatedAt": updated_at or iso_ago(days=14),
         "cancelledAt": cancelled_at,
         "cancelReason": "CUSTOMER" if cancelled_at else None,
         "closedAt": None,

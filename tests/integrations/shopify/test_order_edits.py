@@ -4,6 +4,7 @@ import pytest
 
 from apps.integrations.commerce.base import Address, PlatformRejected
 from apps.orders.models import Order
+from tests.clock import iso_ago
 from tests.integrations.shopify import fakeshop
 from tests.integrations.shopify.fakeshop import ok
 
@@ -36,7 +37,7 @@ def test_cancel_sends_reason_restock_and_refund_method_and_waits_for_the_job(
         "OrderById",
         [
             ok({"order": _unshipped()}),
-            ok({"order": _unshipped(cancelled_at="2026-11-22T10:00:00Z")}),
+            ok({"order": _unshipped(cancelled_at=iso_ago(hours=1))}),
         ],
     )
     fake.on(
@@ -73,7 +74,7 @@ def test_cancel_sends_reason_restock_and_refund_method_and_waits_for_the_job(
 
 
 def test_an_order_already_cancelled_is_not_cancelled_again(provider, fake):
-    fake.on("OrderById", ok({"order": _unshipped(cancelled_at="2026-11-22T10:00:00Z")}))
+    fake.on("OrderById", ok({"order": _unshipped(cancelled_at=iso_ago(hours=1))}))
     with pytest.raises(PlatformRejected) as caught:
         provider.cancel_order(
             order_id=ORDER_ID,
@@ -91,7 +92,7 @@ def test_a_retried_cancel_with_the_same_key_is_answered_without_a_second_mutatio
         "OrderById",
         [
             ok({"order": _unshipped()}),
-            ok({"order": _unshipped(cancelled_at="2026-11-22T10:00:00Z")}),
+            ok({"order": _unshipped(cancelled_at=iso_ago(hours=1))}),
         ],
     )
     fake.on(
@@ -160,7 +161,7 @@ def test_cancel_user_errors_are_typed(provider, fake):
 
 def test_the_address_changes_before_fulfilment(provider, fake):
     fake.on("OrderById", ok({"order": _unshipped()}))
-    updated = _unshipped(updated_at="2026-11-21T00:00:00Z")
+    updated = _unshipped(updated_at=iso_ago(days=13))  # newer than the copy read first
     updated["shippingAddress"] = {**updated["shippingAddress"], "address1": "9 Elm St"}
     fake.on("OrderUpdate", ok({"orderUpdate": {"order": updated, "userErrors": []}}))
 
@@ -197,7 +198,7 @@ def test_the_address_of_a_shipped_order_cannot_change(provider, fake):
 def test_a_note_is_appended_never_overwritten_and_tags_are_added(provider, fake):
     fake.on("OrderNote", ok({"order": {"id": ORDER_ID, "note": "Gift wrap please"}}))
     fake.on("OrderUpdate", ok({"orderUpdate": {"order": fakeshop.order(1001), "userErrors": []}}))
-    tagged = fakeshop.order(1001, updated_at="2026-11-21T10:00:00Z")
+    tagged = fakeshop.order(1001, updated_at=iso_ago(days=13))  # newer than the note update
     tagged["tags"] = ["vip", "aftersale", "needs review"]
     fake.on("TagsAdd", ok({"tagsAdd": {"node": tagged, "userErrors": []}}))
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.integrations.commerce.shopify import cache
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
 from apps.orders.services import UpsertResult, order_upsert_from_shopify
+from tests.clock import iso_ago
 from tests.factories import OrderFactory, StoreFactory
 from tests.integrations.shopify import fakeshop
 from tests.integrations.shopify.fakeshop import ok
@@ -58,7 +59,8 @@ def test_a_fresh_cache_row_answers_without_any_api_call(provider, fake):
 
 
 def test_a_stale_cache_row_is_refreshed_from_the_api(provider, fake, shop_store):
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001, updated_at="2026-11-21T10:00:00Z")))
+    # The API's copy was edited an hour ago; the cached row is of a version 9 days older.
+    fake.on("OrdersSearch", _orders(fakeshop.order(1001, updated_at=iso_ago(hours=1))))
     old = OrderFactory(
         store=shop_store,
         number=1001,
@@ -115,10 +117,10 @@ def test_another_stores_order_is_never_returned(provider, fake):
 
 
 def test_a_late_webhook_older_than_the_cache_does_not_overwrite_it(provider, fake, shop_store):
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001, updated_at="2026-11-20T10:00:00Z")))
+    fake.on("OrdersSearch", _orders(fakeshop.order(1001, updated_at=iso_ago(hours=2))))
     provider.find_order("#1001", email="jane@example.com")
     row = Order.objects.get(store=shop_store)
-    # orders/updated serialised at 09:00 arrives after we cached the 10:00 version.
+    # An orders/updated serialised an hour before the version we cached arrives after it.
     late = {
         "id": 6001,
         "name": "#1001",
@@ -128,7 +130,7 @@ def test_a_late_webhook_older_than_the_cache_does_not_overwrite_it(provider, fak
         "fulfillment_status": None,
         "currency": "USD",
         "total_price": "91.40",
-        "updated_at": "2026-11-20T09:00:00Z",
+        "updated_at": iso_ago(hours=3),
         "line_items": [],
     }
 
