@@ -24,9 +24,10 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 def _offset_changes(day: datetime) -> bool:
     start = day.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=UTC)
-    return start.astimezone(NEW_YORK).utcoffset() != (start + timedelta(days=1)).astimezone(
-        NEW_YORK
-    ).utcoffset()
+    return (
+        start.astimezone(NEW_YORK).utcoffset()
+        != (start + timedelta(days=1)).astimezone(NEW_YORK).utcoffset()
+    )
 
 
 def target(kind: str, now: datetime) -> datetime:
