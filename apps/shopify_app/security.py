@@ -86,12 +86,24 @@ def _escape(value: str, *, key: bool = False) -> str:
     return value.replace("=", "%3D") if key else value
 
 
+# App Proxy parameters that say who is asking, for which shop and through which route.
+# Shopify signs a repeated key as `k=v1,v2`, so a valid signature does not tell which value
+# Shopify meant (it might have forwarded a shopper's value beside its own): refuse them.
+PROXY_SINGLE_VALUED = (
+    "shop",
+    "signature",
+    "timestamp",
+    "logged_in_customer_id",
+    "path_prefix",
+)
+
+
 def verify_proxy_signature(params: Mapping[str, Sequence[str]]) -> bool:
     """App Proxy: drop signature, `k=v1,v2` per key, sort, no separator, hex HMAC-SHA256.
 
-    Repeated shop/signature/timestamp parameters are refused outright.
+    Any repeated PROXY_SINGLE_VALUED parameter is refused outright.
     """
-    for guarded in ("shop", "signature", "timestamp"):
+    for guarded in PROXY_SINGLE_VALUED:
         if len(params.get(guarded, ())) > 1:
             return False
     received = (params.get("signature") or [""])[0]
