@@ -126,9 +126,7 @@ def test_repeated_guarded_parameters_are_refused(client, store, other_store, rep
     ],
     ids=["customer-id-and-blank", "two-customer-ids", "path-prefix"],
 )
-def test_a_correctly_signed_repeated_identity_parameter_is_refused(
-    client, store, repeated, values
-):
+def test_a_correctly_signed_repeated_identity_parameter_is_refused(client, store, repeated, values):
     # Shopify signs a repeated key as `key=v1,v2`; a valid signature over it must still not
     # let one of the values (which one would be trusted?) identify the shopper.
     params: dict[str, str | list[str]] = dict(proxy_params(store, customer_id="5"))

@@ -3,6 +3,7 @@ and sees only that store's data."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -40,6 +41,13 @@ def _state(shop) -> tuple:
     )
 
 
+def _with_header(shop, header_json: str) -> str:
+    """A real token of the shop with its header replaced (JSON the parser must survive)."""
+    _, payload, signature = token_for(shop).split(".")
+    header = base64.urlsafe_b64encode(header_json.encode()).rstrip(b"=").decode()
+    return f"{header}.{payload}.{signature}"
+
+
 BAD_TOKENS = {
     "expired": lambda shop: token_for(shop, exp=int(time.time()) - 60, nbf=int(time.time()) - 120),
     "wrong_secret": lambda shop: make_session_token(shop.domain, secret="shpss_" + "f" * 32),
@@ -47,6 +55,12 @@ BAD_TOKENS = {
     "not_yet_valid": lambda shop: token_for(shop, nbf=int(time.time()) + 600),
     "unsigned": lambda shop: unsigned_token(shop.domain),
     "garbage": lambda shop: "not-a-jwt",
+    "deeply_nested_header": lambda shop: _with_header(
+        shop, '{"alg": "HS256", "typ": "JWT", "x": ' + "[" * 1_400 + "]" * 1_400 + "}"
+    ),
+    "lone_surrogate_header": lambda shop: _with_header(
+        shop, '{"alg": "HS256", "typ": "JWT", "kid": "\\ud800"}'
+    ),
     "empty": lambda shop: "",
 }
 
