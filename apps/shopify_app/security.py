@@ -28,8 +28,16 @@ class InvalidShopDomain(ValueError):
 
 
 def normalise_shop_domain(value: str | None) -> str:
-    """`X.MYSHOPIFY.COM` -> `x.myshopify.com`; anything that is not a bare shop host raises."""
-    shop = (value or "").strip().lower()
+    """`X.MYSHOPIFY.COM` -> `x.myshopify.com`; anything that is not a bare shop host raises.
+
+    Non-ASCII is refused before any normalisation: `str.lower()` folds look-alikes into
+    ASCII (U+212A KELVIN SIGN becomes `k`), so lower-casing first would let another
+    spelling pass for a real shop.
+    """
+    raw = value or ""
+    if not raw.isascii():
+        raise InvalidShopDomain("not a myshopify.com shop domain")
+    shop = raw.strip().lower()
     if len(shop) > 255 or not _SHOP_DOMAIN.fullmatch(shop):
         raise InvalidShopDomain("not a myshopify.com shop domain")
     return shop

@@ -141,7 +141,8 @@ def _shop_from_issuer_and_destination(iss: object, dest: object) -> str:
 
 
 def _shop_origin(value: object) -> str:
-    if not isinstance(value, str):
+    # ASCII first: urlsplit's hostname is lower-cased, which folds look-alikes into ASCII.
+    if not isinstance(value, str) or not value.isascii():
         raise SessionTokenError(SessionTokenFailure.ISSUER, "not a URL")
     parts = urlsplit(value)
     # netloc must be the bare host: no port, no userinfo that could hide another host.
