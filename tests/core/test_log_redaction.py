@@ -89,7 +89,9 @@ def test_celery_worker_and_task_loggers_get_the_filter():
         handler = logging.StreamHandler()
         logger.addHandler(handler)
         try:
-            signal.send(sender=None, logger=logger, loglevel=20, logfile=None, format="", colorize=False)
+            signal.send(
+                sender=None, logger=logger, loglevel=20, logfile=None, format="", colorize=False
+            )
             assert any(isinstance(f, RedactSecretsFilter) for f in handler.filters), signal.name
         finally:
             logger.removeHandler(handler)
