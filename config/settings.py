@@ -165,6 +165,8 @@ SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 # writes, at ~0 points) instead of cursor pages (~30 points an order: 1,000 orders are
 # 5 minutes of a standard plan's 100 points/s). 0 = always bulk.
 SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
+# Throttles of the open /shopify/install entry point, e.g. "per_address=20/600,per_shop=10/600".
+INSTALL_RATE_LIMITS = env.dict("INSTALL_RATE_LIMITS", default={})
 # BILLING (apps.shopify_app.billing): subscriptions are test charges when this is on (and
 # always on development stores); usage charges are sent every BILLING_CHARGE_SECONDS.
 SHOPIFY_BILLING_TEST = env.bool("SHOPIFY_BILLING_TEST", default=DEV_MODE)
