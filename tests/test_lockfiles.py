@@ -54,6 +54,4 @@ def test_production_runs_the_versions_the_tests_ran():
     production = _pins(ROOT / "requirements.lock")
     development = _pins(ROOT / "requirements-dev.lock")
 
-    assert {n: v for n, (v, _) in production.items()} == {
-        n: development[n][0] for n in production
-    }
+    assert {n: v for n, (v, _) in production.items()} == {n: development[n][0] for n in production}
