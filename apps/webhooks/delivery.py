@@ -139,7 +139,7 @@ def payload_text(body: bytes) -> str:
         raise InvalidPayload(NOT_UTF8) from exc
     if not text.lstrip(" \t\r\n").startswith("{"):
         raise InvalidPayload(NOT_OBJECT)
-    if nesting_exceeds(text):
+    if nesting_exceeds(body):
         raise InvalidPayload(TOO_DEEP)
     return text
 

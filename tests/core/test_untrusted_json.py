@@ -76,3 +76,24 @@ def test_an_object_is_required_where_one_is_asked_for():
     with pytest.raises(InvalidJSON, match="object"):
         parse_json_object("[1, 2]")
     assert parse_json_object(b'{"ok": true}') == {"ok": True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": "x\\\\"' + ', "b": "' + "[" * 100 + '"}',  # an escaped backslash ends the string
+        '{"a": "\\"' + "[" * 100 + '\\""}',  # escaped quotes do not end it
+        '{"": "", "k": ["", "' + "{" * 100 + '", ""]}',  # empty strings beside brackets
+        '{"a": "\\u005b' * 1 + "[" * 100 + '"}',  # an escape, then brackets inside the string
+    ],
+    ids=["escaped-backslash", "escaped-quotes", "empty-strings", "unicode-escape"],
+)
+def test_brackets_inside_strings_never_count_as_nesting(text):
+    assert not nesting_exceeds(text)
+    assert not nesting_exceeds(text.encode())
+    parse_json_object(text)
+
+
+def test_bytes_and_text_give_the_same_answer():
+    deep = '{"a": "\\u00e9", "b": ' + nested(MAX_JSON_DEPTH + 1) + "}"
+    assert nesting_exceeds(deep) and nesting_exceeds(deep.encode())
