@@ -96,4 +96,5 @@ def test_brackets_inside_strings_never_count_as_nesting(text):
 
 def test_bytes_and_text_give_the_same_answer():
     deep = '{"a": "\\u00e9", "b": ' + nested(MAX_JSON_DEPTH + 1) + "}"
-    assert nesting_exceeds(deep) and nesting_exceeds(deep.encode())
+    assert nesting_exceeds(deep)
+    assert nesting_exceeds(deep.encode())
