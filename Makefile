@@ -9,12 +9,22 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/aftersale)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 
-.PHONY: demo test test-clock lint format bench install worker clean
+.PHONY: demo test test-clock lint format bench install worker clean lock upgrade
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency is pinned with its hashes: requirements.lock (what production runs: the
+# Dockerfile) and requirements-dev.lock (that plus the test and lint tools: make, CI). Both
+# are generated from pyproject.toml by `make lock` (after editing it) or `make upgrade`
+# (weekly: the newest versions pyproject.toml allows); never edit them by hand.
+LOCK := requirements-dev.lock
+COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--quiet --no-annotate --custom-compile-command "make lock"
+
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev,llm]'
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(VENV)/bin/pip install --quiet --no-deps -e .
+	$(VENV)/bin/pip check
 	touch $@
 
 install: $(VENV)/.installed
@@ -56,6 +66,20 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/run_all.py
+
+# uv comes pinned with the dev lock; a venv made before it was added gets it here.
+$(VENV)/bin/uv:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv
+
+lock: $(VENV)/bin/uv
+	$(COMPILE) --extra dev --extra llm -o requirements-dev.lock
+	$(COMPILE) --extra llm -c requirements-dev.lock -o requirements.lock
+
+upgrade: $(VENV)/bin/uv
+	$(COMPILE) --extra dev --extra llm --upgrade -o requirements-dev.lock
+	$(COMPILE) --extra llm -c requirements-dev.lock -o requirements.lock
+	$(MAKE) install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts

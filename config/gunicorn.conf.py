@@ -6,6 +6,7 @@ PostgreSQL flush many commits at once; keep-alive connections are honoured too.
 """
 
 import gc
+import logging
 import multiprocessing
 import os
 
@@ -26,8 +27,13 @@ errorlog = "-"
 
 
 def post_worker_init(worker: object) -> None:
-    """The app is loaded: freeze its long-lived objects out of the garbage collector's
-    view, so collections triggered by request garbage stay short (fewer latency spikes)."""
+    """The app is loaded: redact gunicorn's own log lines as Django's are, then freeze its
+    long-lived objects out of the garbage collector's view, so collections triggered by
+    request garbage stay short (fewer latency spikes)."""
+    from apps.core.logging import install_redaction
+
+    for name in ("gunicorn.error", "gunicorn.access"):
+        install_redaction(logging.getLogger(name))
     gc.collect()
     gc.freeze()
 

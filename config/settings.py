@@ -35,7 +35,10 @@ APP_URL = env("APP_URL", default="http://localhost:8000").rstrip("/")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[APP_URL])
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
+# Believe X-Forwarded-Proto only behind a proxy of ours that sets it on every request
+# (overwriting what the client sent); otherwise any client could claim https.
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUST_X_FORWARDED_PROTO else None
 TIME_ZONE = "UTC"
 USE_TZ = True
 LANGUAGE_CODE = "en-us"
@@ -78,6 +81,8 @@ INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.csp.ContentSecurityPolicyMiddleware",
+    "apps.core.admin_gate.AdminGateMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -99,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.core.csp.csp_nonce",
             ],
         },
     },
@@ -121,6 +127,19 @@ SESSION_COOKIE_SECURE = not DEBUG and APP_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HSTS on by default wherever the public URL is https (Django sends it on secure requests
+# only: behind a TLS-terminating proxy that needs TRUST_X_FORWARDED_PROTO).
+SECURE_HSTS_SECONDS = env.int(
+    "SECURE_HSTS_SECONDS",
+    default=31_536_000 if not DEV_MODE and APP_URL.startswith("https://") else 0,
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# The Django admin (webhook replay, support look-ups) is served only when enabled, and its
+# login is throttled per client address.
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=DEV_MODE)
+ADMIN_LOGIN_RATE_LIMIT = env("ADMIN_LOGIN_RATE_LIMIT", default="10/600")
 
 
 def _dev_encryption_key() -> str:
@@ -165,6 +184,8 @@ SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 # writes, at ~0 points) instead of cursor pages (~30 points an order: 1,000 orders are
 # 5 minutes of a standard plan's 100 points/s). 0 = always bulk.
 SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
+# Throttles of the open /shopify/install entry point, e.g. "per_address=20/600,per_shop=10/600".
+INSTALL_RATE_LIMITS = env.dict("INSTALL_RATE_LIMITS", default={})
 # BILLING (apps.shopify_app.billing): subscriptions are test charges when this is on (and
 # always on development stores); usage charges are sent every BILLING_CHARGE_SECONDS.
 SHOPIFY_BILLING_TEST = env.bool("SHOPIFY_BILLING_TEST", default=DEV_MODE)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 
+from apps.core.ratelimit import Rate, seconds_to_wait
 from apps.shopify_app.session_tokens import SessionTokenClaims
 from apps.shopify_app.tasks import post_install
 from apps.shopify_app.token_endpoint import (
@@ -23,6 +25,26 @@ from apps.stores.models import Platform, Store
 from apps.stores.services import TokenSet, store_install
 
 logger = logging.getLogger(__name__)
+
+
+DEFAULT_INSTALL_RATE_LIMITS = {
+    # A merchant installs once; a few retries and tabs stay well inside these.
+    "per_address": "20/600",
+    "per_shop": "10/600",
+}
+
+
+def install_seconds_to_wait(*, address: str, shop: str) -> int:
+    """Count one /shopify/install call; 0 when allowed, else seconds until it would be.
+
+    Anyone may call it and each call stores a state row, so it is bounded per client
+    address and per shop (settings.INSTALL_RATE_LIMITS overrides the defaults).
+    """
+    limits = {**DEFAULT_INSTALL_RATE_LIMITS, **settings.INSTALL_RATE_LIMITS}
+    return seconds_to_wait(
+        (f"install:address:{address}", Rate.parse(limits["per_address"])),
+        (f"install:shop:{shop}", Rate.parse(limits["per_shop"])),
+    )
 
 
 def shopify_store(shop: str) -> Store | None:

@@ -14,6 +14,9 @@ from apps.shopify_app.models import OAuthState
 STATE_TTL = timedelta(minutes=10)
 # Expired rows are kept this long (for support questions), then swept on the next issue.
 EXPIRED_RETENTION = timedelta(days=1)
+# A merchant retrying an install needs one live state, a few tabs a handful; anyone can
+# call /shopify/install, so older rows of a shop are dropped past this (the newest win).
+MAX_STATES_PER_SHOP = 5
 
 
 def _hash(nonce: str) -> str:
@@ -21,11 +24,18 @@ def _hash(nonce: str) -> str:
 
 
 def oauth_state_issue(*, shop: str) -> str:
-    """Create a fresh nonce bound to `shop` and return it (the only time it exists in clear)."""
+    """Create a fresh nonce bound to `shop` and return it (the only time it exists in clear).
+
+    Keeps at most MAX_STATES_PER_SHOP rows per shop: the oldest are invalidated.
+    """
     now = timezone.now()
     OAuthState.objects.filter(expires_at__lt=now - EXPIRED_RETENTION).delete()
     nonce = secrets.token_urlsafe(32)
     OAuthState.objects.create(shop=shop, nonce_hash=_hash(nonce), expires_at=now + STATE_TTL)
+    surplus = OAuthState.objects.filter(shop=shop).order_by("-created_at", "-pk")[
+        MAX_STATES_PER_SHOP:
+    ]
+    OAuthState.objects.filter(pk__in=list(surplus.values_list("pk", flat=True))).delete()
     return nonce
 
 

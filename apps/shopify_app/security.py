@@ -28,8 +28,16 @@ class InvalidShopDomain(ValueError):
 
 
 def normalise_shop_domain(value: str | None) -> str:
-    """`X.MYSHOPIFY.COM` -> `x.myshopify.com`; anything that is not a bare shop host raises."""
-    shop = (value or "").strip().lower()
+    """`X.MYSHOPIFY.COM` -> `x.myshopify.com`; anything that is not a bare shop host raises.
+
+    Non-ASCII is refused before any normalisation: `str.lower()` folds look-alikes into
+    ASCII (U+212A KELVIN SIGN becomes `k`), so lower-casing first would let another
+    spelling pass for a real shop.
+    """
+    raw = value or ""
+    if not raw.isascii():
+        raise InvalidShopDomain("not a myshopify.com shop domain")
+    shop = raw.strip().lower()
     if len(shop) > 255 or not _SHOP_DOMAIN.fullmatch(shop):
         raise InvalidShopDomain("not a myshopify.com shop domain")
     return shop
@@ -86,12 +94,24 @@ def _escape(value: str, *, key: bool = False) -> str:
     return value.replace("=", "%3D") if key else value
 
 
+# App Proxy parameters that say who is asking, for which shop and through which route.
+# Shopify signs a repeated key as `k=v1,v2`, so a valid signature does not tell which value
+# Shopify meant (it might have forwarded a shopper's value beside its own): refuse them.
+PROXY_SINGLE_VALUED = (
+    "shop",
+    "signature",
+    "timestamp",
+    "logged_in_customer_id",
+    "path_prefix",
+)
+
+
 def verify_proxy_signature(params: Mapping[str, Sequence[str]]) -> bool:
     """App Proxy: drop signature, `k=v1,v2` per key, sort, no separator, hex HMAC-SHA256.
 
-    Repeated shop/signature/timestamp parameters are refused outright.
+    Any repeated PROXY_SINGLE_VALUED parameter is refused outright.
     """
-    for guarded in ("shop", "signature", "timestamp"):
+    for guarded in PROXY_SINGLE_VALUED:
         if len(params.get(guarded, ())) > 1:
             return False
     received = (params.get("signature") or [""])[0]

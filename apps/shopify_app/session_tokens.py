@@ -10,6 +10,7 @@ from `dest`, never from a query parameter.
 
 from __future__ import annotations
 
+import base64
 import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 import jwt
 from django.conf import settings
 
+from apps.core.untrusted_json import parse_json_object
 from apps.shopify_app.security import InvalidShopDomain, app_secrets, normalise_shop_domain
 
 ALGORITHM = "HS256"
@@ -82,9 +84,12 @@ def decode_session_token(token: str) -> SessionTokenClaims:
 
 
 def _check_header(token: str) -> None:
+    # Our own strict reader first (deep nesting, lone surrogates), then PyJWT's.
     try:
+        segment = token.split(".", 1)[0]
+        parse_json_object(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError:
+    except (ValueError, jwt.DecodeError):  # InvalidJSON and binascii.Error are ValueErrors
         raise SessionTokenError(SessionTokenFailure.MALFORMED) from None
     # PyJWT would refuse other algorithms too; saying so first gives a precise reason.
     if header.get("alg") != ALGORITHM:
@@ -136,7 +141,8 @@ def _shop_from_issuer_and_destination(iss: object, dest: object) -> str:
 
 
 def _shop_origin(value: object) -> str:
-    if not isinstance(value, str):
+    # ASCII first: urlsplit's hostname is lower-cased, which folds look-alikes into ASCII.
+    if not isinstance(value, str) or not value.isascii():
         raise SessionTokenError(SessionTokenFailure.ISSUER, "not a URL")
     parts = urlsplit(value)
     # netloc must be the bare host: no port, no userinfo that could hide another host.

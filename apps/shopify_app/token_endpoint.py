@@ -8,7 +8,6 @@ This module only talks HTTP; callers persist the result and hold the per-shop lo
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.http import http_client
+from apps.core.untrusted_json import InvalidJSON, parse_json_object
 from apps.shopify_app.errors import (
     InvalidSubjectToken,
     TokenEndpointUnavailable,
@@ -116,10 +116,9 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
     if len(content) > MAX_RESPONSE_BYTES:
         return None
     try:
-        data = json.loads(content)
-    except ValueError:
+        return parse_json_object(content)
+    except InvalidJSON:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def _error_code(data: dict[str, Any] | None) -> str:

@@ -15,8 +15,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from apps.core.clients import client_address
 from apps.shopify_app.errors import TokenRequestRefused
-from apps.shopify_app.install import store_install_from_code
+from apps.shopify_app.install import install_seconds_to_wait, store_install_from_code
 from apps.shopify_app.oauth_state import oauth_state_consume, oauth_state_issue
 from apps.shopify_app.responses import admin_app_url, error_page, set_frame_ancestors
 from apps.shopify_app.security import (
@@ -63,6 +64,10 @@ def install(request: HttpRequest) -> HttpResponse:
     if "hmac" in request.GET and not _signed_and_fresh(request):
         logger.info("install refused shop=%s: bad or stale hmac", shop)
         return _unverified(request)
+    wait = install_seconds_to_wait(address=client_address(request), shop=shop)
+    if wait:
+        logger.info("install throttled shop=%s", shop)
+        return _throttled(request, wait)
     state = oauth_state_issue(shop=shop)
     query = urlencode(
         {
@@ -146,6 +151,18 @@ def _unverified(request: HttpRequest) -> HttpResponse:
         message="This link did not come from Shopify or is too old. Start the installation "
         "again from your Shopify admin or the App Store.",
     )
+
+
+def _throttled(request: HttpRequest, wait: int) -> HttpResponse:
+    response = error_page(
+        request,
+        status=429,
+        title="Too many installation attempts",
+        message=f"Please wait {wait} seconds, then start the installation again from your "
+        "Shopify admin or the App Store.",
+    )
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _restart(request: HttpRequest, shop: str, *, status: int, title: str) -> HttpResponse:

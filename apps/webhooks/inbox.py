@@ -18,7 +18,13 @@ from django.db import DataError, InterfaceError, OperationalError, connection, t
 from django.utils import timezone
 
 from apps.stores.models import Platform, Store, StoreStatus
-from apps.webhooks.delivery import NOT_JSON, DeliveryError, ShopifyDelivery, check_json_object
+from apps.webhooks.delivery import (
+    NOT_JSON,
+    DeliveryError,
+    InvalidPayload,
+    ShopifyDelivery,
+    check_json_object,
+)
 from apps.webhooks.handlers import HANDLERS
 from apps.webhooks.models import Provider, WebhookEvent, WebhookStatus
 from apps.webhooks.relay import hand_off
@@ -33,6 +39,7 @@ class InboxUnavailable(DeliveryError):
     """The database cannot take the delivery right now; the provider will redeliver."""
 
     status = 503
+    code = "service_unavailable"
 
 
 class Recorded(enum.StrEnum):
@@ -143,8 +150,8 @@ _UNTRANSLATABLE_CHARACTER = "22P05"  # SQLSTATE for \u0000 in jsonb
 
 def _refused_payload(exc: DataError) -> DeliveryError:
     if getattr(exc.__cause__, "sqlstate", "") == _UNTRANSLATABLE_CHARACTER:
-        return DeliveryError("Body holds a \\u0000 escape, which cannot be stored.")
-    return DeliveryError(NOT_JSON)
+        return InvalidPayload("Body holds a \\u0000 escape, which cannot be stored.")
+    return InvalidPayload(NOT_JSON)
 
 
 def _insert(params: dict[str, Any]) -> tuple[int, str] | None:

@@ -19,10 +19,13 @@ from apps.webhooks.inbox import Recorded, webhook_event_record
 _ACKS = {r: f'{{"status": "{r.value}"}}'.encode() for r in Recorded}
 
 
-def problem(status: int, title: str, detail: str) -> JsonResponse:
-    """An RFC 9457 problem document."""
+def problem(status: int, title: str, detail: str, code: str | None = None) -> JsonResponse:
+    """An RFC 9457 problem document; `code` is a stable machine-readable name."""
+    body: dict[str, str | int] = {"type": "about:blank", "title": title, "status": status}
+    if code:
+        body["code"] = code
     return JsonResponse(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail},
+        {**body, "detail": detail},
         status=status,
         content_type="application/problem+json",
     )
@@ -44,5 +47,6 @@ def shopify_webhook(request: HttpRequest) -> HttpResponse:
         headers = delivery.parse_headers(request.META)
         recorded = webhook_event_record(delivery=headers, payload=delivery.payload_text(body))
     except delivery.DeliveryError as exc:
-        return problem(exc.status, _TITLES.get(exc.status, "Bad webhook"), str(exc))
+        title = _TITLES.get(exc.status, "Bad webhook")
+        return problem(exc.status, title, str(exc), exc.code)
     return HttpResponse(_ACKS[recorded], content_type="application/json")

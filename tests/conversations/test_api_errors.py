@@ -75,3 +75,23 @@ def test_a_cross_origin_shop_can_read_its_429(client):
     assert_problem(response, 429, "rate_limited")
     assert response["Access-Control-Allow-Origin"] == "https://outfitters.example.com"
     assert response["Access-Control-Expose-Headers"] == "Retry-After"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"text": "\\ud800x"}',
+        b'{"text": "hi", "extra": "\\udfff"}',
+        b'{"text": "hi", "extra": ' + b"[" * 3_000 + b"]" * 3_000 + b"}",
+    ],
+    ids=["lone-surrogate-in-text", "lone-surrogate-elsewhere", "deep-nesting"],
+)
+def test_malformed_json_is_a_400_invalid_json_and_stores_nothing(client, store, caplog, body):
+    conversation_id, token = proxy_start(client, store)
+
+    url = proxy_messages_url(store, conversation_id, token)
+    response = client.post(url, data=body, content_type="application/json")
+
+    assert_problem(response, 400, "invalid_json")
+    assert Message.objects.filter(conversation_id=conversation_id).count() == 0
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]

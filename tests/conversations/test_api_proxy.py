@@ -8,6 +8,7 @@ import pytest
 
 from apps.conversations.api.tokens import conversation_token
 from apps.conversations.models import Conversation, Message, MessageRole
+from apps.shopify_app.security import sign_proxy_query
 from apps.stores.models import StoreStatus
 from tests.conversations.chat_api import (
     assert_problem,
@@ -109,6 +110,30 @@ def test_repeated_guarded_parameters_are_refused(client, store, other_store, rep
     pairs = list(params.items())
     second = {"shop": other_store.domain, "signature": "f" * 64, "timestamp": "1"}[repeated]
     pairs.append((repeated, second))
+
+    response = post_json(client, proxy_url("conversations", pairs), {})
+
+    assert_problem(response, 401, "invalid_signature")
+    assert Conversation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("repeated", "values"),
+    [
+        ("logged_in_customer_id", ["5", ""]),
+        ("logged_in_customer_id", ["5", "6"]),
+        ("path_prefix", ["/apps/aftersale", "/apps/other"]),
+    ],
+    ids=["customer-id-and-blank", "two-customer-ids", "path-prefix"],
+)
+def test_a_correctly_signed_repeated_identity_parameter_is_refused(client, store, repeated, values):
+    # Shopify signs a repeated key as `key=v1,v2`; a valid signature over it must still not
+    # let one of the values (which one would be trusted?) identify the shopper.
+    params: dict[str, str | list[str]] = dict(proxy_params(store, customer_id="5"))
+    params.pop("signature")
+    params[repeated] = values
+    params["signature"] = sign_proxy_query(params)
+    pairs = [(k, v) for k, vs in params.items() for v in ([vs] if isinstance(vs, str) else vs)]
 
     response = post_json(client, proxy_url("conversations", pairs), {})
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory, override_settings
 
-from apps.conversations.api.clients import client_address
 from apps.conversations.api.tokens import conversation_token, token_is_valid
+from apps.core.clients import client_address
 
 
 def test_a_token_opens_exactly_its_own_conversation():

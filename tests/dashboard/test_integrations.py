@@ -419,3 +419,64 @@ def test_a_provider_outside_the_stores_plan_cannot_be_connected(merchant, shop, 
     assert response.status_code == 403
     assert "Your plan does not include" in response.content.decode()
     assert not IntegrationCredential.objects.filter(store=shop, provider=key).exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "moved", "secret"),
+    [
+        ("zendesk", {"subdomain": "evil-corp"}, "api_token"),
+        ("gorgias", {"subdomain": "evil-corp"}, "api_key"),
+        ("intercom", {"region": "us"}, "access_token"),
+        ("sendgrid", {"region": "eu"}, "api_key"),
+    ],
+)
+def test_changing_where_a_credential_is_sent_requires_entering_it_again(
+    connect, shop, respx_mock, key, moved, secret
+):
+    respx_mock.get(URLS[key]).mock(return_value=httpx.Response(200, json=OK[key]))
+    connect(key)
+    before = _row(shop, key).revealed_config()
+    calls = len(respx_mock.calls)
+
+    response = connect(key, {**CONFIGS[key], **moved, secret: ""})
+
+    assert response.status_code == 422
+    assert "Enter it again" in response.content.decode()
+    assert _row(shop, key).revealed_config() == before
+    assert len(respx_mock.calls) == calls  # nothing was sent anywhere
+    assert SettingsAuditEntry.objects.filter(store=shop).count() == 1  # the first connect
+
+
+def test_a_moved_credential_entered_again_is_saved_and_checked_at_the_new_address(
+    connect, shop, respx_mock
+):
+    respx_mock.get(URLS["zendesk"]).mock(return_value=httpx.Response(200, json=OK["zendesk"]))
+    connect("zendesk")
+    moved = respx_mock.get("https://newdesk.zendesk.com/api/v2/users/me.json").mock(
+        return_value=httpx.Response(200, json=OK["zendesk"])
+    )
+
+    response = connect(
+        "zendesk", {**CONFIGS["zendesk"], "subdomain": "newdesk", "api_token": "new-token-0123456"}
+    )
+
+    assert response.status_code == 200
+    config = _row(shop, "zendesk").revealed_config()
+    assert (config["subdomain"], config["api_token"]) == ("newdesk", "new-token-0123456")
+    assert moved.call_count == 1
+
+
+def test_the_service_never_sends_a_stored_secret_to_a_new_destination(connect, shop, respx_mock):
+    from apps.dashboard.services.integrations import SecretRequired
+
+    respx_mock.get(URLS["zendesk"]).mock(return_value=httpx.Response(200, json=OK["zendesk"]))
+    connect("zendesk")
+
+    with pytest.raises(SecretRequired):
+        integration_connect(
+            store=shop,
+            actor="test",
+            spec=PROVIDERS["zendesk"],
+            values={**CONFIGS["zendesk"], "subdomain": "evil-corp", "api_token": ""},
+        )
+    assert _row(shop, "zendesk").revealed_config()["subdomain"] == "fancysocks"

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 URL = "/webhooks/shopify"
 NUL_REFUSED = "Body holds a \\u0000 escape, which cannot be stored."
+TOO_DEEP = "Body is nested deeper than 64 levels."
 
 
 def _post_raw(client, body: bytes, headers: dict[str, str]):
@@ -192,16 +193,23 @@ def test_an_upper_case_shop_domain_is_normalised(client, shop):
         ("array", b"[1, 2, 3]", "Body must be a JSON object."),
         ("string", b'"{not an object}"', "Body must be a JSON object."),
         ("nul_escape", b'{"note": "a\\u0000b"}', NUL_REFUSED),
+        ("lone_surrogate", b'{"note": "\\ud800x"}', "Body is not valid JSON."),
+        ("lone_low_surrogate", b'{"id": 1, "note": "x\\udfff"}', "Body is not valid JSON."),
+        ("deep_nesting", b'{"a": ' + b"[" * 5_000 + b"]" * 5_000 + b"}", TOO_DEEP),
+        ("deep_objects", b'{"a": ' * 100 + b"1" + b"}" * 100, TOO_DEEP),
+        ("unbalanced_nesting", b'{"a": ' + b"[" * 200_000 + b"}", TOO_DEEP),
     ],
 )
 def test_it_refuses_bodies_that_are_not_a_json_object(
-    client, shop, queued, label_case, body, detail
+    client, shop, queued, caplog, label_case, body, detail
 ):
     response = _post_raw(client, body, delivery_headers("orders/create", body))
     assert response.status_code == 400
     assert response.json() == {
-        "type": "about:blank", "title": "Bad webhook", "status": 400, "detail": detail,
+        "type": "about:blank", "title": "Bad webhook", "status": 400, "code": "invalid_json",
+        "detail": detail,
     }  # fmt: skip
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
     assert WebhookEvent.objects.count() == 0
     assert queued() == 0
 
@@ -334,6 +342,8 @@ def test_the_request_makes_no_outbound_call(client, shop, monkeypatch):
         ("truncated", '{"id": 1', "Body is not valid JSON."),
         ("nan", '{"total_price": NaN}', "Body is not valid JSON."),
         ("array", "[1]", "Body must be a JSON object."),
+        ("lone_surrogate", '{"note": "\\ud800"}', "Body is not valid JSON."),
+        ("deep_nesting", '{"a": ' + "[" * 3_000 + "]" * 3_000 + "}", TOO_DEEP),
     ],
 )
 def test_without_postgresql_the_json_is_checked_in_python(label_case, text, detail):

@@ -18,8 +18,8 @@ from django.http import HttpRequest
 
 from apps.conversations.api import cors
 from apps.conversations.api.body import single_param
-from apps.conversations.api.clients import client_address
 from apps.conversations.api.problems import ChatProblem
+from apps.core.clients import client_address
 from apps.shopify_app.security import (
     InvalidShopDomain,
     normalise_shop_domain,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -10,6 +9,7 @@ from django.http import HttpRequest
 
 from apps.conversations.api.problems import ChatProblem
 from apps.conversations.models import MAX_MESSAGE_LENGTH
+from apps.core.untrusted_json import InvalidJSON, parse_json
 
 # 2,000 characters of text, each escaped by JSON as up to 12 bytes (a \uXXXX surrogate
 # pair), plus room for the braces and key. Anything larger is not a chat message.
@@ -38,8 +38,8 @@ def read_json_object(request: HttpRequest) -> dict[str, Any]:
     if content_type not in ("", "application/json", "text/plain"):
         raise ChatProblem(415, "unsupported_media_type", "Send the message as JSON.")
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = parse_json(raw)
+    except InvalidJSON:
         raise ChatProblem(400, "invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ChatProblem(400, "invalid_json", "The request body must be a JSON object.")

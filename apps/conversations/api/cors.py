@@ -29,7 +29,10 @@ def store_origins(store: Store) -> set[str]:
 
 def request_origin(request: HttpRequest) -> str | None:
     origin = request.headers.get("Origin")
-    return origin.strip().lower() if origin else None
+    if not origin:
+        return None
+    # Lower-casing folds some non-ASCII into ASCII (U+212A -> "k"): leave those unmatched.
+    return origin.strip().lower() if origin.isascii() else origin
 
 
 def is_same_origin(request: HttpRequest, origin: str) -> bool:

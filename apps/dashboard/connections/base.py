@@ -35,6 +35,9 @@ class CredentialField:
     max_length: int = 200
     choices: tuple[tuple[str, str], ...] = ()
     required: bool = True
+    # Part of where the secrets are sent (a subdomain, a region): changing it means the
+    # merchant enters the secrets again, so a stored one never follows it elsewhere.
+    destination: bool = False
 
     def problem(self, value: str) -> str:
         """Why `value` is not acceptable ("" when it is)."""
@@ -76,3 +79,9 @@ class ProviderSpec:
     @property
     def secret_fields(self) -> tuple[CredentialField, ...]:
         return tuple(f for f in self.fields if f.secret)
+
+    def destination_changed(self, before: Config, after: Config) -> bool:
+        """True when a destination field of a stored config would take another value."""
+        return bool(before) and any(
+            f.destination and after.get(f.name, "") != before.get(f.name, "") for f in self.fields
+        )

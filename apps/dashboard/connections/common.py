@@ -21,6 +21,7 @@ def subdomain_field(provider: str, example: str) -> CredentialField:
         pattern=SUBDOMAIN,
         pattern_error="Use only the subdomain: lowercase letters, digits and dashes.",
         max_length=63,
+        destination=True,
     )
 
 

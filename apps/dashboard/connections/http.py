@@ -9,6 +9,7 @@ import httpx
 
 from apps.core.http import http_client
 from apps.core.logging import redact
+from apps.core.untrusted_json import InvalidJSON, parse_json
 from apps.dashboard.connections.base import CheckResult
 
 logger = logging.getLogger(__name__)
@@ -42,9 +43,10 @@ def get(
 
 
 def json_body(response: httpx.Response) -> Any:
+    """The provider's JSON answer, None when it is not JSON we would accept from anyone."""
     try:
-        return response.json()
-    except ValueError:
+        return parse_json(response.content)
+    except InvalidJSON:
         return None
 
 

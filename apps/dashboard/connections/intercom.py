@@ -42,6 +42,7 @@ FIELDS: tuple[CredentialField, ...] = (
     CredentialField(
         "region",
         "Region",
+        destination=True,
         help="Where your Intercom workspace is hosted.",
         choices=(("us", "United States"), ("eu", "Europe"), ("au", "Australia")),
         max_length=2,

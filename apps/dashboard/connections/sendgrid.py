@@ -52,6 +52,7 @@ FIELDS: tuple[CredentialField, ...] = (
     CredentialField(
         "region",
         "Data residency",
+        destination=True,
         choices=(("global", "Global"), ("eu", "EU")),
         max_length=6,
     ),

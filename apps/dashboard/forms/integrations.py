@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -13,16 +14,29 @@ class CredentialForm(forms.Form):
     """The provider's fields; secrets are write-only (never rendered back), and optional when
     one is already stored ("leave blank to keep")."""
 
-    def __init__(self, *args: Any, spec: ProviderSpec, configured: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        spec: ProviderSpec,
+        configured: bool,
+        stored: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.spec = spec
         self.configured = configured
+        self.stored = stored or {}  # the saved non-secret values
         for item in spec.fields:
             self.fields[item.name] = self._field(item)
 
     def _field(self, item: CredentialField) -> forms.Field:
         keep = item.secret and self.configured
-        help_text = "Leave blank to keep the saved value." if keep else item.help
+        help_text = item.help
+        if keep:
+            moves = [f.label.lower() for f in self.spec.fields if f.destination]
+            help_text = "Leave blank to keep the saved value" + (
+                f" (enter it again if you change the {' or '.join(moves)})." if moves else "."
+            )
         required = item.required and not keep
         if item.choices:
             return forms.ChoiceField(
@@ -51,4 +65,17 @@ class CredentialForm(forms.Form):
             if problem and item.name not in self.errors:
                 self.add_error(item.name, problem)
             data[item.name] = value
+        self._require_secrets_if_moved(data)
         return data
+
+    def _require_secrets_if_moved(self, data: dict[str, Any]) -> None:
+        entered = {f.name: str(data.get(f.name) or "") for f in self.spec.fields}
+        if not self.spec.destination_changed(self.stored, entered):
+            return
+        for item in self.spec.secret_fields:
+            if not entered[item.name] and item.name not in self.errors:
+                self.add_error(
+                    item.name,
+                    f"Enter it again: you changed where {self.spec.name} is reached, and "
+                    "a saved secret is never sent to a new address.",
+                )

@@ -26,13 +26,32 @@ def secret_hint(spec: ProviderSpec, values: Mapping[str, str]) -> str:
     return f"ends in …{main[-4:]}" if len(main) >= 12 else "configured"
 
 
+class SecretRequired(ValueError):
+    """A destination changed while a stored secret was left blank: it must be entered again."""
+
+
+def _merged_config(
+    spec: ProviderSpec, before: Mapping[str, str], values: Mapping[str, str]
+) -> dict[str, str]:
+    """The config to store: what was entered, a blank keeping the stored value, except that
+    a stored secret never follows a changed destination (it would be sent to a new host)."""
+    merged = {f.name: values.get(f.name) or before.get(f.name, "") for f in spec.fields}
+    if spec.destination_changed(before, merged):
+        missing = [f.name for f in spec.secret_fields if not values.get(f.name)]
+        if missing:
+            raise SecretRequired(", ".join(missing))
+    return merged
+
+
 def integration_connect(
     *, store: Store, actor: str, spec: ProviderSpec, values: Mapping[str, str]
 ) -> IntegrationCredential:
     """Save (or replace) the store's credentials for `spec`, then check them in the background.
 
-    `values` are validated; a secret left empty keeps the one already stored. The whole
-    config is one encrypted JSON blob; the audit entry names changed fields, never secrets.
+    `values` are validated; a secret left empty keeps the one already stored, unless a
+    destination field (subdomain, region) changed: then it raises SecretRequired and
+    nothing is written. The whole config is one encrypted JSON blob; the audit entry names
+    changed fields, never secrets.
     """
     with transaction.atomic():
         row = (
@@ -41,7 +60,7 @@ def integration_connect(
             .first()
         )
         before = row.revealed_config() if row else {}
-        merged = {f.name: values.get(f.name) or before.get(f.name, "") for f in spec.fields}
+        merged = _merged_config(spec, before, values)
         row = row or IntegrationCredential(store=store, provider=spec.key)
         row.config = Secret(json.dumps(merged))  # type: ignore[assignment]
         row.hint = secret_hint(spec, merged)

@@ -73,7 +73,9 @@ def credential_form(request: EmbeddedRequest, key: str) -> HttpResponse:
 def connect(request: EmbeddedRequest, key: str) -> HttpResponse:
     spec = _spec(key)
     state = integration_card(request.store, spec)
-    form = CredentialForm(request.POST, spec=spec, configured=state.configured)
+    form = CredentialForm(
+        request.POST, spec=spec, configured=state.configured, stored=state.public_values
+    )
     feature = plan_feature_for(spec)
     if feature is not None and not plan_allows(request.store, feature):
         form.is_valid()

@@ -116,7 +116,7 @@ def _check_confirmation_url(url: str, shop: str) -> None:
     """We send the merchant's whole admin window there: only Shopify's own hosts."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or host not in (shop.lower(), _ADMIN_HOST):
+    if not url.isascii() or parts.scheme != "https" or host not in (shop.lower(), _ADMIN_HOST):
         raise ShopifyGraphQLError("appSubscriptionCreate: confirmation URL not on Shopify")
 
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from apps.stores.models import Store
 from apps.webhooks.handlers.base import HandlerResult, PermanentHandlerError
+from apps.webhooks.handlers.binding import require_payload_shop
 from apps.webhooks.models import WebhookEvent
 from apps.webhooks.privacy import schemas
 from apps.webhooks.privacy.export import customer_data_export_build
@@ -26,8 +27,7 @@ def _request(schema: type[_P], event: WebhookEvent) -> _P:
         request = schemas.parse(schema, event.payload)
     except schemas.InvalidCompliancePayload as exc:
         raise PermanentHandlerError(str(exc)) from exc
-    if request.shop_domain.strip().lower() != event.shop_domain:
-        raise PermanentHandlerError("payload shop_domain differs from the delivery's shop")
+    require_payload_shop(event, request.shop_domain, field="shop_domain")
     return request
 
 

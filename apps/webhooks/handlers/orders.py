@@ -11,10 +11,12 @@ from apps.orders.services import (
 )
 from apps.stores.models import Store
 from apps.webhooks.handlers.base import HandlerResult, PermanentHandlerError
+from apps.webhooks.handlers.binding import require_order_shop
 from apps.webhooks.models import WebhookEvent
 
 
 def handle_order(event: WebhookEvent, store: Store) -> HandlerResult:
+    require_order_shop(event, event.payload)
     try:
         result = order_upsert_from_shopify(store, event.payload)
     except InvalidShopifyPayload as exc:
@@ -25,6 +27,7 @@ def handle_order(event: WebhookEvent, store: Store) -> HandlerResult:
 
 
 def handle_refund(event: WebhookEvent, store: Store) -> HandlerResult:
+    # A refund names no shop; it is bound by its order, looked up in this store only.
     try:
         result = order_refund_merge_from_shopify(store, event.payload)
     except InvalidShopifyPayload as exc:

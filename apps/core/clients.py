@@ -1,4 +1,4 @@
-"""Which address a chat request came from, for per-client rate limits.
+"""Which address a request came from, for per-client rate limits (chat, install, admin).
 
 X-Forwarded-For is only believed as far as proxies we run ourselves add to it
 (settings.CHAT_TRUSTED_PROXY_HOPS, 0 by default = no proxy in front of Django). A request
