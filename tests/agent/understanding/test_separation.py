@@ -17,7 +17,7 @@ from pathlib import Path
 
 from apps.agent.understanding.analysis import tokens_for
 from apps.agent.understanding.model import DATA_DIR, TRAIN_PATH, load_examples
-from apps.agent.understanding.report import EVAL_CASES, labelled_messages
+from apps.agent.understanding.report import EVAL_CASES, HELDOUT_PATH, labelled_messages
 
 NEAR = 0.8
 STOCK_PHRASE_TOKENS = 2
@@ -79,6 +79,15 @@ def test_no_eval_message_is_a_near_duplicate_of_a_dev_line() -> None:
     assert [(p, t) for p, t, _ in pairs if len(_token_set(p)) > STOCK_PHRASE_TOKENS] == []
 
 
+def _heldout_texts() -> list[str]:
+    return [text for text, _ in labelled_messages(HELDOUT_PATH)]
+
+
+def test_no_heldout_message_is_a_near_duplicate_of_a_training_or_dev_line() -> None:
+    pairs = _near_duplicates(_heldout_texts(), _training_texts() + _dev_texts())
+    assert [(p, t) for p, t, _ in pairs if len(_token_set(p)) > STOCK_PHRASE_TOKENS] == []
+
+
 def test_no_dev_message_is_a_near_duplicate_of_a_training_line() -> None:
     pairs = _near_duplicates(_dev_texts(), _training_texts())
     assert [(p, t) for p, t, _ in pairs if len(_token_set(p)) > STOCK_PHRASE_TOKENS] == []
@@ -95,3 +104,4 @@ def test_the_datasets_are_valid_and_disjoint_files() -> None:
     assert (DATA_DIR / "dev.jsonl").exists()
     assert len(_dev_texts()) >= 250
     assert len(_eval_texts()) >= 240
+    assert len(_heldout_texts()) >= 400
