@@ -239,7 +239,7 @@ MAX_PASSAGES = 2
 # What the kind of answer asked for weighs, against one informative word of the question.
 KIND_WEIGHT = 2.0
 # A word matched only through the entry's title counts this much (it is about the whole entry).
-TITLE_HIT = 0.5
+TITLE_HIT = 1.0
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])|\n\s*\n")
 _CLAUSE = re.compile(r";\s+")
 # Shorter than this, a clause is not worth quoting alone: it stays joined to its neighbour.
@@ -344,9 +344,26 @@ def best_passage(store: Store, question: str) -> PassageMatch | None:
         for s, p, m in scored[1:]
         if p.entry.pk == passage.entry.pk and s >= ALSO_SHARE * best and set(m) & _content(matched)
     )[: MAX_PASSAGES - 1]
-    quoted = " ".join(p.text for p in (passage, *also))
-    missing = tuple(n for n in names if not covers(quoted, n))
+    missing = _uncovered(names, (passage, *also))
+    # A place or way to pay the best passage leaves out may be covered elsewhere in the entry
+    # ("how long to France?": the delivery times, and the list of countries).
+    covering = next(
+        (
+            p
+            for _, p, _ in scored[1:]
+            if p.entry.pk == passage.entry.pk and not _uncovered(missing, (p,))
+        ),
+        None,
+    )
+    if missing and covering is not None:
+        also = (*also[: MAX_PASSAGES - 2], covering)
+        missing = _uncovered(names, (passage, *also))
     return PassageMatch(passage, score, matched, also, missing)
+
+
+def _uncovered(names: tuple[Named, ...], passages: tuple[Passage, ...]) -> tuple[Named, ...]:
+    quoted = " ".join(p.text for p in passages)
+    return tuple(n for n in names if not covers(quoted, n))
 
 
 def grounded_answer(

@@ -121,6 +121,12 @@ TEMPLATES: dict[str, Template] = {
         "formal": "According to our {title}:",
         "concise": "{title}:",
     },
+    "knowledge_full_page": "Full page: {url}",
+    "knowledge_not_covered": {
+        "friendly": "Our {title} doesn't mention {names}. Here's what it says:",
+        "formal": "Our {title} does not mention {names}. It states:",
+        "concise": "Our {title} doesn't mention {names}. It says:",
+    },
     "knowledge_unknown": {
         "friendly": "I'm sorry, I don't have information about that. Would you like me to "
         "connect you with someone from our team? (yes/no)",

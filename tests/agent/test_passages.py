@@ -8,6 +8,7 @@ does: the agent must say it does not know and offer a person).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from apps.agent.knowledge import (
     grounded_answer,
     split_passages,
 )
+from apps.conversations.models import ActionKind, AgentAction
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.stores.models import KnowledgeEntry, KnowledgeKind, Store
+from tests.agent.conftest import Chat
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +125,54 @@ def test_no_question_or_no_entries_is_no_answer(demo_store: Store) -> None:
     assert best_passage(demo_store, "???") is None
     KnowledgeEntry.objects.filter(store=demo_store).delete()
     assert best_passage(demo_store, "do you ship to canada") is None
+
+
+# ---------------------------------------------------------------- the agent's replies
+
+
+def test_the_reply_quotes_the_passage_with_a_link_to_the_full_page(
+    chat: Callable[..., Chat],
+) -> None:
+    text = chat()("can I exchange for a different size?").reply.text
+    assert "“Returns accepted within 30 days of delivery for unworn items with tags”" in text
+    assert "Full page: https://" in text
+    assert "/policies/refund-policy" in text
+    assert "size chart" not in text  # not the sizing FAQ
+    assert "5-10 business days" not in text  # not the whole policy
+
+
+def test_a_place_the_policy_does_not_cover_is_said_plainly_and_a_person_offered(
+    chat: Callable[..., Chat],
+) -> None:
+    c = chat()
+    result = c("do you ship to Australia?")
+    text = result.reply.text
+    assert "doesn't mention Australia" in text
+    assert "“we ship to the US, Canada, the UK and the EU”" in text
+    assert "connect you with someone" in text
+    assert "Free standard shipping" not in text
+    assert c("yes").escalated
+
+
+def test_a_question_the_knowledge_base_cannot_answer_gets_i_dont_know_and_a_person(
+    chat: Callable[..., Chat],
+) -> None:
+    c = chat()
+    for question in ("which payment methods do you accept", "can I pay with PayPal"):
+        result = chat()(question)
+        assert "don't have information" in result.reply.text, question
+        assert "refund" not in result.reply.text.lower(), question
+    assert c("do you take Klarna?").reply.text.count("(yes/no)") == 1
+
+
+def test_a_question_about_a_policy_never_starts_the_action(chat: Callable[..., Chat]) -> None:
+    for question in (
+        "what are the conditions for getting my money back?",
+        "is there a fee if I cancel an order?",
+        "what is your policy on exchanges?",
+    ):
+        result = chat(email="ana@example.com")(question)
+        assert result.intent == "policy_question", question
+        assert not AgentAction.objects.filter(
+            kind__in=[ActionKind.REFUND, ActionKind.CANCEL_ORDER, ActionKind.CREATE_RETURN]
+        ).exists(), question

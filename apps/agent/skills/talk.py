@@ -41,6 +41,8 @@ def payment_issue(turn: Turn) -> Draft:
     """We cannot see card or bank details; people can. Hand over (unless the store's
     knowledge base plainly answers the question — then answer and offer a person)."""
     answer = knowledge_answer(turn, min_score=STRONG_KNOWLEDGE_SCORE)
+    if answer is not None and turn.state.awaiting == Awaiting.HANDOFF:
+        return Draft(answer)  # it says what the entry does not cover and offers a person
     if answer is not None:
         return Draft(join(answer, offer_human(turn)))
     if turn.conversation.status in HUMAN_OWNED:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from apps.agent.understanding import dialogue, rules
 from apps.agent.understanding.analysis import Analysis, analyse, tokens_for
 from apps.agent.understanding.clauses import split_clauses
+from apps.agent.understanding.frames import ACTION_INTENTS, is_general_question
 from apps.agent.understanding.language import guess_language
 from apps.agent.understanding.model import IntentModel, get_model
 from apps.agent.understanding.negation import refused_intents
@@ -96,6 +97,8 @@ def understand(
         # Gibberish, or a language the training never saw: nothing to go on.
         return result("other", 1.0, {"other": 1.0}, "unknown")
     every = _without(model.scores(a.tokens), refused)
+    if _reframe(a, every):
+        every = _as_policy_question(every)
     scores = _top(every)
     intent = next(iter(scores))
     return result(
@@ -106,6 +109,26 @@ def understand(
         requests=_requests(model, a.text, intent, refused),
         unsure_between=_unsure(scores),
     )
+
+
+def _reframe(a: Analysis, scores: dict[str, float]) -> bool:
+    """A general question about a rule that the words made look like the request itself."""
+    best = max(scores, key=scores.__getitem__)
+    return (
+        best in ACTION_INTENTS
+        and not a.extraction.entities.order_numbers
+        and is_general_question(a.text)
+    )
+
+
+def _as_policy_question(scores: dict[str, float]) -> dict[str, float]:
+    """The request's probability moved to policy_question: it is the same question, asked
+    about the rule."""
+    best = max(scores, key=scores.__getitem__)
+    moved = dict(scores)
+    moved["policy_question"] = moved.get("policy_question", 0.0) + moved.pop(best)
+    moved[best] = 0.0
+    return moved
 
 
 def _without(scores: dict[str, float], refused: tuple[str, ...]) -> dict[str, float]:

@@ -28,17 +28,22 @@ class Named:
     spelled: str = ""  # as the text wrote it
 
 
-_EU = (
+def _listed(text: str, separator: str | None = None) -> list[str]:
+    """A list written as text (reads better than a list of quoted names)."""
+    return text.split(separator)
+
+
+_EU = _listed(
     "Austria Belgium Bulgaria Croatia Cyprus Czechia Denmark Estonia Finland France Germany "
     "Greece Hungary Ireland Italy Latvia Lithuania Luxembourg Malta Netherlands Poland Portugal "
     "Romania Slovakia Slovenia Spain Sweden"
-).split()
-_EUROPE_OUTSIDE_EU = "Norway Switzerland Iceland Ukraine Serbia Albania Turkey".split()
-_OTHER_COUNTRIES = (
+)
+_EUROPE_OUTSIDE_EU = _listed("Norway Switzerland Iceland Ukraine Serbia Albania Turkey")
+_OTHER_COUNTRIES = _listed(
     "Australia Japan China India Brazil Mexico Argentina Chile Colombia Peru Russia Israel Egypt "
     "Nigeria Kenya Morocco Singapore Malaysia Indonesia Thailand Vietnam Philippines Korea "
     "Pakistan Bangladesh Qatar Kuwait Taiwan"
-).split()
+)
 _ALIASES: dict[str, tuple[str, ...]] = {
     "United States": ("US", "USA", "U.S.", "United States", "America", "American"),
     "United Kingdom": ("UK", "U.K.", "United Kingdom", "Britain", "Great Britain", "England"),
@@ -54,10 +59,11 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 _EU_WORDS = ("EU", "European Union", "Europe", "European")
 _UK_PARTS = ("Scotland", "Wales", "Northern Ireland")
-_US_STATES = (
+_US_STATES = _listed(
     "Alaska, Hawaii, California, Texas, Florida, Puerto Rico, New York, Oregon, Nevada, Arizona, "
-    "Colorado, Illinois, Ohio, Michigan, Massachusetts, Virginia, North Carolina, South Carolina"
-).split(", ")
+    "Colorado, Illinois, Ohio, Michigan, Massachusetts, Virginia, North Carolina, South Carolina",
+    ", ",
+)
 _CITIES: dict[str, str] = {
     "Melbourne": "Australia",
     "Sydney": "Australia",
