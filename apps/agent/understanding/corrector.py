@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from apps.agent.understanding.lexicon import VARIANTS
+from apps.agent.understanding.lexicon import SYNONYMS, VARIANTS
 from apps.agent.understanding.text import rewrite
 
 MIN_LENGTH = 5
@@ -30,8 +30,9 @@ def _deletes(word: str) -> set[str]:
 
 
 class Corrector:
-    def __init__(self, counts: dict[str, int]) -> None:
+    def __init__(self, counts: dict[str, int], protected: frozenset[str] = frozenset()) -> None:
         self._known = counts
+        self._protected = protected  # real words training may lack: never "corrected"
         self._index: dict[str, list[str]] = {}
         for word in sorted(counts):
             if len(word) < MIN_LENGTH - 1 or not word.isalpha():
@@ -41,6 +42,8 @@ class Corrector:
 
     def correct(self, word: str) -> str:
         if word in self._known or len(word) < MIN_LENGTH or not word.isalpha():
+            return word
+        if word in self._protected:
             return word
         candidates: set[str] = set()
         for key in _deletes(word) | {word}:
@@ -70,7 +73,7 @@ class Corrector:
         """
         if not MIN_SPLIT_LENGTH <= len(word) <= MAX_SPLIT_LENGTH:
             return None
-        if not word.isalpha() or word in self._known:
+        if not word.isalpha() or word in self._known or word in self._protected:
             return None
         best: tuple[int, int, list[str]] | None = None
         for parts in self._splits(word, MAX_PARTS):
@@ -93,7 +96,7 @@ class Corrector:
     def _is_word(self, part: str) -> bool:
         if len(part) == 1:
             return part in _SHORT_PARTS
-        return part in self._known or part in VARIANTS
+        return part in self._known or part in VARIANTS or part in SYNONYMS
 
     def _count(self, part: str) -> int:
         return self._known.get(part, 1)

@@ -10,6 +10,7 @@ per message (binary); character n-grams weigh less than words so they only tip c
 from __future__ import annotations
 
 from apps.agent.understanding.concepts import CONCEPTS, DOMAIN_WORDS
+from apps.agent.understanding.entities.names import PLACE_WORDS
 from apps.agent.understanding.entities.products import COLORS_AND_MATERIALS, is_item_word
 from apps.agent.understanding.text import PLACEHOLDERS
 
@@ -36,6 +37,8 @@ def featurize(tokens: list[str]) -> set[str]:
         features.add("k:item")  # any product noun, even one no training line used
     if any(t in COLORS_AND_MATERIALS for t in tokens):
         features.add("k:attribute")
+    if any(t in PLACE_WORDS for t in tokens):
+        features.add("k:place")  # a country or city: where we ship, whatever the verb
     if not any(t in DOMAIN_WORDS or t in PLACEHOLDERS or is_item_word(t) for t in tokens):
         features.add("k:off_domain")
     for token in tokens:

@@ -24,6 +24,8 @@ _GENERAL = re.compile(
     r"|\bhow\s+(?:long|many\s+days)\s+(?:do|does|will)\s+(?:a\s+|the\s+)?"
     r"(?:refunds?|returns?|exchanges?|cancellations?)\b"
     r"|\bhow\s+do\s+(?:refunds|returns|exchanges|cancellations)\s+work\b"
+    r"|\b(?:cost|pay|charge|fee)\w*\s+(?:\w+\s+){0,2}(?:to|if|for|when)\s+(?:i\s+|you\s+)?"
+    r"(?:cancel|return|exchang|send\w*\s+back)\w*"
     r"|\b(?:up\s+to|until)\s+when\b"
     r"|\bin\s+general\b|\bgenerally\b",
     re.I,

@@ -230,3 +230,9 @@ def count_kind(text: str, kind: str) -> int:
     if kind == PLACE:
         return len({" ".join(m.group().lower().split()) for m in _PLACE_RE.finditer(text)})
     return len({" ".join(m.group().lower().split()) for m in _PAYMENT_WORDS_RE.finditer(text)})
+
+
+# One-word place names as the classifier's tokens spell them ("australia", "toronto").
+PLACE_WORDS: frozenset[str] = frozenset(
+    k.lower() for k in _PLACES if " " not in k and "." not in k and k != "US"
+)
