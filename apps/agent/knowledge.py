@@ -460,3 +460,24 @@ def _passage_idf(
 ) -> float:
     df = max(1, sum(1 for b in bodies if term in b) + sum(1 for t in titles.values() if term in t))
     return math.log(1 + (len(bodies) + 1) / (df + 0.5))
+
+
+_KIND_REASONS = {
+    "duration": "gives a time",
+    "cost": "gives a price",
+    "exception": "states an exception",
+    "procedure": "says what to do",
+    PLACE: "names the places",
+    PAYMENT: "names ways to pay",
+}
+
+
+def explain(match: PassageMatch) -> list[str]:
+    """Why this passage was chosen, in words a merchant reads (the dashboard's preview)."""
+    words = [t for t in match.matched if not t.startswith("<")]
+    kinds = [_KIND_REASONS[t[1:-1]] for t in match.matched if t.startswith("<")]
+    reasons = []
+    if words:
+        reasons.append("shares the words " + ", ".join(f"“{w}”" for w in words))
+    reasons.extend(kinds)
+    return reasons
