@@ -318,18 +318,20 @@ def best_passage(store: Store, question: str) -> PassageMatch | None:
     bodies = [frozenset(terms(p.text)) for p in passages]
     weights = {t: _passage_idf(t, bodies, titles) * _topic(t) for t in wanted}
     asked = asked_kinds(question, names)
+    abroad = _abroad(names, store.currency)
     total = sum(weights.values()) + KIND_WEIGHT * len(asked)
     scored = []
     for passage, body in zip(passages, bodies, strict=True):
         title = titles[passage.entry.pk]
         hits = {t: 1.0 if t in body else TITLE_HIT if t in title else 0.0 for t in wanted}
         score = sum(hits[t] * weights[t] for t in wanted)
-        score += KIND_WEIGHT * sum(kind_hit(kind, passage.text, names) for kind in asked)
+        kinds = {k: kind_hit(k, passage.text, names, abroad=abroad) for k in asked}
+        score += KIND_WEIGHT * sum(kinds.values())
         score = score / total if total else 0.0
         if any(t in title for t in wanted):
             score += TITLE_BONUS
         words = tuple(t for t in wanted if hits[t])
-        things = tuple(f"<{k}>" for k in asked if kind_hit(k, passage.text, names))
+        things = tuple(f"<{k}>" for k in asked if kinds[k])
         # A passage must share a word, or speak to the place / way to pay the question names;
         # being "a duration" or "a price" alone answers nothing.
         if words or any(f"<{n.kind}>" in things for n in names):
@@ -358,6 +360,10 @@ def best_passage(store: Store, question: str) -> PassageMatch | None:
     if missing and covering is not None:
         also = (*also[: MAX_PASSAGES - 2], covering)
         missing = _uncovered(names, (passage, *also))
+    if missing:
+        # Saying "it does not mention Australia" quotes what it does name, nothing vaguer.
+        kinds = {n.kind for n in missing}
+        also = tuple(p for p in also if all(count_kind(p.text, k) for k in kinds))
     return PassageMatch(passage, score, matched, also, missing)
 
 
@@ -435,7 +441,19 @@ def asked_kinds(question: str, names: tuple[Named, ...]) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-def kind_hit(kind: str, text: str, names: tuple[Named, ...]) -> float:
+# The store's own country, from its currency: a named place elsewhere is "international".
+_HOME_BY_CURRENCY = {"USD": "US", "GBP": "UK", "CAD": "Canada", "AUD": "Australia", "EUR": "EU"}
+_ABROAD = re.compile(r"\b(?:international\w*|abroad|overseas|outside)\b", re.I)
+
+
+def _abroad(names: tuple[Named, ...], currency: str) -> bool:
+    """Does the question name a place outside the store's own country?"""
+    home = _HOME_BY_CURRENCY.get(currency.upper())
+    places = [n for n in names if n.kind == PLACE]
+    return bool(home and places) and any(home not in n.covered_by for n in places)
+
+
+def kind_hit(kind: str, text: str, names: tuple[Named, ...], *, abroad: bool = False) -> float:
     """How well a passage gives an answer of `kind`: 1 when it covers the thing named or
     lists things of that kind ("we ship to the US, Canada..."), little when it only mentions
     one in passing ("US orders")."""
@@ -443,6 +461,8 @@ def kind_hit(kind: str, text: str, names: tuple[Named, ...]) -> float:
         return 1.0 if _KIND_RES[kind][1].search(text) else 0.0
     if any(n.kind == kind and covers(text, n) for n in names):
         return 1.0
+    if kind == PLACE and abroad and _ABROAD.search(text):
+        return 1.0  # "international delivery ..." speaks to any place abroad
     count = count_kind(text, kind)
     return 0.0 if not count else 1.0 if count > 1 else 0.25
 

@@ -107,7 +107,7 @@ def understand(
         scores,
         "model",
         requests=_requests(model, a.text, intent, refused),
-        unsure_between=_unsure(scores),
+        unsure_between=_unsure(scores, has_order=bool(a.extraction.entities.order_numbers)),
     )
 
 
@@ -140,8 +140,10 @@ def _without(scores: dict[str, float], refused: tuple[str, ...]) -> dict[str, fl
     return {i: p / total for i, p in kept.items()}
 
 
-def _unsure(scores: dict[str, float]) -> tuple[str, ...]:
+def _unsure(scores: dict[str, float], *, has_order: bool) -> tuple[str, ...]:
     (first, p1), (second, p2) = list(scores.items())[:2]
+    if has_order:
+        return ()  # about that order: its own state decides, and actions are confirmed anyway
     if frozenset((first, second)) in CLOSE_PAIRS and p1 - p2 < CLARIFY_MARGIN:
         return (first, second)
     return ()
