@@ -362,8 +362,8 @@ def best_passage(store: Store, question: str) -> PassageMatch | None:
         missing = _uncovered(names, (passage, *also))
     if missing:
         # Saying "it does not mention Australia" quotes what it does name, nothing vaguer.
-        kinds = {n.kind for n in missing}
-        also = tuple(p for p in also if all(count_kind(p.text, k) for k in kinds))
+        named_kinds = {n.kind for n in missing}
+        also = tuple(p for p in also if all(count_kind(p.text, k) for k in named_kinds))
     return PassageMatch(passage, score, matched, also, missing)
 
 
