@@ -8,7 +8,12 @@ from apps.agent.escalation import escalate
 from apps.agent.policy import Outcome, intent_decision
 from apps.agent.skills import SKILLS
 from apps.agent.skills.confirm import confirm_pending, drop_pending
-from apps.agent.skills.talk import handoff_declined, human_handoff
+from apps.agent.skills.talk import (
+    clarify,
+    handoff_declined,
+    human_handoff,
+    with_further_requests,
+)
 from apps.agent.state import MAX_MISUNDERSTOOD, ORDER_INTENTS, Awaiting
 
 # A model answer below this is counted as "not understood".
@@ -40,9 +45,23 @@ def route(turn: Turn) -> Draft:
     _count_misunderstanding(turn)
     if state.misunderstood >= MAX_MISUNDERSTOOD:
         return human_handoff(turn)
+    if _unsure(turn):
+        return clarify(turn)
     if turn.intent not in ("other", "greeting"):
         state.intent = turn.intent  # the topic survives small talk and confusion
-    return SKILLS.get(turn.intent, SKILLS["other"])(turn)
+    draft = SKILLS.get(turn.intent, SKILLS["other"])(turn)
+    return with_further_requests(turn, draft)
+
+
+def _unsure(turn: Turn) -> bool:
+    """Two close intents the classifier cannot separate, on a fresh message: ask, don't guess."""
+    u = turn.understanding
+    return (
+        u.source == "model"
+        and len(u.unsure_between) == 2  # noqa: PLR2004 - a pair
+        and not turn.awaited
+        and turn.intent == u.intent
+    )
 
 
 def _settled_intent(turn: Turn) -> str:

@@ -207,3 +207,57 @@ def test_an_invalid_preview_question_is_a_form_error(merchant, question):
     response = merchant.get("/app/settings/knowledge/preview/", {"q": question})
 
     assert response.status_code == 422
+
+
+def _policy(store, body, title="Shipping policy", url="https://shop.example/policies/shipping"):
+    return KnowledgeEntry.objects.create(
+        store=store,
+        kind=KnowledgeKind.POLICY,
+        policy_type="shipping",
+        title=title,
+        body=body,
+        source_url=url,
+    )
+
+
+SHIPPING = (
+    "Free standard shipping on US orders over $50; standard 3-5 business days; we ship to "
+    "the US, Canada, the UK and the EU."
+)
+
+
+def test_the_preview_shows_the_passage_the_agent_would_quote_and_why(merchant, shop):
+    policy = _policy(shop, SHIPPING)
+
+    html = merchant.get("/app/settings/knowledge/preview/", {"q": "do you ship to Germany?"})
+    html = html.content.decode()
+
+    assert re.findall(r'data-passage="(\d+)-(\d+)"', html) == [(str(policy.pk), "2")]
+    quoted = re.findall(r'<blockquote class="passage"[^>]*>([^<]*)</blockquote>', html)
+    assert quoted == ["we ship to the US, Canada, the UK and the EU."]
+    assert "Why this passage: it shares the words “ship”; it names the places." in html
+    assert "data-missing" not in html
+    assert "https://shop.example/policies/shipping" in html
+
+
+def test_the_preview_says_what_the_passage_does_not_cover(merchant, shop):
+    _policy(shop, SHIPPING)
+
+    html = merchant.get("/app/settings/knowledge/preview/", {"q": "can I order from Melbourne?"})
+    html = html.content.decode()
+
+    assert "It does not mention Melbourne: the agent says so plainly and offers a person." in html
+
+
+def test_the_preview_shows_no_passage_when_the_agent_would_not_answer(merchant, shop, other_shop):
+    _policy(other_shop, "We accept PayPal, Visa and Klarna.", title="Payments")
+    _policy(shop, SHIPPING)
+
+    html = merchant.get(
+        "/app/settings/knowledge/preview/", {"q": "which payment methods do you accept?"}
+    ).content.decode()
+
+    assert "The agent would say it does not know" in html
+    assert "data-passage" not in html
+    assert "PayPal" not in html
+    assert 'data-verdict="answers"' not in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apps.agent.context import Draft, Turn
 from apps.agent.escalation import HUMAN_OWNED, escalate
-from apps.agent.replies import join
+from apps.agent.replies import fmt_list, join, lines
 from apps.agent.skills.answers import knowledge_answer
 from apps.agent.skills.proposals import offer_human
 from apps.agent.state import MAX_MISUNDERSTOOD, Awaiting
@@ -41,6 +41,8 @@ def payment_issue(turn: Turn) -> Draft:
     """We cannot see card or bank details; people can. Hand over (unless the store's
     knowledge base plainly answers the question — then answer and offer a person)."""
     answer = knowledge_answer(turn, min_score=STRONG_KNOWLEDGE_SCORE)
+    if answer is not None and turn.state.awaiting == Awaiting.HANDOFF:
+        return Draft(answer)  # it says what the entry does not cover and offers a person
     if answer is not None:
         return Draft(join(answer, offer_human(turn)))
     if turn.conversation.status in HUMAN_OWNED:
@@ -62,3 +64,32 @@ def human_handoff(turn: Turn) -> Draft:
 def handoff_declined(turn: Turn) -> Draft:
     turn.state.clear_question()
     return Draft(turn.say("handoff_declined"))
+
+
+def clarify(turn: Turn) -> Draft:
+    """Not sure between two close intents (a rule or a request; a refund under way or a new
+    one): ask which, and start nothing. The next message is read afresh."""
+    first, second = turn.understanding.unsure_between[:2]
+    if "policy_question" in (first, second):
+        # The rule is worth giving either way; the request is only offered, never started.
+        request = second if first == "policy_question" else first
+        answer = knowledge_answer(turn)
+        if answer is not None and turn.state.awaiting != Awaiting.HANDOFF:
+            return Draft(
+                lines(answer, turn.say("clarify_request", request=turn.say(f"means_{request}")))
+            )
+        if answer is not None:
+            return Draft(answer)
+    return Draft(
+        turn.say("clarify", first=turn.say(f"means_{first}"), second=turn.say(f"means_{second}"))
+    )
+
+
+def with_further_requests(turn: Turn, draft: Draft) -> Draft:
+    """Several asks in one message: say which one this reply handles and that we come back
+    to the rest, rather than dropping them silently."""
+    rest = [i for i in turn.understanding.requests[1:] if i != turn.intent]
+    if not rest or turn.understanding.requests[0] != turn.intent:
+        return draft
+    others = fmt_list([turn.say(f"about_{i}") for i in rest])
+    return Draft(lines(draft.text, turn.say("further_requests", others=others)), draft.confirm)

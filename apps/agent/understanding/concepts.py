@@ -41,6 +41,14 @@ _GROUPS = {
     "warranty guarantee accept duties customs",
     "pay_problem": "declined decline failed failing twice double duplicate overcharged billed "
     "invoice receipt discount coupon promo code voucher",
+    # Issue 17: what makes a question general (about the rules) rather than a request.
+    "general": "cases case conditions condition circumstances situations situation eligible "
+    "eligibility entitled qualify qualifies generally general usually normally typically rules "
+    "rule allowed",
+    "options": "options option methods method modes mode ways types forms means kinds",
+    "penalty": "penalty penalties deduction deducted",
+    "claim": "claim claims dispute lodge grievance",
+    "buy": "buy buying bought cart checkout guest",
     "thanks": "thanks thank cheers appreciate appreciated",
     "hello": "hi hello hey hiya morning afternoon evening greetings howdy",
     "job": "job jobs hiring career careers apply cv resume internship vacancy",

@@ -39,6 +39,9 @@ emial=email|emal=email|phonenumber=phone number|wismo=where is my order
 wrng=wrong|wromg=wrong|damagd=damaged|brokn=broken|brocken=broken|borken=broken
 smth=something|sth=something|somthing=something|anythng=anything|nothin=nothing
 charg=charge|chargd=charged|chagred=charged|twise=twice|twic=twice|doubel=double
+reimbursment=reimbursement|reimbursments=reimbursements|remboursement=reimbursement
+payement=payment|paiement=payment|paymnet=payment|paymet=payment|pament=payment
+delievry=delivery|delivey=delivery|shippment=shipment|shipement=shipment
 wen=when|whn=when|yday=yesterday|yest=yesterday|wk=week|wks=weeks|mins=minutes|hrs=hours
 """
 
@@ -64,6 +67,23 @@ SYNONYMS: dict[str, str] = {
     "reimburse": "refund",
     "reimbursed": "refunded",
     "reimbursement": "refund",
+    "reimbursements": "refunds",
+    "reimbursing": "refunding",
+    # Issue 17: words customers use that training never had, folded onto the ones it has.
+    "rebate": "refund",
+    "rebates": "refunds",
+    "restitution": "refund",
+    "reclamation": "complaint",
+    "reclamations": "complaint",
+    "grievance": "complaint",
+    "modality": "method",
+    "modalities": "methods",
+    "termination": "cancel",
+    "terminate": "cancel",
+    "terminated": "canceled",
+    "annul": "cancel",
+    "annulled": "canceled",
+    "shipments": "package",
     "repayment": "refund",
     "chargeback": "refund",
     "moneyback": "refund",

@@ -18,6 +18,7 @@ from pathlib import Path
 from apps.agent.understanding import learners
 from apps.agent.understanding.analysis import tokens_for
 from apps.agent.understanding.corrector import Corrector
+from apps.agent.understanding.entities.names import PLACE_WORDS
 from apps.agent.understanding.features import featurize
 from apps.agent.understanding.types import INTENTS
 
@@ -52,7 +53,8 @@ class IntentModel:
     def __init__(self, tokenized: list[tuple[list[str], str]], *, version: str) -> None:
         self.version = version
         vocab = Counter(t for tokens, _ in tokenized for t in tokens)
-        self.corrector = Corrector({w: c for w, c in vocab.items() if c >= 2})
+        known = {w: c for w, c in vocab.items() if c >= 2}
+        self.corrector = Corrector(known, protected=PLACE_WORDS)
         data = [(tokens, INTENTS.index(intent)) for tokens, intent in tokenized]
         self._logistic = learners.logistic(data, len(INTENTS))
         self._bayes = learners.naive_bayes(data, len(INTENTS))

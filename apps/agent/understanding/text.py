@@ -30,7 +30,8 @@ def raw_tokens(text: str) -> list[str]:
     return _WORDS.findall(_APOSTROPHES.sub("", text.lower()))
 
 
-def _rewrite(token: str) -> tuple[str, ...]:
+def rewrite(token: str) -> tuple[str, ...]:
+    """One raw token as the classifier reads it: spelling variants and synonyms unified."""
     if token.isdigit():
         return ("num",)
     if token in VARIANTS:
@@ -38,7 +39,7 @@ def _rewrite(token: str) -> tuple[str, ...]:
     # Repeated letters ("pleaaase", "hellooo") collapse to two, which the variants then catch.
     squeezed = re.sub(r"(.)\1{2,}", r"\1\1", token)
     if squeezed != token:
-        return _rewrite(squeezed)
+        return rewrite(squeezed)
     return (SYNONYMS.get(token, token),)
 
 
@@ -46,7 +47,7 @@ def model_tokens(text: str, placeholders: tuple[tuple[int, int, str], ...]) -> l
     """Tokens for the classifier: entities as placeholders, spellings unified, length bounded."""
     tokens: list[str] = []
     for token in raw_tokens(mask(text, list(placeholders))):
-        tokens.extend(_rewrite(token))
+        tokens.extend(rewrite(token))
     if len(tokens) > MAX_MODEL_TOKENS:
         tokens = tokens[:_HEAD_TOKENS] + tokens[-(MAX_MODEL_TOKENS - _HEAD_TOKENS) :]
     return tokens

@@ -71,6 +71,14 @@ class Understanding:
     `answers` names what the agent was awaiting when this message is an answer to it (see
     dialogue.py), else it is None. `source` says what decided the intent: "rule", "model",
     "answer", "empty" (nothing to read) or "unknown" (no word the classifier knows).
+
+    What the consent rules and the reply need beyond the intent (issue 17):
+    `refused` are intents the customer explicitly turned down ("I do NOT want a refund",
+    "please don't cancel"): the intent is never one of them. `requests` lists every ask found
+    in the message, the main one (`intent`) first, when there are several. `unsure_between`
+    holds two close intents (a policy question or a request; refund status or a new refund)
+    when the classifier cannot tell them apart: ask, don't guess. `target_order` and
+    `amount_as_written` are the first order number and amount, exactly as the customer wrote.
     """
 
     intent: str
@@ -84,3 +92,14 @@ class Understanding:
     language: str = ""
     source: str = "model"
     truncated: bool = False
+    refused: tuple[str, ...] = ()
+    requests: tuple[str, ...] = ()
+    unsure_between: tuple[str, ...] = ()
+
+    @property
+    def target_order(self) -> str | None:
+        return self.entities.order_numbers[0] if self.entities.order_numbers else None
+
+    @property
+    def amount_as_written(self) -> str | None:
+        return self.entities.amounts[0].text if self.entities.amounts else None

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from apps.agent.knowledge import MIN_SCORE, knowledge_search
+from apps.agent.knowledge import MIN_SCORE, explain, grounded_answer, knowledge_search
 from apps.dashboard.auth import dashboard_view
 from apps.dashboard.forms.knowledge import FaqForm, PreviewForm
 from apps.dashboard.rendering import render_page
@@ -115,12 +115,31 @@ def knowledge_preview(request: EmbeddedRequest) -> HttpResponse:
             request, "dashboard/partials/preview.html", {"form": form}, status=FORM_ERRORS
         )
     question = form.cleaned_data["q"]
+    # What the agent would quote (the passage), then the entries that came close.
+    match = grounded_answer(request.store, question)
+    answering = match.passage.entry if match else None
     ranked = knowledge_search(request.store, question)[:PREVIEW_RESULTS]
+    if answering is not None and answering not in [entry for entry, _ in ranked]:
+        ranked = [(answering, match.score if match else 0.0), *ranked[: PREVIEW_RESULTS - 1]]
     results = [
-        {"entry": entry, "score": score, "answers": score >= MIN_SCORE} for entry, score in ranked
+        {"entry": entry, "score": score, "verdict": _verdict(entry, score, answering)}
+        for entry, score in sorted(ranked, key=lambda r: r[0] != answering)
     ]
-    context = {"form": form, "question": question, "results": results}
+    context = {
+        "form": form,
+        "question": question,
+        "results": results,
+        "match": match,
+        "reasons": explain(match) if match else [],
+        "missing": [n.name for n in match.missing] if match else [],
+    }
     return partial(request, "dashboard/partials/preview.html", context)
+
+
+def _verdict(entry: KnowledgeEntry, score: float, answering: KnowledgeEntry | None) -> str:
+    if entry == answering:
+        return "answers"
+    return "also" if score >= MIN_SCORE and answering is not None else "weak"
 
 
 def _faq_or_404(store: Store, entry_id: int) -> KnowledgeEntry:

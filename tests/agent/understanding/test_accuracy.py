@@ -6,7 +6,7 @@ import json
 
 from apps.agent.understanding import INTENTS
 from apps.agent.understanding.model import DATA_DIR
-from apps.agent.understanding.report import EVAL_CASES, labelled_messages, score
+from apps.agent.understanding.report import EVAL_CASES, HELDOUT_PATH, labelled_messages, score
 
 
 def test_eval_cases_reach_95_percent_intent_accuracy() -> None:
@@ -40,3 +40,12 @@ def test_eval_cases_follow_the_harness_format() -> None:
         if "intent" in case.get("expect", {}):
             assert case["expect"]["intent"] in INTENTS
     assert len(ids) == len(set(ids))
+
+
+def test_the_heldout_set_stays_above_its_floor() -> None:
+    # Issue 17's held-out phrasings (never trained on): 80.0% before, 95.4% after. The floor
+    # sits a little under the figure so an unrelated retraining does not flap; the report
+    # (python -m apps.agent.understanding.report) prints the exact figure.
+    result = score(labelled_messages(HELDOUT_PATH))
+    assert result.total >= 400
+    assert result.accuracy >= 0.94, result.misses
