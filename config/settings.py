@@ -69,6 +69,7 @@ LOCAL_APPS = [
     "apps.orders",
     "apps.integrations",
     "apps.shopify_app",
+    "apps.billing",
     "apps.webhooks",
     "apps.conversations",
     "apps.agent",
@@ -165,7 +166,7 @@ SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 # writes, at ~0 points) instead of cursor pages (~30 points an order: 1,000 orders are
 # 5 minutes of a standard plan's 100 points/s). 0 = always bulk.
 SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
-# BILLING (apps.shopify_app.billing): subscriptions are test charges when this is on (and
+# BILLING (apps.billing): subscriptions are test charges when this is on (and
 # always on development stores); usage charges are sent every BILLING_CHARGE_SECONDS.
 SHOPIFY_BILLING_TEST = env.bool("SHOPIFY_BILLING_TEST", default=DEV_MODE)
 BILLING_CHARGE_SECONDS = env.int("BILLING_CHARGE_SECONDS", default=300)
@@ -235,7 +236,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(WEBHOOK_SWEEP_SECONDS),
     },
     "billing-charge-resolutions": {
-        "task": "apps.shopify_app.billing.tasks.charge_resolutions",
+        "task": "apps.billing.tasks.charge_resolutions",
         "schedule": float(BILLING_CHARGE_SECONDS),
     },
 }

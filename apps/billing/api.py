@@ -14,17 +14,17 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from apps.integrations.commerce.shopify.client import ShopifyClient
-from apps.integrations.commerce.shopify.errors import ShopifyGraphQLError
-from apps.shopify_app.billing import documents
-from apps.shopify_app.billing.plans import Plan
-from apps.shopify_app.billing.schemas import (
+from apps.billing import documents
+from apps.billing.plans import Plan
+from apps.billing.schemas import (
     Installation,
     Subscription,
     SubscriptionCreatePayload,
     UsageRecordCreatePayload,
     UserError,
 )
+from apps.integrations.commerce.shopify.client import ShopifyClient
+from apps.integrations.commerce.shopify.errors import ShopifyGraphQLError
 
 # Shopify's userError when a usage charge would pass the capped amount of the cycle.
 _CAP_MESSAGE = "exceeds balance remaining"

@@ -15,13 +15,13 @@ from decimal import Decimal
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 
-from apps.shopify_app.billing.plans import GROWTH, Plan, plan_named
-from apps.shopify_app.models import (
+from apps.billing.models import (
     AppSubscription,
     BillingLedgerEntry,
     LedgerStatus,
     SubscriptionStatus,
 )
+from apps.billing.plans import GROWTH, Plan, plan_named
 from apps.stores.models import Platform, Store
 
 CYCLE = timedelta(days=30)

@@ -17,11 +17,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from apps.billing import api
+from apps.billing.models import AppSubscription, SubscriptionStatus
+from apps.billing.plans import Plan, plan_named
+from apps.billing.schemas import Subscription, SubscriptionWebhook
 from apps.integrations.commerce.shopify.client import ShopifyClient
-from apps.shopify_app.billing import api
-from apps.shopify_app.billing.plans import Plan, plan_named
-from apps.shopify_app.billing.schemas import Subscription, SubscriptionWebhook
-from apps.shopify_app.models import AppSubscription, SubscriptionStatus
 from apps.shopify_app.responses import admin_app_url
 from apps.stores.models import Platform, Store
 

@@ -12,8 +12,8 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from apps.billing.models import AppSubscription, SubscriptionStatus
 from apps.core.locks import LockTimeout, named_lock
-from apps.shopify_app.models import AppSubscription, SubscriptionStatus
 from apps.stores.models import Platform, StoreStatus
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def charge_resolutions() -> int:
 def charge_store_resolutions(store_id: int) -> None:
     """Record and charge one store's new AI resolutions (billing.usage). Idempotent; a
     run already going for the store makes this one a no-op."""
-    from apps.shopify_app.billing.usage import billing_run_store
+    from apps.billing.usage import billing_run_store
 
     try:
         with named_lock(f"billing-run:{store_id}", timeout=STORE_RUN_LIMIT + 30, wait=0.1):

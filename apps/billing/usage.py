@@ -24,19 +24,19 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from apps.conversations.models import Conversation
-from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
-from apps.integrations.commerce.shopify.client import ShopifyClient
-from apps.integrations.commerce.shopify.errors import ShopifyGraphQLError
-from apps.shopify_app.billing import api
-from apps.shopify_app.billing.resolution import ai_resolved_q, resolved_at_expression
-from apps.shopify_app.billing.selectors import active_subscription, cycle_usage, trial_ends_at
-from apps.shopify_app.billing.subscriptions import TERMINAL, subscription_sync
-from apps.shopify_app.models import (
+from apps.billing import api
+from apps.billing.models import (
     AppSubscription,
     BillingLedgerEntry,
     LedgerStatus,
 )
+from apps.billing.resolution import ai_resolved_q, resolved_at_expression
+from apps.billing.selectors import active_subscription, cycle_usage, trial_ends_at
+from apps.billing.subscriptions import TERMINAL, subscription_sync
+from apps.conversations.models import Conversation
+from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
+from apps.integrations.commerce.shopify.client import ShopifyClient
+from apps.integrations.commerce.shopify.errors import ShopifyGraphQLError
 from apps.stores.models import Platform, Store, StoreStatus
 
 logger = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 
+from apps.billing.selectors import store_has_active_plan
 from apps.dashboard import charts
 from apps.dashboard.analytics import (
     MAX_RANGE_DAYS,
@@ -24,7 +25,6 @@ from apps.dashboard.analytics import (
 from apps.dashboard.auth import dashboard_view
 from apps.dashboard.rendering import page_url, render_page
 from apps.dashboard.views.common import FORM_ERRORS
-from apps.shopify_app.billing.selectors import store_has_active_plan
 from apps.shopify_app.embedded import EmbeddedRequest
 
 AI_COLOUR, ESCALATED_COLOUR, OTHER_COLOUR = "#29845a", "#e5a000", "#b5b5b5"

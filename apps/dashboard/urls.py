@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from apps.dashboard import analytics_views
+from apps.dashboard.views import billing as billing_views
 from apps.dashboard.views import home, inbox, integrations, knowledge, settings
-from apps.shopify_app.billing import views as billing_views
 
 app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import respx
 
-from apps.shopify_app.models import AppSubscription, SubscriptionStatus
+from apps.billing.models import AppSubscription, SubscriptionStatus
 from apps.stores.models import Store
 
 CHARGE_ID = "1029266960"

@@ -8,7 +8,7 @@ from graphql import OperationDefinitionNode, parse
 from graphql.language import FieldNode, VariableNode, visit
 from graphql.language.visitor import Visitor
 
-from apps.shopify_app.billing import documents
+from apps.billing import documents
 
 OPS = {op.name: op for op in documents.ALL_OPERATIONS}
 

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from django.test import Client
 
-from apps.shopify_app.billing.plans import GROWTH, STARTER, Feature
-from apps.shopify_app.billing.selectors import plan_allows, store_has_active_plan
-from apps.shopify_app.models import AppSubscription, SubscriptionStatus
-from tests.dashboard.billing_shopify import (
+from apps.billing.models import AppSubscription, SubscriptionStatus
+from apps.billing.plans import GROWTH, STARTER, Feature
+from apps.billing.selectors import plan_allows, store_has_active_plan
+from tests.billing.billing_shopify import (
     CHARGE_ID,
     SUBSCRIPTION_GID,
     USAGE_LINE,
@@ -367,7 +367,7 @@ def test_the_return_url_survives_shopify_being_down(merchant, shop, shopify, set
 
 def test_another_stores_token_never_sees_this_stores_billing(shop, other_shop):
     subscribed(shop, charge_id="111")
-    from apps.shopify_app.models import BillingLedgerEntry
+    from apps.billing.models import BillingLedgerEntry
 
     BillingLedgerEntry.objects.create(
         store=shop,

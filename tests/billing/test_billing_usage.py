@@ -11,20 +11,20 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from apps.conversations.models import ActionKind, ActionStatus, ConversationStatus
-from apps.core.locks import named_lock
-from apps.dashboard.analytics import DateRange, store_analytics
-from apps.shopify_app.billing.resolution import ai_resolved_q
-from apps.shopify_app.billing.tasks import charge_resolutions, charge_store_resolutions
-from apps.shopify_app.billing.usage import billing_run_store, idempotency_key_for
-from apps.shopify_app.models import (
+from apps.billing.models import (
     AppSubscription,
     BillingLedgerEntry,
     LedgerStatus,
     SubscriptionStatus,
 )
+from apps.billing.resolution import ai_resolved_q
+from apps.billing.tasks import charge_resolutions, charge_store_resolutions
+from apps.billing.usage import billing_run_store, idempotency_key_for
+from apps.conversations.models import ActionKind, ActionStatus, ConversationStatus
+from apps.core.locks import named_lock
+from apps.dashboard.analytics import DateRange, store_analytics
 from apps.stores.models import StoreStatus
-from tests.dashboard.billing_shopify import (
+from tests.billing.billing_shopify import (
     USAGE_LINE,
     ShopifyBilling,
     active_subscriptions,
@@ -402,9 +402,7 @@ def test_the_periodic_task_fans_out_to_subscribed_installed_stores_only(shop, ot
     fanned_out = charge_resolutions()
 
     assert fanned_out == 1
-    assert queued_tasks() == [
-        ("apps.shopify_app.billing.tasks.charge_store_resolutions", f"({shop.pk},)")
-    ]
+    assert queued_tasks() == [("apps.billing.tasks.charge_store_resolutions", f"({shop.pk},)")]
     gone.refresh_from_db()
     assert gone.status == SubscriptionStatus.CANCELLED
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from apps.shopify_app.billing.plans import Feature
-from apps.shopify_app.billing.selectors import plan_allows, store_has_active_plan
-from apps.shopify_app.models import AppSubscription, SubscriptionStatus
+from apps.billing.models import AppSubscription, SubscriptionStatus
+from apps.billing.plans import Feature
+from apps.billing.selectors import plan_allows, store_has_active_plan
 from apps.stores.services import store_uninstall
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 from apps.webhooks.processing import webhook_event_process
+from tests.billing.billing_shopify import CHARGE_ID, SUBSCRIPTION_GID, subscribed
 from tests.clock import ahead
-from tests.dashboard.billing_shopify import CHARGE_ID, SUBSCRIPTION_GID, subscribed
 from tests.webhooks.helpers import post_webhook
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from apps.conversations.models import ActionStatus, AgentAction, ConversationSta
 from apps.dashboard.analytics import DateRange, store_analytics
 from apps.dashboard.analytics import conversations as analytics_conversations
 from apps.dashboard.analytics_views import safe_cell
-from tests.dashboard.billing_shopify import subscribed
+from tests.billing.billing_shopify import subscribed
 from tests.dashboard.conftest import MerchantClient
 from tests.dashboard.conversation_shapes import abandoned, conversation, escalated, human_finished
 from tests.shopify_app.conftest import make_session_token

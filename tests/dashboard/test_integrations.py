@@ -14,7 +14,7 @@ from django.utils import timezone
 from apps.dashboard.connections.registry import PROVIDERS
 from apps.dashboard.services.integrations import integration_check_run, integration_connect
 from apps.stores.models import IntegrationCredential, IntegrationStatus, SettingsAuditEntry
-from tests.dashboard.billing_shopify import subscribed
+from tests.billing.billing_shopify import subscribed
 from tests.dashboard.fixtures.providers import OK, REFUSED, TWILIO_SID
 
 pytestmark = pytest.mark.django_db

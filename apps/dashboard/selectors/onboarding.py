@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
+from apps.billing.selectors import store_has_active_plan
 from apps.conversations.models import Conversation
 from apps.dashboard.models import OnboardingMark, OnboardingStep
-from apps.dashboard.plans import store_has_active_plan
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
 from apps.stores.models import KnowledgeEntry, KnowledgeKind, Platform, Store
 

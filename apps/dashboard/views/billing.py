@@ -13,27 +13,27 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from apps.dashboard.auth import dashboard_view
-from apps.dashboard.rendering import page_url, render_page
-from apps.dashboard.views.common import FORM_ERRORS, partial
-from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
-from apps.integrations.commerce.shopify.errors import ShopifyGraphQLError
-from apps.shopify_app.billing import api
-from apps.shopify_app.billing.plans import PLANS
-from apps.shopify_app.billing.selectors import (
+from apps.billing import api
+from apps.billing.models import AppSubscription, SubscriptionStatus
+from apps.billing.plans import PLANS
+from apps.billing.selectors import (
     current_subscription,
     cycle_usage,
     ledger_page,
     store_has_active_plan,
     trial_ends_at,
 )
-from apps.shopify_app.billing.subscriptions import (
+from apps.billing.subscriptions import (
     BillingUnavailable,
     subscription_confirm,
     subscription_start,
 )
+from apps.dashboard.auth import dashboard_view
+from apps.dashboard.rendering import page_url, render_page
+from apps.dashboard.views.common import FORM_ERRORS, partial
+from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
+from apps.integrations.commerce.shopify.errors import ShopifyGraphQLError
 from apps.shopify_app.embedded import EmbeddedRequest
-from apps.shopify_app.models import AppSubscription, SubscriptionStatus
 from apps.shopify_app.responses import admin_app_url
 from apps.stores.models import Platform
 

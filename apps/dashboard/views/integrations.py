@@ -7,6 +7,8 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.billing.plans import Feature
+from apps.billing.selectors import plan_allows
 from apps.dashboard.auth import dashboard_view
 from apps.dashboard.connections.base import KIND_LABELS, ProviderKind, ProviderSpec
 from apps.dashboard.connections.registry import provider
@@ -23,8 +25,6 @@ from apps.dashboard.services.integrations import (
     integration_disconnect,
 )
 from apps.dashboard.views.common import FORM_ERRORS, actor, partial
-from apps.shopify_app.billing.plans import Feature
-from apps.shopify_app.billing.selectors import plan_allows
 from apps.shopify_app.embedded import EmbeddedRequest
 from apps.stores.models import IntegrationCredential
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from apps.shopify_app.billing.schemas import SubscriptionWebhook
-from apps.shopify_app.billing.subscriptions import subscription_apply_update
+from apps.billing.schemas import SubscriptionWebhook
+from apps.billing.subscriptions import subscription_apply_update
 from apps.webhooks.handlers.base import HandlerResult, PermanentHandlerError
 
 if TYPE_CHECKING:
