@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from apps.dashboard.connections.base import ProviderSpec
-from apps.dashboard.connections.registry import PROVIDERS
 from apps.dashboard.services.integrations import check_pending
+from apps.integrations.connections.base import ProviderSpec
+from apps.integrations.connections.registry import PROVIDERS
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from apps.dashboard.connections.base import CheckResult, ProviderSpec
-from apps.dashboard.connections.registry import provider as provider_spec
 from apps.dashboard.services.audit import audit_record, field_diff
+from apps.integrations.connections.base import CheckResult, ProviderSpec
+from apps.integrations.connections.registry import provider as provider_spec
 from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 

@@ -10,8 +10,6 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.billing.plans import Feature
 from apps.billing.selectors import plan_allows
 from apps.dashboard.auth import dashboard_view
-from apps.dashboard.connections.base import KIND_LABELS, ProviderKind, ProviderSpec
-from apps.dashboard.connections.registry import provider
 from apps.dashboard.forms.integrations import CredentialForm
 from apps.dashboard.rendering import render_page
 from apps.dashboard.selectors.integrations import (
@@ -25,6 +23,8 @@ from apps.dashboard.services.integrations import (
     integration_disconnect,
 )
 from apps.dashboard.views.common import FORM_ERRORS, actor, partial
+from apps.integrations.connections.base import KIND_LABELS, ProviderKind, ProviderSpec
+from apps.integrations.connections.registry import provider
 from apps.shopify_app.embedded import EmbeddedRequest
 from apps.stores.models import IntegrationCredential
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from apps.dashboard.connections.base import CheckResult, CredentialField
-from apps.dashboard.connections.http import failure, json_body, provider_message
+from apps.integrations.connections.base import CheckResult, CredentialField
+from apps.integrations.connections.http import failure, json_body, provider_message
 
 # A tenant's subdomain goes into the URL we call: a strict shape keeps it on the provider.
 SUBDOMAIN = r"[a-z0-9][a-z0-9-]{0,62}"

@@ -9,7 +9,7 @@ import httpx
 
 from apps.core.http import http_client
 from apps.core.logging import redact
-from apps.dashboard.connections.base import CheckResult
+from apps.integrations.connections.base import CheckResult
 
 logger = logging.getLogger(__name__)
 

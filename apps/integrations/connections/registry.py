@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from apps.dashboard.connections import (
-    easypost,
-    front,
-    gorgias,
-    intercom,
-    sendgrid,
-    stripe,
-    twilio,
-    zendesk,
-)
-from apps.dashboard.connections.base import ProviderSpec
+from apps.integrations.connections.base import ProviderSpec
+from apps.integrations.helpdesk.front import connection as front
+from apps.integrations.helpdesk.gorgias import connection as gorgias
+from apps.integrations.helpdesk.intercom import connection as intercom
+from apps.integrations.helpdesk.zendesk import connection as zendesk
+from apps.integrations.messaging.sendgrid import connection as sendgrid
+from apps.integrations.messaging.twilio import connection as twilio
+from apps.integrations.payments.stripe import connection as stripe
+from apps.integrations.shipping.easypost import connection as easypost
 
 PROVIDERS: dict[str, ProviderSpec] = {
     spec.key: spec

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from apps.dashboard.connections.base import (
+from apps.integrations.connections.base import (
     CheckResult,
     Config,
     CredentialField,
     ProviderKind,
     ProviderSpec,
 )
-from apps.dashboard.connections.common import answer
-from apps.dashboard.connections.http import get
+from apps.integrations.connections.common import answer
+from apps.integrations.connections.http import get
 
 API = "https://api.stripe.com/v1"
 
