@@ -1,4 +1,4 @@
-"""Shopify's REST-shaped order and refund webhook payloads -> our provider-neutral snapshot.
+"""Shopify's REST-shaped order and refund webhook payloads -> the provider-neutral snapshot.
 
 The payload gets a schema at the boundary (pydantic, unknown keys ignored, Shopify's many
 nulls tolerated); only the validated model is mapped. Ids become Admin GraphQL gids, the
@@ -8,7 +8,7 @@ ids every other Shopify call of ours uses.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from itertools import zip_longest
@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from apps.integrations.commerce.shopify.ids import gid
 from apps.orders.models import FinancialStatus, FulfillmentStatus
 
 ZERO = Decimal("0")
@@ -23,16 +24,6 @@ ZERO = Decimal("0")
 
 class InvalidShopifyPayload(ValueError):
     """The payload does not have the shape of the topic's resource; retrying won't help."""
-
-
-def gid(kind: str, value: int | str | None) -> str:
-    return f"gid://shopify/{kind}/{value}" if value not in (None, "") else ""
-
-
-def gid_number(value: str) -> int | None:
-    """`gid://shopify/Order/123` -> 123."""
-    tail = value.rsplit("/", 1)[-1]
-    return int(tail) if tail.isdigit() else None
 
 
 class _Schema(BaseModel):
@@ -224,37 +215,6 @@ def refund_snapshot(refund: Refund, currency: str) -> dict[str, Any]:
             for item in refund.refund_line_items
         ],
     }
-
-
-def merge_refunds(
-    held: Iterable[Mapping[str, Any]], incoming: Iterable[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """Union by refund id. Shopify never deletes a refund, so none we knew may vanish
-    because a payload was serialised before it existed; and a refund we hold keeps what
-    only we knew about it (the agent's `idempotency_key`, quantities another source did
-    not fetch) when the platform's version of it arrives."""
-    merged = {str(r.get("id")): dict(r) for r in held if isinstance(r, Mapping)}
-    for refund in incoming:
-        previous = merged.get(str(refund.get("id")), {})
-        combined = {**previous, **refund}
-        if not refund.get("line_items") and previous.get("line_items"):
-            combined["line_items"] = previous["line_items"]
-        merged[str(refund.get("id"))] = combined
-    return sorted(merged.values(), key=lambda r: (str(r.get("created_at") or ""), str(r["id"])))
-
-
-def refunds_total(refunds: Iterable[Mapping[str, Any]]) -> Decimal:
-    return sum((Decimal(str(r.get("amount") or "0")) for r in refunds), ZERO)
-
-
-def with_refunded_quantities(
-    line_items: Iterable[Mapping[str, Any]], refunds: Iterable[Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    refunded: dict[str, int] = defaultdict(int)
-    for refund in refunds:
-        for item in refund.get("line_items") or ():
-            refunded[str(item["id"])] += int(item.get("quantity") or 0)
-    return [{**item, "refunded_quantity": refunded.get(str(item["id"]), 0)} for item in line_items]
 
 
 def _line_items(order: ShopifyOrder) -> list[dict[str, Any]]:
