@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from apps.integrations.connections import registry
+from apps.integrations.connections.base import ProviderKind, ProviderSpec
+
 
 class Feature:
     """What a plan may include (checked with selectors.plan_allows)."""
@@ -75,3 +78,26 @@ PLANS: dict[str, Plan] = {plan.key: plan for plan in (STARTER, GROWTH)}
 
 def plan_named(key: str) -> Plan | None:
     return PLANS.get(key)
+
+
+# Providers that only some plans include; the rest come with every plan.
+_PLAN_FEATURE_BY_PROVIDER = {"twilio": Feature.SMS, "sendgrid": Feature.EMAIL}
+
+
+def plan_feature_for(spec: ProviderSpec) -> str | None:
+    """The plan feature connecting `spec` needs (None: every plan may connect it)."""
+    if spec.kind == ProviderKind.HELPDESK:
+        return Feature.HELPDESK
+    return _PLAN_FEATURE_BY_PROVIDER.get(spec.key)
+
+
+def feature_is_live(feature: str) -> bool:
+    """Whether a merchant gets `feature` today: a feature made of integrations is live once
+    one of them can be connected (registry.CONNECTABLE); until then the plans list it as
+    coming soon instead of selling it."""
+    providers = [s for s in registry.PROVIDERS.values() if plan_feature_for(s) == feature]
+    return not providers or any(registry.connectable(s) for s in providers)
+
+
+def live_features() -> dict[str, bool]:
+    return {feature: feature_is_live(feature) for feature in sorted(ALL_FEATURES)}

@@ -15,9 +15,14 @@ from apps.dashboard.services.integrations import integration_check_run, integrat
 from apps.integrations.connections.registry import PROVIDERS
 from apps.stores.models import IntegrationCredential, IntegrationStatus, SettingsAuditEntry
 from tests.billing.billing_shopify import subscribed
-from tests.dashboard.fixtures.providers import OK, REFUSED, TWILIO_SID
+from tests.dashboard.fixtures.providers import (  # noqa: F401
+    OK,
+    REFUSED,
+    TWILIO_SID,
+    every_provider_connectable,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_provider_connectable")]
 
 STRIPE_KEY = "sk_test_51Hq2b3C4d5E6f7G8h9I0jKlMnOpQrStUvWxYzAbCdEfGhIjK1234"
 

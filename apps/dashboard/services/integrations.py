@@ -11,12 +11,17 @@ from django.utils import timezone
 
 from apps.dashboard.services.audit import audit_record, field_diff
 from apps.integrations.connections.base import CheckResult, ProviderSpec
+from apps.integrations.connections.registry import connectable
 from apps.integrations.connections.registry import provider as provider_spec
 from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 
 # Longer than a check can take (task time limit): after that a check is taken as lost.
 CHECK_PENDING_FOR = timedelta(seconds=60)
+
+
+class ProviderNotConnectable(Exception):
+    """The provider is listed as coming soon: nothing is stored for it."""
 
 
 def secret_hint(spec: ProviderSpec, values: Mapping[str, str]) -> str:
@@ -33,7 +38,10 @@ def integration_connect(
 
     `values` are validated; a secret left empty keeps the one already stored. The whole
     config is one encrypted JSON blob; the audit entry names changed fields, never secrets.
+    Raises ProviderNotConnectable for a provider that is still coming soon.
     """
+    if not connectable(spec):
+        raise ProviderNotConnectable(f"{spec.name} cannot be connected yet")
     with transaction.atomic():
         row = (
             IntegrationCredential.objects.select_for_update()

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps.billing import api
 from apps.billing.models import AppSubscription, SubscriptionStatus
-from apps.billing.plans import PLANS
+from apps.billing.plans import PLANS, live_features
 from apps.billing.selectors import (
     current_subscription,
     cycle_usage,
@@ -59,6 +59,7 @@ def _page_context(request: EmbeddedRequest) -> dict[str, Any]:
     )
     return {
         "plans": list(PLANS.values()),
+        "live": live_features(),  # features made of integrations not built yet: coming soon
         "subscription": subscription,
         "subscription_live": live,
         "has_plan": store_has_active_plan(store),

@@ -27,5 +27,25 @@ PROVIDERS: dict[str, ProviderSpec] = {
 }
 
 
+# Whether a merchant can connect the provider today. A provider is switched on (True) by the
+# change that makes its integration work end to end (mirroring tickets, sending messages,
+# buying labels, ...); until then the integrations page lists it as "coming soon", nothing
+# is stored for it, and the plans do not sell what it would bring (billing.plans).
+CONNECTABLE: dict[str, bool] = {
+    "gorgias": False,
+    "zendesk": False,
+    "front": False,
+    "intercom": False,
+    "easypost": False,
+    "stripe": False,
+    "sendgrid": False,
+    "twilio": False,
+}
+
+
 def provider(key: str) -> ProviderSpec | None:
     return PROVIDERS.get(key)
+
+
+def connectable(spec: ProviderSpec) -> bool:
+    return CONNECTABLE.get(spec.key, False)
