@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from apps.dashboard import analytics_views
+from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
 from apps.dashboard.views import home, inbox, integrations, knowledge, settings
 
