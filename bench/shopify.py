@@ -124,8 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _admin_post(path: str, body: dict[str, Any], port: int) -> dict[str, Any]:
-    from tests.integrations.shopify.simulator import ShopSimulator
-    from tests.integrations.shopify.standin.build import synthetic_orders
+    from standins.shopify.build import synthetic_orders
+    from standins.shopify.simulator import ShopSimulator
 
     if path == "/_admin/shop":
         sim = ShopSimulator(

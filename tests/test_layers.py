@@ -144,3 +144,15 @@ def test_the_check_sees_an_import_against_the_order(tmp_path, monkeypatch):
     (fake / "agent" / "fine.py").write_text("from apps.orders.models import Order\n")
     monkeypatch.setattr(sys.modules[__name__], "APPS", fake)
     assert layer_violations() == ["apps/orders/bad.py:2 imports apps.agent"]
+
+
+def test_benchmarks_do_not_import_the_test_suite():
+    """bench/ shares stand-ins with the tests through standins/, never by importing tests/."""
+    found = [
+        f"{path.name}:{line} imports {module}"
+        for folder in ("bench", "standins")
+        for path in sorted((APPS.parent / folder).rglob("*.py"))
+        for module, line in _imports(path)
+        if module == "tests" or module.startswith("tests.")
+    ]
+    assert found == []

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from apps.integrations.commerce.base import Fulfillment, LineItem, OrderInfo, RefundRecord
 from apps.integrations.commerce.demo import data
-from tests.integrations.shopify.standin.shop import Shop
-from tests.integrations.shopify.standin.state import (
+from standins.shopify.shop import Shop
+from standins.shopify.state import (
     CustomerRec,
     EventRec,
     FulfillmentRec,

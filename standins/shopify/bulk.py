@@ -30,9 +30,9 @@ from typing import Any
 import httpx
 from graphql import FieldNode
 
-from tests.integrations.shopify.standin import graph
-from tests.integrations.shopify.standin.graph import Request, Resolver
-from tests.integrations.shopify.standin.shop import Shop
+from standins.shopify import graph
+from standins.shopify.graph import Request, Resolver
+from standins.shopify.shop import Shop
 
 URL_TEMPLATE = (
     "https://storage.googleapis.com/shopify-tiers-assets-prod-us-east1/"

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from tests.integrations.shopify.standin import search
-from tests.integrations.shopify.standin.graph import Resolver, connection
-from tests.integrations.shopify.standin.state import (
+from standins.shopify import search
+from standins.shopify.graph import Resolver, connection
+from standins.shopify.state import (
     CustomerRec,
     OrderRec,
     PolicyRec,

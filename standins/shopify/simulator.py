@@ -25,11 +25,10 @@ import httpx
 import respx
 
 from apps.integrations.commerce.shopify import documents
-from tests.integrations.shopify.fakeshop import endpoint
-from tests.integrations.shopify.standin import graph
-from tests.integrations.shopify.standin.bulk import BulkOperations
-from tests.integrations.shopify.standin.shop import Shop
-from tests.integrations.shopify.standin.writes import Writes
+from standins.shopify import endpoint, graph
+from standins.shopify.bulk import BulkOperations
+from standins.shopify.shop import Shop
+from standins.shopify.writes import Writes
 
 DOCUMENTED = {op.name: op for op in documents.ALL_OPERATIONS}
 _INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tests.integrations.shopify.standin.graph import GraphQLRequestError, Resolver
-from tests.integrations.shopify.standin.shop import Shop
-from tests.integrations.shopify.standin.state import (
+from standins.shopify.graph import GraphQLRequestError, Resolver
+from standins.shopify.shop import Shop
+from standins.shopify.state import (
     OrderRec,
     RefundRec,
     ReturnLineRec,
