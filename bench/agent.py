@@ -14,8 +14,8 @@ cycled) end to end: seeding, isolation, scoring and the violation referee includ
 
 Prints turns per second and p50/p95/max per turn, as text or --json. Exits 1 when the
 pipeline's p95 misses 30 ms per turn, the 1,000 cases take 2 minutes or more, or training
-the intent model takes 2 s of CPU or more. Runs in
-its own throw-away database (`bench_agent_<name>`); touches no other data.
+the intent model takes 2 s of CPU or more. Runs in its own throw-away database
+(`bench_agent_<name>`); touches no other data.
 Knobs: --min-turns (2000) turns timed at least, --warmup (1) untimed passes first,
 --single-turn-cases (1000).
 """
