@@ -455,7 +455,7 @@ def main() -> None:
 
 
 def missed_targets(report: dict[str, Any]) -> list[str]:
-    """The issue's targets: at most 1 API call per resolved conversation (none for an order
+    """The targets: at most 1 API call per resolved conversation (none for an order
     already answered once), no THROTTLED, every backfill complete, memory flat."""
     missed = []
     talks = report.get("conversations") or {}

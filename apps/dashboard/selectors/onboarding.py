@@ -30,7 +30,7 @@ class ChecklistItem:
 
 
 def theme_editor_link(store: Store) -> str:
-    """Deep link that opens the theme editor with our app embed switched on (§6.2)."""
+    """Deep link that opens the theme editor with our app embed switched on."""
     return (
         f"https://{store.domain}/admin/themes/current/editor?context=apps"
         f"&activateAppId={settings.SHOPIFY_API_KEY}/{WIDGET_BLOCK_HANDLE}"
