@@ -13,6 +13,7 @@ import respx
 
 from apps.billing.models import AppSubscription, SubscriptionStatus
 from apps.stores.models import Store
+from standins.shopify import endpoint
 
 CHARGE_ID = "1029266960"
 SUBSCRIPTION_GID = f"gid://shopify/AppSubscription/{CHARGE_ID}"
@@ -30,7 +31,7 @@ COST = {
 
 
 def graphql_url(shop: str) -> str:
-    return f"https://{shop}/admin/api/2026-10/graphql.json"
+    return endpoint(shop)
 
 
 def answer(data: dict[str, Any]) -> httpx.Response:
