@@ -105,7 +105,7 @@ def prepare(env: dict[str, str]) -> int:
     django.setup()
     from django.utils import timezone
 
-    from apps.shopify_app.models import AppSubscription, SubscriptionStatus
+    from apps.billing.models import AppSubscription, SubscriptionStatus
     from apps.stores.services import TokenSet, store_install
 
     store = store_install(platform="shopify", domain=SHOP, tokens=TokenSet(access_token="shpat_b"))

@@ -124,8 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _admin_post(path: str, body: dict[str, Any], port: int) -> dict[str, Any]:
-    from tests.integrations.shopify.simulator import ShopSimulator
-    from tests.integrations.shopify.standin.build import synthetic_orders
+    from standins.shopify.build import synthetic_orders
+    from standins.shopify.simulator import ShopSimulator
 
     if path == "/_admin/shop":
         sim = ShopSimulator(
@@ -455,7 +455,7 @@ def main() -> None:
 
 
 def missed_targets(report: dict[str, Any]) -> list[str]:
-    """The issue's targets: at most 1 API call per resolved conversation (none for an order
+    """The targets: at most 1 API call per resolved conversation (none for an order
     already answered once), no THROTTLED, every backfill complete, memory flat."""
     missed = []
     talks = report.get("conversations") or {}

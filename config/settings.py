@@ -72,6 +72,7 @@ LOCAL_APPS = [
     "apps.orders",
     "apps.integrations",
     "apps.shopify_app",
+    "apps.billing",
     "apps.webhooks",
     "apps.conversations",
     "apps.agent",
@@ -186,7 +187,7 @@ SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
 # Throttles of the open /shopify/install entry point, e.g. "per_address=20/600,per_shop=10/600".
 INSTALL_RATE_LIMITS = env.dict("INSTALL_RATE_LIMITS", default={})
-# BILLING (apps.shopify_app.billing): subscriptions are test charges when this is on (and
+# BILLING (apps.billing): subscriptions are test charges when this is on (and
 # always on development stores); usage charges are sent every BILLING_CHARGE_SECONDS.
 SHOPIFY_BILLING_TEST = env.bool("SHOPIFY_BILLING_TEST", default=DEV_MODE)
 BILLING_CHARGE_SECONDS = env.int("BILLING_CHARGE_SECONDS", default=300)
@@ -256,7 +257,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(WEBHOOK_SWEEP_SECONDS),
     },
     "billing-charge-resolutions": {
-        "task": "apps.shopify_app.billing.tasks.charge_resolutions",
+        "task": "apps.billing.tasks.charge_resolutions",
         "schedule": float(BILLING_CHARGE_SECONDS),
     },
 }

@@ -1,6 +1,6 @@
 """Extension points run after the agent's reply is committed.
 
-The helpdesk mirror (a later issue) registers here with `register_reply_hook`; the
+A helpdesk mirror registers here with `register_reply_hook`; the
 pipeline calls `reply_committed(message_id)` on commit of every reply. A hook receives
 the reply's id (never the object) and must return quickly — enqueue a task, do not call out.
 """

@@ -1,6 +1,6 @@
 """`@dashboard_view`: every dashboard page and action runs for a verified session token only.
 
-It is the install engineer's `@embedded_view` (App Bridge session tokens: Bearer header
+It is shopify_app's `@embedded_view` (App Bridge session tokens: Bearer header
 for htmx/fetch, `id_token` on a document GET, token exchange on first load, 401 + retry
 header or the bounce page when the token is missing or bad, per-shop frame-ancestors),
 plus one more way in that exists only with DEBUG on: a locally minted demo-store token

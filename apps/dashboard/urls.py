@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from apps.dashboard import analytics_views
+from apps.dashboard.views import analytics as analytics_views
+from apps.dashboard.views import billing as billing_views
 from apps.dashboard.views import home, inbox, integrations, knowledge, settings
-from apps.shopify_app.billing import views as billing_views
 
 app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -53,10 +53,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="integration-disconnect",
     ),
     path("integrations/<slug:key>/test/", integrations.test_connection, name="integration-test"),
-    # Analytics (issue 6 §5)
+    # Analytics
     path("analytics/", analytics_views.analytics_page, name="analytics"),
     path("analytics/export.csv", analytics_views.analytics_export, name="analytics-export"),
-    # Billing (§7); billing/confirm is the return URL Shopify sends the merchant back to.
+    # Billing; billing/confirm is the return URL Shopify sends the merchant back to.
     path("billing/", billing_views.billing_page, name="billing"),
     path("billing/subscribe/", billing_views.subscribe, name="billing-subscribe"),
     path("billing/confirm", billing_views.confirm, name="billing-confirm"),

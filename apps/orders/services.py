@@ -8,16 +8,14 @@ decides under that lock: never check-then-act.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from apps.orders import shopify_mapping as shopify
 from apps.orders.models import Order
+from apps.orders.refunds import merge_refunds, refunds_total, with_refunded_quantities
 from apps.stores.models import Store
-
-InvalidShopifyPayload = shopify.InvalidShopifyPayload
 
 
 class UpsertResult(enum.StrEnum):
@@ -32,14 +30,15 @@ class RefundMergeResult(enum.StrEnum):
     ORDER_MISSING = "order_missing"
 
 
-def order_upsert_from_shopify(store: Store, payload: Mapping[str, Any]) -> UpsertResult:
-    """Create or refresh the store's snapshot of one order from a Shopify order payload.
+def order_upsert(store: Store, fields: dict[str, Any]) -> UpsertResult:
+    """Create or refresh the store's snapshot of one order from a platform's version of it
+    (`fields`: the Order fields, `platform_order_id` included, store aside).
 
-    A payload whose `updated_at` is older than the snapshot's changes nothing (STALE);
-    an equal one is applied again (redelivery, idempotent). Refunds are merged by id,
-    never dropped. Raises InvalidShopifyPayload for a payload that is not an order.
+    A version whose `platform_updated_at` is older than the snapshot's changes nothing
+    (STALE); an equal one is applied again (redelivery, idempotent). Refunds are merged
+    by id, never dropped.
     """
-    fields = shopify.snapshot_fields(shopify.parse_order(payload))
+    fields = dict(fields)
     key = fields.pop("platform_order_id")
     with transaction.atomic():
         order = _locked(store, key)
@@ -57,22 +56,23 @@ def order_upsert_from_shopify(store: Store, payload: Mapping[str, Any]) -> Upser
         return UpsertResult.UPDATED
 
 
-def order_refund_merge_from_shopify(store: Store, payload: Mapping[str, Any]) -> RefundMergeResult:
-    """Add a refunds/create refund to its order's snapshot, once per refund id.
+def order_refund_merge(
+    store: Store, platform_order_id: str, entry_for: Callable[[str], dict[str, Any]]
+) -> RefundMergeResult:
+    """Add one refund to its order's snapshot, once per refund id.
 
-    When the order is not in the snapshot yet, nothing is written (ORDER_MISSING): the
-    order's own webhook (orders/updated fires on every refund) carries all its refunds.
-    Raises InvalidShopifyPayload for a payload that is not a refund.
+    `entry_for(order_currency)` builds the snapshot's refund entry (the order's currency
+    is the fallback when the refund does not name one). When the order is not in the
+    snapshot yet, nothing is written (ORDER_MISSING).
     """
-    refund = shopify.parse_refund(payload)
     with transaction.atomic():
-        order = _locked(store, shopify.gid("Order", refund.order_id))
+        order = _locked(store, platform_order_id)
         if order is None:
             return RefundMergeResult.ORDER_MISSING
-        entry = shopify.refund_snapshot(refund, order.currency)
+        entry = entry_for(order.currency)
         if any(str(held.get("id")) == entry["id"] for held in order.refunds):
             return RefundMergeResult.DUPLICATE
-        _set_refunds(order, shopify.merge_refunds(order.refunds, [entry]))
+        _set_refunds(order, merge_refunds(order.refunds, [entry]))
         order.save(update_fields=["refunds", "total_refunded", "line_items", "synced_at"])
         return RefundMergeResult.MERGED
 
@@ -100,11 +100,11 @@ def _apply(order: Order, fields: dict[str, Any]) -> None:
     incoming_refunds = fields.pop("refunds")
     for name, value in fields.items():
         setattr(order, name, value)
-    _set_refunds(order, shopify.merge_refunds(order.refunds, incoming_refunds))
+    _set_refunds(order, merge_refunds(order.refunds, incoming_refunds))
     order.save()
 
 
 def _set_refunds(order: Order, refunds: list[dict[str, Any]]) -> None:
     order.refunds = refunds
-    order.total_refunded = shopify.refunds_total(refunds)
-    order.line_items = shopify.with_refunded_quantities(order.line_items, refunds)
+    order.total_refunded = refunds_total(refunds)
+    order.line_items = with_refunded_quantities(order.line_items, refunds)

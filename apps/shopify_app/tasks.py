@@ -40,7 +40,3 @@ def post_install(store_id: int) -> None:
     from apps.integrations.tasks import enqueue_shopify_sync
 
     enqueue_shopify_sync(store.pk)
-
-
-# Celery's autodiscovery imports `apps.shopify_app.tasks` only: register billing's tasks too.
-from apps.shopify_app.billing import tasks as billing_tasks  # noqa: E402, F401

@@ -17,8 +17,8 @@ from django.utils import timezone
 from apps.conversations.models import ActionStatus, AgentAction, ConversationStatus
 from apps.dashboard.analytics import DateRange, store_analytics
 from apps.dashboard.analytics import conversations as analytics_conversations
-from apps.dashboard.analytics_views import safe_cell
-from tests.dashboard.billing_shopify import subscribed
+from apps.dashboard.views.analytics import safe_cell
+from tests.billing.billing_shopify import subscribed
 from tests.dashboard.conftest import MerchantClient
 from tests.dashboard.conversation_shapes import abandoned, conversation, escalated, human_finished
 from tests.shopify_app.conftest import make_session_token
@@ -355,7 +355,7 @@ def test_csv_quotes_what_needs_quoting(shop, days):
         currency='"=,',
         executed_at=_noon(days[0]),
     )
-    from apps.dashboard.analytics_views import csv_rows
+    from apps.dashboard.views.analytics import csv_rows
 
     data = store_analytics(shop, DateRange(days[0], days[0]), now=timezone.now())
     out = io.StringIO()

@@ -13,9 +13,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from apps.shopify_app.models import AppSubscription, SubscriptionStatus
-from tests.browser.chromium import chromium, page, screenshot  # noqa: F401
-from tests.dashboard.billing_shopify import (
+from apps.billing.models import AppSubscription, SubscriptionStatus
+from tests.billing.billing_shopify import (
     CHARGE_ID,
     ShopifyBilling,
     active_subscriptions,
@@ -25,6 +24,7 @@ from tests.dashboard.billing_shopify import (
     subscription_created,
     subscription_node,
 )
+from tests.browser.chromium import chromium, page, screenshot  # noqa: F401
 from tests.factories import StoreFactory
 from tests.shopify_app.conftest import make_session_token
 

@@ -24,6 +24,7 @@ from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.orders.models import Order
 from apps.stores.models import SettingsAuditEntry, StoreSettings
 from tests.browser.chromium import chromium, page, screenshot  # noqa: F401
+from tests.dashboard.fixtures.providers import every_provider_connectable  # noqa: F401
 from tests.factories import StoreFactory
 from tests.shopify_app.conftest import make_session_token
 
@@ -177,6 +178,7 @@ def test_an_faq_answer_with_a_script_is_shown_as_text_and_never_runs(offline, li
     expect(offline.locator(".faq-entry", has_text="Do you ship to Mars?")).to_have_count(0)
 
 
+@pytest.mark.usefixtures("every_provider_connectable")
 def test_connecting_an_integration_tests_it_with_the_provider(
     offline, live_server, demo, eager_tasks, respx_mock
 ):

@@ -20,8 +20,8 @@ from playwright.sync_api import expect
 from apps.dashboard.demo import demo_conversations_ensure
 from apps.dashboard.demo_tokens import mint_demo_token
 from apps.integrations.commerce.demo.seed import seed_demo_store
+from tests.billing.billing_shopify import subscribed
 from tests.browser.chromium import chromium, page, screenshot  # noqa: F401
-from tests.dashboard.billing_shopify import subscribed
 from tests.dashboard.conversation_shapes import abandoned, conversation, escalated
 from tests.factories import StoreFactory
 from tests.shopify_app.conftest import make_session_token

@@ -11,13 +11,18 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from apps.dashboard.connections.registry import PROVIDERS
 from apps.dashboard.services.integrations import integration_check_run, integration_connect
+from apps.integrations.connections.registry import PROVIDERS
 from apps.stores.models import IntegrationCredential, IntegrationStatus, SettingsAuditEntry
-from tests.dashboard.billing_shopify import subscribed
-from tests.dashboard.fixtures.providers import OK, REFUSED, TWILIO_SID
+from tests.billing.billing_shopify import subscribed
+from tests.dashboard.fixtures.providers import (  # noqa: F401
+    OK,
+    REFUSED,
+    TWILIO_SID,
+    every_provider_connectable,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_provider_connectable")]
 
 STRIPE_KEY = "sk_test_51Hq2b3C4d5E6f7G8h9I0jKlMnOpQrStUvWxYzAbCdEfGhIjK1234"
 
@@ -327,7 +332,8 @@ def test_a_check_overtaken_by_a_newer_request_records_nothing(
         return httpx.Response(200, json=OK["stripe"], request=httpx.Request("GET", url))
 
     monkeypatch.setattr(
-        "apps.dashboard.connections.stripe.get", provider_answers_while_the_merchant_saves_a_new_key
+        "apps.integrations.payments.stripe.connection.get",
+        provider_answers_while_the_merchant_saves_a_new_key,
     )
 
     assert integration_check_run(row.pk) is None

@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from apps.orders.models import Order
-from apps.orders.services import (
+from apps.integrations.commerce.shopify.webhook_orders import (
     InvalidShopifyPayload,
     RefundMergeResult,
     UpsertResult,
     order_refund_merge_from_shopify,
     order_upsert_from_shopify,
 )
+from apps.orders.models import Order
 from tests.webhooks.concurrency import run_concurrently
 from tests.webhooks.helpers import fixture
 

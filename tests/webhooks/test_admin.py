@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from apps.orders.services import order_upsert_from_shopify
+from apps.integrations.commerce.shopify.webhook_orders import order_upsert_from_shopify
 from apps.webhooks.models import CustomerDataExport, WebhookEvent, WebhookStatus
 from tests.webhooks.factories import WebhookEventFactory
 from tests.webhooks.helpers import fixture

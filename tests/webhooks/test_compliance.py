@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from apps.conversations.models import AgentAction, Conversation, Message
+from apps.integrations.commerce.shopify.webhook_orders import order_upsert_from_shopify
 from apps.orders.models import Order
-from apps.orders.services import order_upsert_from_shopify
 from apps.stores.models import Store, StoreSettings, StoreStatus
 from apps.webhooks.models import CustomerDataExport, WebhookEvent
 from apps.webhooks.tasks import process_webhook_event

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from apps.integrations.commerce.shopify.webhook_orders import order_upsert_from_shopify
 from apps.orders.models import Order
-from apps.orders.services import order_upsert_from_shopify
 from apps.webhooks.maintenance import processing_stale_after, webhook_events_sweep
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 from apps.webhooks.relay import relay

@@ -1,4 +1,4 @@
-"""Analytics for one store over a date range, computed by the database (issue 6 §5).
+"""Analytics for one store over a date range, computed by the database.
 
 Per day (the day a conversation started, UTC) and per intent: conversations, resolved by
 the AI (billing.resolution: the same rule billing charges for), escalated, the

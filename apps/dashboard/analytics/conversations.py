@@ -33,9 +33,9 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
+from apps.billing.resolution import ai_resolved_q, escalated_q
 from apps.conversations.models import Conversation, Message, MessageRole
 from apps.dashboard.analytics.results import Counts, DateRange
-from apps.shopify_app.billing.resolution import ai_resolved_q, escalated_q
 from apps.stores.models import Store
 
 # Group keys of the three groupings in the statement's first column.

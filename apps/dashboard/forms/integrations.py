@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from apps.dashboard.connections.base import CredentialField, ProviderSpec
+from apps.integrations.connections.base import CredentialField, ProviderSpec
 
 
 class CredentialForm(forms.Form):

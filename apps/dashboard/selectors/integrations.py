@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from apps.dashboard.connections.base import ProviderSpec
-from apps.dashboard.connections.registry import PROVIDERS
 from apps.dashboard.services.integrations import check_pending
+from apps.integrations.connections.base import ProviderSpec
+from apps.integrations.connections.registry import PROVIDERS, connectable
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 
 
@@ -21,6 +21,7 @@ class IntegrationCard:
     checking: bool = False
     check_lost: bool = False  # asked for, never answered (no worker?)
     public_values: dict[str, str] | None = None  # the non-secret fields, for the form
+    connectable: bool = True  # False: coming soon, nothing can be set up yet
 
     @property
     def configured(self) -> bool:
@@ -35,7 +36,7 @@ class IntegrationCard:
 
 def _card(spec: ProviderSpec, row: IntegrationCredential | None) -> IntegrationCard:
     if row is None:
-        return IntegrationCard(spec, IntegrationStatus.NOT_CONNECTED)
+        return IntegrationCard(spec, IntegrationStatus.NOT_CONNECTED, connectable=connectable(spec))
     config = row.revealed_config()
     public = {f.name: config.get(f.name, "") for f in spec.fields if not f.secret}
     lost = (
@@ -52,6 +53,7 @@ def _card(spec: ProviderSpec, row: IntegrationCredential | None) -> IntegrationC
         checking=check_pending(row),
         check_lost=lost,
         public_values=public,
+        connectable=connectable(spec),
     )
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.urls import reverse
 
+from apps.billing.selectors import store_has_active_plan
 from apps.conversations.models import Conversation
 from apps.dashboard.models import OnboardingMark, OnboardingStep
-from apps.dashboard.plans import store_has_active_plan
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
 from apps.stores.models import KnowledgeEntry, KnowledgeKind, Platform, Store
 
@@ -30,7 +30,7 @@ class ChecklistItem:
 
 
 def theme_editor_link(store: Store) -> str:
-    """Deep link that opens the theme editor with our app embed switched on (§6.2)."""
+    """Deep link that opens the theme editor with our app embed switched on."""
     return (
         f"https://{store.domain}/admin/themes/current/editor?context=apps"
         f"&activateAppId={settings.SHOPIFY_API_KEY}/{WIDGET_BLOCK_HANDLE}"

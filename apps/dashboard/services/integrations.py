@@ -9,14 +9,19 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from apps.dashboard.connections.base import CheckResult, ProviderSpec
-from apps.dashboard.connections.registry import provider as provider_spec
 from apps.dashboard.services.audit import audit_record, field_diff
+from apps.integrations.connections.base import CheckResult, ProviderSpec
+from apps.integrations.connections.registry import connectable
+from apps.integrations.connections.registry import provider as provider_spec
 from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 
 # Longer than a check can take (task time limit): after that a check is taken as lost.
 CHECK_PENDING_FOR = timedelta(seconds=60)
+
+
+class ProviderNotConnectable(Exception):
+    """The provider is listed as coming soon: nothing is stored for it."""
 
 
 def secret_hint(spec: ProviderSpec, values: Mapping[str, str]) -> str:
@@ -51,8 +56,11 @@ def integration_connect(
     `values` are validated; a secret left empty keeps the one already stored, unless a
     destination field (subdomain, region) changed: then it raises SecretRequired and
     nothing is written. The whole config is one encrypted JSON blob; the audit entry names
-    changed fields, never secrets.
+    changed fields, never secrets. Raises ProviderNotConnectable for a provider that is
+    still coming soon.
     """
+    if not connectable(spec):
+        raise ProviderNotConnectable(f"{spec.name} cannot be connected yet")
     with transaction.atomic():
         row = (
             IntegrationCredential.objects.select_for_update()

@@ -7,9 +7,9 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.billing.plans import plan_feature_for
+from apps.billing.selectors import plan_allows
 from apps.dashboard.auth import dashboard_view
-from apps.dashboard.connections.base import KIND_LABELS, ProviderKind, ProviderSpec
-from apps.dashboard.connections.registry import provider
 from apps.dashboard.forms.integrations import CredentialForm
 from apps.dashboard.rendering import render_page
 from apps.dashboard.selectors.integrations import (
@@ -23,21 +23,12 @@ from apps.dashboard.services.integrations import (
     integration_disconnect,
 )
 from apps.dashboard.views.common import FORM_ERRORS, actor, partial
-from apps.shopify_app.billing.plans import Feature
-from apps.shopify_app.billing.selectors import plan_allows
+from apps.integrations.connections.base import KIND_LABELS, ProviderSpec
+from apps.integrations.connections.registry import connectable, provider
 from apps.shopify_app.embedded import EmbeddedRequest
 from apps.stores.models import IntegrationCredential
 
 CARD = "dashboard/partials/integration_card.html"
-
-# Providers that only some plans include (plans.py); the rest come with every plan.
-_PLAN_FEATURE_BY_PROVIDER = {"twilio": Feature.SMS, "sendgrid": Feature.EMAIL}
-
-
-def plan_feature_for(spec: ProviderSpec) -> str | None:
-    if spec.kind == ProviderKind.HELPDESK:
-        return Feature.HELPDESK
-    return _PLAN_FEATURE_BY_PROVIDER.get(spec.key)
 
 
 @dashboard_view
@@ -63,7 +54,7 @@ def card(request: EmbeddedRequest, key: str) -> HttpResponse:
 @dashboard_view
 @require_GET
 def credential_form(request: EmbeddedRequest, key: str) -> HttpResponse:
-    state = integration_card(request.store, _spec(key))
+    state = integration_card(request.store, _connectable_spec(key))
     form = CredentialForm(initial=state.public_values, spec=state.spec, configured=state.configured)
     return _card(request, state, form=form)
 
@@ -71,7 +62,7 @@ def credential_form(request: EmbeddedRequest, key: str) -> HttpResponse:
 @dashboard_view
 @require_POST
 def connect(request: EmbeddedRequest, key: str) -> HttpResponse:
-    spec = _spec(key)
+    spec = _connectable_spec(key)
     state = integration_card(request.store, spec)
     form = CredentialForm(
         request.POST, spec=spec, configured=state.configured, stored=state.public_values
@@ -106,7 +97,7 @@ def disconnect(request: EmbeddedRequest, key: str) -> HttpResponse:
 @dashboard_view
 @require_POST
 def test_connection(request: EmbeddedRequest, key: str) -> HttpResponse:
-    spec = _spec(key)
+    spec = _connectable_spec(key)
     try:
         integration_check_request(store=request.store, spec=spec)
     except IntegrationCredential.DoesNotExist:
@@ -118,6 +109,14 @@ def _spec(key: str) -> ProviderSpec:
     spec = provider(key)
     if spec is None:
         raise Http404("unknown provider")
+    return spec
+
+
+def _connectable_spec(key: str) -> ProviderSpec:
+    """A provider that is still coming soon cannot be set up (disconnecting stays possible)."""
+    spec = _spec(key)
+    if not connectable(spec):
+        raise Http404("not available yet")
     return spec
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from apps.shopify_app.billing import webhooks as billing
 from apps.webhooks import topics
-from apps.webhooks.handlers import app, compliance, orders
+from apps.webhooks.handlers import app, billing, compliance, orders
 from apps.webhooks.handlers.base import Handler
 
 HANDLERS: dict[str, Handler] = {

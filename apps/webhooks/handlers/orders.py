@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.orders.services import (
+from apps.integrations.commerce.shopify.webhook_orders import (
     InvalidShopifyPayload,
     RefundMergeResult,
     UpsertResult,

@@ -14,8 +14,8 @@ from django.db.models import Q
 
 from apps.conversations.models import Conversation
 from apps.integrations.commerce.base import normalise_email, normalise_phone
+from apps.integrations.commerce.shopify.ids import gid
 from apps.orders.models import Order
-from apps.orders.shopify_mapping import gid
 from apps.stores.models import Store
 from apps.webhooks.privacy.schemas import ComplianceCustomer
 

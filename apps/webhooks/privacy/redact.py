@@ -14,8 +14,8 @@ from django.db import models, transaction
 from django.db.models import Q, QuerySet
 
 from apps.conversations.models import AgentAction, Conversation, Message
+from apps.integrations.commerce.shopify.ids import gid_number
 from apps.orders.models import Order
-from apps.orders.shopify_mapping import gid_number
 from apps.shopify_app.models import OAuthState
 from apps.stores.models import Platform, Store
 from apps.webhooks.models import CustomerDataExport, Provider, WebhookEvent

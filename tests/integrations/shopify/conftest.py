@@ -7,8 +7,9 @@ import respx
 
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.provider import ShopifyCommerceProvider
+from standins.shopify import endpoint
 from tests.factories import StoreFactory
-from tests.integrations.shopify.fakeshop import FakeShop, endpoint
+from tests.integrations.shopify.fakeshop import FakeShop
 
 
 class Sleeps(list):

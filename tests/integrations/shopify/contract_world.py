@@ -16,10 +16,10 @@ import respx
 
 from apps.integrations.commerce.demo import data
 from apps.integrations.commerce.shopify.provider import ShopifyCommerceProvider
+from standins.shopify.build import demo_shop, foreign_shop
+from standins.shopify.simulator import ShopSimulator
 from tests.factories import StoreFactory
 from tests.integrations.commerce.contract import FOREIGN, NOBODY, ContractWorld
-from tests.integrations.shopify.simulator import ShopSimulator
-from tests.integrations.shopify.standin.build import demo_shop, foreign_shop
 
 STORE_A = "northwind-outfitters.myshopify.com"
 STORE_B = "other-outfitters.myshopify.com"

@@ -13,12 +13,6 @@ import httpx
 
 from tests.clock import iso_ago
 
-VERSION = "2026-10"
-
-
-def endpoint(domain: str) -> str:
-    return f"https://{domain}/admin/api/{VERSION}/graphql.json"
-
 
 def cost(
     requested: float = 10,

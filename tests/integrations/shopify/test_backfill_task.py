@@ -11,8 +11,8 @@ from apps.integrations import tasks
 from apps.integrations.commerce.shopify import bulk
 from apps.integrations.commerce.shopify.bulk import BulkCursor
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
-from tests.integrations.shopify.simulator import ShopSimulator
-from tests.integrations.shopify.standin.build import synthetic_orders
+from standins.shopify.build import synthetic_orders
+from standins.shopify.simulator import ShopSimulator
 
 pytestmark = pytest.mark.django_db
 

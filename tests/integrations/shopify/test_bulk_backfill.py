@@ -22,10 +22,11 @@ from apps.integrations.commerce.shopify.errors import ShopifyBusy
 from apps.integrations.commerce.shopify.lookups import OrderLookups
 from apps.integrations.commerce.snapshot import order_to_info
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
+from standins.shopify import endpoint
+from standins.shopify.build import synthetic_orders
+from standins.shopify.simulator import ShopSimulator
 from tests.integrations.shopify import fakeshop
-from tests.integrations.shopify.fakeshop import FakeShop, endpoint, ok
-from tests.integrations.shopify.simulator import ShopSimulator
-from tests.integrations.shopify.standin.build import synthetic_orders
+from tests.integrations.shopify.fakeshop import FakeShop, ok
 
 pytestmark = pytest.mark.django_db
 ORDERS = 12

@@ -14,6 +14,7 @@ from apps.integrations.commerce.shopify.errors import (
     ShopifyGraphQLError,
 )
 from apps.integrations.commerce.shopify.throttle import QueryCost, ShopBucket, ThrottleStatus
+from apps.shopify_app import token_source as installed_tokens
 from apps.shopify_app.errors import NeedsReauthorization
 from apps.stores.models import Store
 from tests.integrations.shopify.fakeshop import graphql_error, ok, throttled
@@ -124,7 +125,7 @@ def test_a_401_refreshes_the_token_once_and_retries(client, fake, monkeypatch):
         rejected.append(token)
         return "shpat_fresh0002"
 
-    monkeypatch.setattr(client_module, "refresh_after_unauthorized", refresh)
+    monkeypatch.setattr(installed_tokens, "refresh_after_unauthorized", refresh)
     fake.on("ShopPolicies", [httpx.Response(401), ok(POLICIES)])
 
     assert client.execute(documents.SHOP_POLICIES) == POLICIES
@@ -136,7 +137,9 @@ def test_a_401_refreshes_the_token_once_and_retries(client, fake, monkeypatch):
 
 @pytest.mark.parametrize("statuses", [[401, 401], [403]], ids=["revoked", "forbidden"])
 def test_a_revoked_token_flags_the_store_instead_of_crashing(client, fake, monkeypatch, statuses):
-    monkeypatch.setattr(client_module, "refresh_after_unauthorized", lambda s, t: "shpat_new0003")
+    monkeypatch.setattr(
+        installed_tokens, "refresh_after_unauthorized", lambda s, t: "shpat_new0003"
+    )
     fake.on("ShopPolicies", [httpx.Response(s) for s in statuses])
 
     with pytest.raises(ReauthorizationRequired):
@@ -150,7 +153,7 @@ def test_a_store_without_a_usable_token_sends_nothing(client, fake, monkeypatch)
     def refuse(store):  # type: ignore[no-untyped-def]
         raise NeedsReauthorization("re-open the app")
 
-    monkeypatch.setattr(client_module, "access_token_for", refuse)
+    monkeypatch.setattr(installed_tokens, "access_token_for", refuse)
     with pytest.raises(ReauthorizationRequired):
         client.execute(documents.SHOP_POLICIES)
     assert fake.calls == []
@@ -171,3 +174,34 @@ def test_top_level_errors_become_typed_errors(client, fake):
     )
     with pytest.raises(QueryTooExpensive):
         client.execute(documents.SHOP_POLICIES)
+
+
+class _OwnTokens:
+    def __init__(self) -> None:
+        self.rejected: list[str] = []
+
+    def access_token(self, store: Store) -> str:
+        return "shpat_given0001"
+
+    def refreshed_after_unauthorized(self, store: Store, rejected: str) -> str:
+        self.rejected.append(rejected)
+        return "shpat_given0002"
+
+
+def test_the_client_takes_its_tokens_from_the_source_it_is_given(shop_store, fake, sleeps):
+    tokens = _OwnTokens()
+    client = client_module.ShopifyClient(shop_store, sleep=sleeps, clock=sleeps.time, tokens=tokens)
+    fake.on("ShopPolicies", [httpx.Response(401), ok(POLICIES)])
+
+    assert client.execute(documents.SHOP_POLICIES) == POLICIES
+
+    assert [c.headers["X-Shopify-Access-Token"] for c in fake.calls] == [
+        "shpat_given0001",
+        "shpat_given0002",
+    ]
+    assert tokens.rejected == ["shpat_given0001"]
+
+
+def test_by_default_the_client_uses_the_installed_store_tokens(shop_store):
+    client = client_module.ShopifyClient(shop_store)
+    assert isinstance(client._tokens, installed_tokens.InstalledStoreTokens)

@@ -7,8 +7,8 @@ from graphql.language.visitor import Visitor
 
 from apps.integrations.commerce.shopify import documents
 from apps.integrations.commerce.shopify.backfill import DEFAULT_PAGE_SIZE, SINGLE_QUERY_CAP
-from tests.integrations.shopify.standin import graph
-from tests.integrations.shopify.standin.bulk import _limits as bulk_limits
+from standins.shopify import graph
+from standins.shopify.bulk import _limits as bulk_limits
 
 OPS = {op.name: op for op in documents.ALL_OPERATIONS}
 

@@ -6,8 +6,11 @@ import pytest
 from django.utils import timezone
 
 from apps.integrations.commerce.shopify import cache
+from apps.integrations.commerce.shopify.webhook_orders import (
+    UpsertResult,
+    order_upsert_from_shopify,
+)
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
-from apps.orders.services import UpsertResult, order_upsert_from_shopify
 from tests.clock import iso_ago
 from tests.factories import OrderFactory, StoreFactory
 from tests.integrations.shopify import fakeshop

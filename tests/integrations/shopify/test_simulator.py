@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from apps.integrations.commerce.shopify import documents
-from tests.integrations.shopify.simulator import ShopSimulator
-from tests.integrations.shopify.standin import search
-from tests.integrations.shopify.standin.build import demo_shop
+from standins.shopify import search
+from standins.shopify.build import demo_shop
+from standins.shopify.simulator import ShopSimulator
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

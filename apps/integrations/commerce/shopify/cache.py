@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.orders.models import FinancialStatus, FulfillmentStatus, Order
+from apps.orders.refunds import merge_refunds
 from apps.orders.services import UpsertResult
 from apps.stores.models import Store
 
@@ -81,7 +82,7 @@ def order_snapshot_upsert(
         held = order.platform_updated_at
         if held is not None and platform_updated_at < held:
             return UpsertResult.STALE
-        values["refunds"] = _merge_refunds(order.refunds, values.get("refunds") or [])
+        values["refunds"] = merge_refunds(order.refunds, values.get("refunds") or [])
         for name, value in values.items():
             setattr(order, name, value)
         order.save()
@@ -163,7 +164,7 @@ def _apply(row: Order, version: SnapshotVersion, now: datetime) -> Order | None:
     if held is not None and version.platform_updated_at < held:
         return None
     values = _values(version)
-    values["refunds"] = _merge_refunds(row.refunds, values.get("refunds") or [])
+    values["refunds"] = merge_refunds(row.refunds, values.get("refunds") or [])
     for name, value in values.items():
         setattr(row, name, value)
     row.synced_at = now
@@ -187,17 +188,6 @@ def _insert(store: Store, platform_order_id: str, values: dict[str, Any]) -> boo
     except IntegrityError:
         return False
     return True
-
-
-def _merge_refunds(held: Any, incoming: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    known = {str(r.get("id")): dict(r) for r in held or [] if isinstance(r, dict)}
-    for refund in incoming:
-        previous = known.get(str(refund.get("id")), {})
-        merged = {**previous, **refund}
-        if not refund.get("line_items") and previous.get("line_items"):
-            merged["line_items"] = previous["line_items"]
-        known[str(refund.get("id"))] = merged
-    return sorted(known.values(), key=lambda r: (str(r.get("created_at") or ""), str(r["id"])))
 
 
 def _parse(value: str) -> datetime | None:

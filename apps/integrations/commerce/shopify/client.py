@@ -31,7 +31,6 @@ from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_ty
 from tenacity.stop import stop_after_attempt
 
 from apps.core.http import http_client
-from apps.core.locks import LockTimeout
 from apps.integrations.commerce.base import ReauthorizationRequired
 from apps.integrations.commerce.shopify.documents import Operation
 from apps.integrations.commerce.shopify.errors import (
@@ -40,8 +39,7 @@ from apps.integrations.commerce.shopify.errors import (
     ShopifyGraphQLError,
 )
 from apps.integrations.commerce.shopify.throttle import CostMemory, QueryCost, ShopBucket
-from apps.shopify_app.errors import NeedsReauthorization, TokenEndpointUnavailable
-from apps.shopify_app.tokens import access_token_for, refresh_after_unauthorized
+from apps.integrations.commerce.shopify.tokens import TokenSource, token_source
 from apps.stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -77,8 +75,10 @@ class ShopifyClient:
         max_wait: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        tokens: TokenSource | None = None,
     ) -> None:
         self.store = store
+        self._tokens = tokens or token_source()
         self.max_wait = settings.SHOPIFY_MAX_WAIT_SECONDS if max_wait is None else max_wait
         self._sleep = sleep
         self._clock = clock
@@ -182,12 +182,7 @@ class ShopifyClient:
         )
 
     def _fetch_token(self) -> str:
-        try:
-            return access_token_for(self.store)
-        except NeedsReauthorization as exc:
-            raise ReauthorizationRequired(str(exc)) from None
-        except (TokenEndpointUnavailable, LockTimeout):
-            raise ShopifyBusy("could not get a Shopify access token right now") from None
+        return self._tokens.access_token(self.store)
 
     # ------------------------------------------------------------------ responses
 
@@ -280,12 +275,7 @@ class ShopifyClient:
         return _Retry(reason, delay)
 
     def _refresh_token(self) -> str:
-        try:
-            return refresh_after_unauthorized(self.store, self._token)
-        except NeedsReauthorization as exc:
-            raise ReauthorizationRequired(str(exc)) from None
-        except (TokenEndpointUnavailable, LockTimeout):
-            raise ShopifyBusy("could not refresh the Shopify access token right now") from None
+        return self._tokens.refreshed_after_unauthorized(self.store, self._token)
 
     def _flag_needs_reauth(self, status: int) -> None:
         Store.objects.filter(pk=self.store.pk).update(needs_reauth=True, updated_at=timezone.now())

@@ -23,6 +23,7 @@ from apps.integrations.commerce.base import (
 )
 from apps.integrations.commerce.shopify import cache, documents, mapping
 from apps.integrations.commerce.shopify.client import ShopifyClient
+from apps.integrations.commerce.shopify.ids import gid, gid_tail
 from apps.integrations.commerce.snapshot import order_to_info
 from apps.orders import selectors
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
@@ -141,13 +142,13 @@ class OrderLookups:
         return [order_to_info(row) for row in rows] if rows else None
 
     def _customer_query(self, identity: dict[str, str]) -> str:
-        customer_number = mapping.gid_tail(identity["customer_id"])
+        customer_number = gid_tail(identity["customer_id"])
         if customer_number:
             return f"customer_id:{customer_number}"
         if identity["email"]:
             return f"email:{_quoted(normalise_email(identity['email']))}"
         ids = self._customers_by_phone(identity["phone"])
-        numbers = [n for n in (mapping.gid_tail(i) for i in ids) if n]
+        numbers = [n for n in (gid_tail(i) for i in ids) if n]
         return " OR ".join(f"customer_id:{n}" for n in numbers)
 
     def _customers_by_phone(self, phone: str) -> list[str]:
@@ -175,7 +176,7 @@ def _recent_enough(rows: list[Order]) -> bool:
 
 def _customer_gid(customer_id: str) -> str:
     # The App Proxy hands us Shopify's numeric customer id; orders carry the gid.
-    return mapping.gid("Customer", customer_id)
+    return gid("Customer", customer_id)
 
 
 def _quoted(value: str) -> str:

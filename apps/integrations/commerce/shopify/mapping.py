@@ -249,17 +249,3 @@ def policy_from_node(node: Any) -> Policy | None:
     if kind is None:
         return None
     return Policy(type=kind, title=policy.title, body=policy.body, url=policy.url or "")
-
-
-def gid(kind: str, value: str) -> str:
-    """`123` -> `gid://shopify/<kind>/123`; a gid passes through unchanged."""
-    value = (value or "").strip()
-    if not value or value.startswith("gid://"):
-        return value
-    return f"gid://shopify/{kind}/{value}" if value.isdigit() else ""
-
-
-def gid_tail(value: str) -> str:
-    """`gid://shopify/Customer/123` -> `123` (search syntax wants the number)."""
-    tail = (value or "").rsplit("/", 1)[-1]
-    return tail if tail.isdigit() else ""

@@ -1,0 +1,42 @@
+"""Front: a company API token (Bearer); checked with GET /me (the token's identity)."""
+
+from __future__ import annotations
+
+from apps.integrations.connections.base import (
+    CheckResult,
+    Config,
+    CredentialField,
+    ProviderKind,
+    ProviderSpec,
+)
+from apps.integrations.connections.common import answer, token_field
+from apps.integrations.connections.http import get
+
+API = "https://api2.frontapp.com"
+
+
+def check_connection(config: Config) -> CheckResult:
+    response = get(f"{API}/me", headers={"Authorization": f"Bearer {config['api_token']}"})
+    if isinstance(response, CheckResult):
+        return response
+    body = answer(response, "Front")
+    if isinstance(body, CheckResult):
+        return body
+    return CheckResult(True, f"Connected to Front as {body.get('name') or 'your company'}")
+
+
+FIELDS: tuple[CredentialField, ...] = (
+    token_field("api_token", "API token", "Settings → Developers → API tokens in Front."),
+)
+
+SPEC = ProviderSpec(
+    key="front",
+    name="Front",
+    kind=ProviderKind.HELPDESK,
+    description="Mirror conversations into a Front inbox and pause the AI when a teammate replies.",
+    fields=FIELDS,
+    check=check_connection,
+    docs_url="https://dev.frontapp.com/reference/get-token-identity",
+    colour="#a857f1",
+    endpoint="GET /me",
+)
