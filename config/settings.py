@@ -191,6 +191,9 @@ AGENT_ASSISTANT = env("AGENT_ASSISTANT", default="apps.agent.llm.assistant:build
 AGENT_TURN_TIME_LIMIT = env.int("AGENT_TURN_TIME_LIMIT", default=60)
 # A customer message still unanswered after this long is re-enqueued by the sweep.
 AGENT_UNANSWERED_GRACE_SECONDS = env.int("AGENT_UNANSWERED_GRACE_SECONDS", default=120)
+# An action executing (or approved and not started) this long is finished by the
+# reconciler: far beyond the action lock's 15 s lease, so its holder is gone.
+AGENT_ACTION_RECONCILE_SECONDS = env.int("AGENT_ACTION_RECONCILE_SECONDS", default=60)
 
 # STOREFRONT CHAT (apps.conversations.api)
 # Proxies we run in front of Django (each appends one X-Forwarded-For entry); 0 = none.
@@ -229,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
     "agent-sweep-unanswered-messages": {
         "task": "apps.agent.tasks.sweep_unanswered_messages",
         "schedule": 60.0,
+    },
+    "agent-reconcile-actions": {
+        "task": "apps.agent.tasks.reconcile_actions",
+        "schedule": float(AGENT_ACTION_RECONCILE_SECONDS),
     },
     "webhooks-sweep-pending": {
         "task": "apps.webhooks.tasks.sweep_pending_events",

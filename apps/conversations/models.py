@@ -170,6 +170,9 @@ class AgentAction(models.Model):
     # When the current execution claimed the row (status executing): how the reconciler
     # tells an execution in progress from one whose process died.
     execution_started_at = models.DateTimeField(null=True, blank=True)
+    # When the customer was told the outcome outside a turn's reply (after an approval, or
+    # after the reconciler finished it): the claim that tells them once.
+    outcome_told_at = models.DateTimeField(null=True, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
