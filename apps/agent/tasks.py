@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
 from celery import shared_task
@@ -40,6 +41,15 @@ def conversation_lock_name(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
+def conversation_lock(
+    conversation_id: int, *, wait: float = LOCK_WAIT
+) -> AbstractContextManager[None]:
+    """One turn at a time in a conversation: a short lease, renewed while the turn runs."""
+    return named_lock(
+        conversation_lock_name(conversation_id), timeout=LOCK_LEASE, wait=wait, renew=True
+    )
+
+
 @shared_task(
     bind=True,
     acks_late=True,
@@ -68,9 +78,7 @@ def handle_message(self, message_id: int, platform_attempts: int = 0) -> None:  
         return
     conversation_id = row["conversation_id"]
     try:
-        with named_lock(
-            conversation_lock_name(conversation_id), timeout=LOCK_LEASE, wait=LOCK_WAIT, renew=True
-        ):
+        with conversation_lock(conversation_id):
             answer_in_order(conversation_id, up_to=message_id)
     except LockTimeout as exc:
         if self.request.retries - platform_attempts >= MAX_LOCK_RETRIES:

@@ -136,6 +136,32 @@ def test_an_approval_raced_from_two_tabs_executes_once(demo_store, settings):
     assert len([t for t in approvals_told if "approved" in t.lower()]) == 1
 
 
+def test_the_card_of_an_approved_action_polls_until_the_outcome_is_in(demo_merchant, demo_store):
+    action = _waiting_refund(demo_store)
+    demo_merchant.post(f"/app/actions/{action.pk}/approve/")
+
+    polling = demo_merchant.get(f"/app/actions/{action.pk}/")
+    action_carry_out(action.pk)
+    finished = demo_merchant.get(f"/app/actions/{action.pk}/")
+
+    assert polling.status_code == finished.status_code == 200
+    assert 'hx-trigger="every 2s"' in polling.content.decode()
+    assert "Executing…" in polling.content.decode()
+    # Done: the whole panel replaces the card, with what the customer was told.
+    assert finished["HX-Retarget"] == "#conversation-panel"
+    body = finished.content.decode()
+    assert 'data-status="executed"' in body
+    assert "hx-trigger" not in body
+    assert "approved your request to refund $250.00" in body
+
+
+def test_another_store_cannot_read_an_actions_progress(demo_store, settings, rival):
+    settings.DEBUG = True
+    action = _waiting_refund(demo_store)
+
+    assert rival.get(f"/app/actions/{action.pk}/").status_code == 404
+
+
 def _carry_out(action_id: int) -> None:
     """A worker running the execution task (twice here: a redelivery)."""
     try:
