@@ -86,7 +86,7 @@ class Message(models.Model):
     )
     # For customer messages from the widget: the id the client generated for this message,
     # sent again with every retry, so a retried POST finds the row instead of adding one.
-    client_message_id = models.CharField(max_length=64, blank=True, default="")
+    client_message_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
