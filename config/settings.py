@@ -195,6 +195,7 @@ AGENT_ASSISTANT = env("AGENT_ASSISTANT", default="apps.agent.llm.assistant:build
 AGENT_TURN_TIME_LIMIT = env.int("AGENT_TURN_TIME_LIMIT", default=60)
 # A customer message still unanswered after this long is re-enqueued by the sweep.
 AGENT_UNANSWERED_GRACE_SECONDS = env.int("AGENT_UNANSWERED_GRACE_SECONDS", default=120)
+AGENT_SWEEP_SECONDS = env.int("AGENT_SWEEP_SECONDS", default=60)
 # An action executing (or approved and not started) this long is finished by the
 # reconciler: far beyond the action lock's 15 s lease, so its holder is gone.
 AGENT_ACTION_RECONCILE_SECONDS = env.int("AGENT_ACTION_RECONCILE_SECONDS", default=60)
@@ -244,7 +245,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "agent-sweep-unanswered-messages": {
         "task": "apps.agent.tasks.sweep_unanswered_messages",
-        "schedule": 60.0,
+        "schedule": float(AGENT_SWEEP_SECONDS),
     },
     "agent-reconcile-actions": {
         "task": "apps.agent.tasks.reconcile_actions",
