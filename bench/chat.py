@@ -114,7 +114,7 @@ def prepare(env: dict[str, str]) -> str:
     from apps.integrations.commerce.demo import seed_demo_store
 
     redis = get_redis()
-    redis.delete("celery")
+    redis.delete("celery", "chat")
     for key in redis.scan_iter("chat:rl:*"):
         redis.delete(key)
     return seed_demo_store().widget_key
@@ -149,7 +149,7 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     command = [
         str(CELERY), "-A", "config", "worker", "--pool=prefork", f"--concurrency={concurrency}",
         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-Q", "celery", "-n", f"bench-chat-{secrets.token_hex(3)}@%h",
+        "-Q", "chat", "-n", f"bench-chat-{secrets.token_hex(3)}@%h",
     ]  # fmt: skip
     with log.open("wb") as handle:
         worker = subprocess.Popen(
@@ -365,7 +365,7 @@ def main() -> int:
         stop(worker)
         from apps.core.redis import get_redis
 
-        get_redis().delete("celery")
+        get_redis().delete("celery", "chat")
     return 0 if ok else 1
 
 

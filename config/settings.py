@@ -199,6 +199,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(WEBHOOK_MAX_BODY_BYTES, 2_621_440)
 WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=60)
 WEBHOOK_PENDING_GRACE_SECONDS = env.int("WEBHOOK_PENDING_GRACE_SECONDS", default=30)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# One event's handler: the hard limit also bounds how long a claim by a dead worker holds
+# the event (the sweep takes it back WEBHOOK_TASK_TIME_LIMIT + 10 s after the claim).
+WEBHOOK_TASK_SOFT_TIME_LIMIT = env.int("WEBHOOK_TASK_SOFT_TIME_LIMIT", default=35)
+WEBHOOK_TASK_TIME_LIMIT = env.int("WEBHOOK_TASK_TIME_LIMIT", default=45)
 
 # AGENT
 AGENT_LLM_PROVIDER = env("AGENT_LLM_PROVIDER", default="")  # "", "anthropic" or "openai"
@@ -213,6 +217,10 @@ AGENT_ASSISTANT = env("AGENT_ASSISTANT", default="apps.agent.llm.assistant:build
 AGENT_TURN_TIME_LIMIT = env.int("AGENT_TURN_TIME_LIMIT", default=60)
 # A customer message still unanswered after this long is re-enqueued by the sweep.
 AGENT_UNANSWERED_GRACE_SECONDS = env.int("AGENT_UNANSWERED_GRACE_SECONDS", default=120)
+AGENT_SWEEP_SECONDS = env.int("AGENT_SWEEP_SECONDS", default=60)
+# An action executing (or approved and not started) this long is finished by the
+# reconciler: far beyond the action lock's 15 s lease, so its holder is gone.
+AGENT_ACTION_RECONCILE_SECONDS = env.int("AGENT_ACTION_RECONCILE_SECONDS", default=60)
 
 # STOREFRONT CHAT (apps.conversations.api)
 # Proxies we run in front of Django (each appends one X-Forwarded-For entry); 0 = none.
@@ -234,6 +242,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER",
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_TASK_IGNORE_RESULT = True
+# Customer-facing work (agent turns, carrying out approved actions and telling the
+# customer) has a queue and worker pool of its own, so a webhook backlog on the default
+# queue never delays a reply. Procfile / docker-compose run a worker per queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_CHAT_QUEUE = "chat"
+CELERY_TASK_ROUTES = {
+    "apps.agent.tasks.handle_message": {"queue": CELERY_CHAT_QUEUE},
+    "apps.agent.tasks.execute_action": {"queue": CELERY_CHAT_QUEUE},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # acks_late needs a visibility timeout longer than the longest task. A publish gives up
@@ -250,7 +267,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BEAT_SCHEDULE = {
     "agent-sweep-unanswered-messages": {
         "task": "apps.agent.tasks.sweep_unanswered_messages",
-        "schedule": 60.0,
+        "schedule": float(AGENT_SWEEP_SECONDS),
+    },
+    "agent-reconcile-actions": {
+        "task": "apps.agent.tasks.reconcile_actions",
+        "schedule": float(AGENT_ACTION_RECONCILE_SECONDS),
     },
     "webhooks-sweep-pending": {
         "task": "apps.webhooks.tasks.sweep_pending_events",

@@ -122,7 +122,7 @@ def _start(env: dict[str, str], log_path: Path, hostname: str = "") -> CeleryWor
     command = [
         str(CELERY), "-A", "config", "worker", "--pool=solo", "--concurrency=1",
         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-Q", "celery", "-n", hostname,
+        "-Q", "celery,chat", "-n", hostname,
     ]  # fmt: skip
     with log_path.open("ab") as log:
         process = subprocess.Popen(

@@ -2,10 +2,18 @@
 
 An action's idempotency key is a hash of what it does (store, kind, order, items, amount,
 address), so a retried task, a second "yes" or a second approval finds the same row. The
-row moves proposed -> executed / failed (or awaiting_approval -> proposed on approval)
-only through conditional updates, and the platform call runs under a per-action lock, so
-exactly one caller talks to the platform; the key also travels to the platform, which
-dedupes on it as a last guard.
+row moves proposed -> executing -> executed / failed (awaiting_approval -> proposed on
+approval) only through conditional updates. Three guards keep money moving once:
+
+- the per-action lock: one caller at a time talks to the platform for an action;
+- the claim: only a proposed (or, under the lock, an abandoned executing) row is claimed,
+  so an action already executed or failed is never sent again;
+- the key travels to the platform, which answers a repeat from its idempotency record.
+
+`executing` is written before the platform is called. A process that dies after the
+platform moved the money leaves the row there; whoever takes the lock next (the retried
+turn, or the reconciler in apps.agent.reconcile) resumes it with the same key and records
+the platform's original outcome.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
-from apps.core.locks import named_lock
+from apps.core.locks import LockTimeout, named_lock
 from apps.core.logging import redact
 from apps.integrations.commerce.base import (
     Address,
@@ -33,9 +41,12 @@ from apps.integrations.commerce.base import (
 
 logger = logging.getLogger(__name__)
 
-# The platform call of one action; long enough for a slow platform, short enough that a
-# crashed worker does not block the action for long.
-ACTION_LOCK_SECONDS = 120.0
+# The lock's lease, renewed while the platform call runs: a crashed holder blocks the
+# action for at most this long.
+ACTION_LEASE_SECONDS = 15.0
+# How long a second caller waits for the first to finish before reporting the action as
+# executing (the customer hears "being processed"; the reconciler finishes it if needed).
+ACTION_LOCK_WAIT = 5.0
 
 
 def idempotency_key(*, store_id: int, kind: str, **what: object) -> str:
@@ -193,26 +204,47 @@ def action_get_or_create(
 def action_execute(action: AgentAction, provider: CommerceProvider) -> AgentAction:
     """Run a proposed action on the platform once; record executed (with the platform's
     response as evidence) or failed (with the error). Idempotent: an action another caller
-    already finished is returned as it is. A failed one is retried (same key)."""
-    with named_lock(f"agent-action:{action.pk}", timeout=ACTION_LOCK_SECONDS):
-        AgentAction.objects.filter(pk=action.pk, status=ActionStatus.FAILED).update(
-            status=ActionStatus.PROPOSED, error=""
-        )
+    already finished is returned as it is, and one another caller is executing right now
+    is returned as executing. A failed one is retried (same key); one left executing by a
+    dead process is resumed (same key: the platform answers with what it already did)."""
+    try:
+        with named_lock(
+            f"agent-action:{action.pk}",
+            timeout=ACTION_LEASE_SECONDS,
+            wait=ACTION_LOCK_WAIT,
+            renew=True,
+        ):
+            return _execute_locked(action, provider)
+    except LockTimeout:
         action.refresh_from_db()
-        if action.status != ActionStatus.PROPOSED:
-            return action
-        try:
-            result, evidence = EXECUTORS[action.kind](provider, action)
-        except SoftTimeLimitExceeded:
-            raise  # the turn is out of time; the row stays claimed and a retry finishes it
-        except CommerceError as exc:
-            return _finish(action, ActionStatus.FAILED, error=str(exc) or type(exc).__name__)
-        except Exception as exc:  # a failed side effect must be recorded whatever raised
-            logger.exception("agent action %s raised unexpectedly", action.pk)
-            return _finish(
-                action, ActionStatus.FAILED, error=f"Unexpected error ({type(exc).__name__})"
-            )
-        return _finish(action, ActionStatus.EXECUTED, result=result, evidence=evidence)
+        return action
+
+
+def _execute_locked(action: AgentAction, provider: CommerceProvider) -> AgentAction:
+    AgentAction.objects.filter(pk=action.pk, status=ActionStatus.FAILED).update(
+        status=ActionStatus.PROPOSED, error=""
+    )
+    # Under the lock nobody else is executing it, so `executing` here means a process died
+    # mid-call: claim it again and resume under the same key.
+    now = timezone.now()
+    claimed = AgentAction.objects.filter(
+        pk=action.pk, status__in=(ActionStatus.PROPOSED, ActionStatus.EXECUTING)
+    ).update(status=ActionStatus.EXECUTING, execution_started_at=now, updated_at=now)
+    action.refresh_from_db()
+    if not claimed:
+        return action
+    try:
+        result, evidence = EXECUTORS[action.kind](provider, action)
+    except SoftTimeLimitExceeded:
+        raise  # the turn is out of time; the row stays executing and is resumed later
+    except CommerceError as exc:
+        return _finish(action, ActionStatus.FAILED, error=str(exc) or type(exc).__name__)
+    except Exception as exc:  # a failed side effect must be recorded whatever raised
+        logger.exception("agent action %s raised unexpectedly", action.pk)
+        return _finish(
+            action, ActionStatus.FAILED, error=f"Unexpected error ({type(exc).__name__})"
+        )
+    return _finish(action, ActionStatus.EXECUTED, result=result, evidence=evidence)
 
 
 def action_await_approval_again(action: AgentAction) -> AgentAction:
@@ -230,7 +262,11 @@ def action_await_approval_again(action: AgentAction) -> AgentAction:
 
 def action_fail(action: AgentAction, error: str) -> AgentAction:
     """Mark a proposed action failed without calling the platform (a check refused it)."""
-    return _finish(action, ActionStatus.FAILED, error=error)
+    AgentAction.objects.filter(pk=action.pk, status=ActionStatus.PROPOSED).update(
+        status=ActionStatus.FAILED, error=redact(error)[:1000], updated_at=timezone.now()
+    )
+    action.refresh_from_db()
+    return action
 
 
 def _finish(
@@ -241,7 +277,13 @@ def _finish(
     evidence: dict[str, Any] | None = None,
     error: str = "",
 ) -> AgentAction:
-    AgentAction.objects.filter(pk=action.pk, status=ActionStatus.PROPOSED).update(
+    """Record the outcome of this caller's execution. Fenced on the claim: an execution
+    that lost its lease to a resumed one cannot overwrite the outcome recorded there."""
+    AgentAction.objects.filter(
+        pk=action.pk,
+        status=ActionStatus.EXECUTING,
+        execution_started_at=action.execution_started_at,
+    ).update(
         status=status,
         result=result or {},
         evidence=_jsonable(evidence or {}),

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from apps.agent.actions import record
 from apps.agent.context import Turn
-from apps.conversations.models import ActionKind, ConversationStatus
+from apps.conversations.models import (
+    ActionKind,
+    AgentAction,
+    Conversation,
+    ConversationStatus,
+    Message,
+)
+from apps.stores.services import store_settings
 
 # Statuses in which people already own the conversation: escalating again adds nothing.
 HUMAN_OWNED = (ConversationStatus.ESCALATED, ConversationStatus.HUMAN_HANDLING)
+# The AI's own statuses, the only ones an escalation moves on from.
+AI_OWNED = (ConversationStatus.OPEN, ConversationStatus.AI_HANDLING)
 
 
 def escalate(turn: Turn, *, reason: str) -> bool:
@@ -20,16 +31,57 @@ def escalate(turn: Turn, *, reason: str) -> bool:
     if turn.conversation.status in HUMAN_OWNED:
         return False
     turn.add_record(
-        record(
-            kind=ActionKind.ESCALATE,
-            store_id=turn.store.pk,
-            conversation_id=turn.conversation.pk,
-            message_id=turn.message.pk,
-            parameters={"reason": reason, "intent": turn.intent},
-            result={"escalation_email": turn.rules.escalation_email},
+        escalation_record(
+            message=turn.message,
+            reason=reason,
+            intent=turn.intent,
+            escalation_email=turn.rules.escalation_email,
             policy_version=turn.rules.version,
-            policy_reason=reason,
         )
     )
     turn.escalated = True
     return True
+
+
+def escalate_message(message_id: int, *, reason: str) -> bool:
+    """The same escalation outside a turn (the turn could not run, e.g. the platform stayed
+    unreachable): the record and the status move a turn would have saved. Idempotent (the
+    record's key names the message). False when people already own the conversation."""
+    message = Message.objects.select_related("conversation__store").filter(pk=message_id).first()
+    if message is None or message.conversation.status in HUMAN_OWNED:
+        return False
+    rules = store_settings(message.conversation.store)
+    row = escalation_record(
+        message=message,
+        reason=reason,
+        intent="",
+        escalation_email=rules.escalation_email,
+        policy_version=rules.version,
+    )
+    with transaction.atomic():
+        AgentAction.objects.bulk_create([row], ignore_conflicts=True)
+        Conversation.objects.filter(pk=message.conversation_id, status__in=AI_OWNED).update(
+            status=ConversationStatus.ESCALATED
+        )
+    return True
+
+
+def escalation_record(
+    *,
+    message: Message,
+    reason: str,
+    intent: str,
+    escalation_email: str,
+    policy_version: int | None,
+) -> AgentAction:
+    """The unsaved escalation row for `message`."""
+    return record(
+        kind=ActionKind.ESCALATE,
+        store_id=message.store_id,
+        conversation_id=message.conversation_id,
+        message_id=message.pk,
+        parameters={"reason": reason, "intent": intent},
+        result={"escalation_email": escalation_email},
+        policy_version=policy_version,
+        policy_reason=reason,
+    )

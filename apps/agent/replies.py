@@ -236,6 +236,13 @@ TEMPLATES: dict[str, Template] = {
         "formal": "Our team has approved your request to {what}, and it has been completed.",
         "concise": "Approved and done: {what}.",
     },
+    "done_later": {
+        "friendly": "An update on your request to {what}: it's done.",
+        "formal": "An update on your request to {what}: it has been completed.",
+        "concise": "Done: {what}.",
+    },
+    "failed_later": "An update on your request to {what}: the store's system reported an "
+    "error, so it has not been confirmed. Our team will follow up here.",
     "approved_failed": "Our team approved your request to {what}, but the store's system "
     "reported an error, so it has not been confirmed. Our team will follow up here.",
     "approval_rejected": {

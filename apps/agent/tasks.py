@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
 from celery import shared_task
@@ -10,29 +11,28 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
+from apps.agent.escalation import escalate_message
 from apps.agent.pipeline import reply_fallback, run_turn
-from apps.conversations.models import (
-    ActionKind,
-    ActionStatus,
-    AgentAction,
-    Conversation,
-    ConversationStatus,
-    Message,
-    MessageRole,
-)
+from apps.agent.reconcile import stuck_action_ids
+from apps.agent.services import action_carry_out
+from apps.conversations.models import ConversationStatus, Message, MessageRole
 from apps.core.locks import LockTimeout, named_lock
 from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
 
 logger = logging.getLogger(__name__)
 
 TURN_TIME_LIMIT = settings.AGENT_TURN_TIME_LIMIT
-# The conversation lock outlives a turn that hits its hard limit, never much longer.
-LOCK_TTL = TURN_TIME_LIMIT + 30
-LOCK_WAIT = 5.0
+# The conversation lock's lease, renewed while a turn runs: a worker killed mid-turn
+# holds up that chat's next reply for at most this long.
+LOCK_LEASE = 15.0
+# A message that finds its conversation busy waits briefly in the worker, then steps
+# aside (a retry) so the worker process serves other chats meanwhile.
+LOCK_WAIT = 1.0
 LOCK_RETRY_SECONDS = 2
 MAX_LOCK_RETRIES = 60
 # A busy or unreachable platform (Shopify throttling, 5xx): the customer sees the typing
 # indicator while we retry, then an honest "passed to our team" instead of an error.
+# Counted apart from lock waits: waiting for one's turn is not a platform failure.
 PLATFORM_RETRIES = 4
 PLATFORM_RETRY_SECONDS = 5
 
@@ -41,22 +41,33 @@ def conversation_lock_name(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
+def conversation_lock(
+    conversation_id: int, *, wait: float = LOCK_WAIT
+) -> AbstractContextManager[None]:
+    """One turn at a time in a conversation: a short lease, renewed while the turn runs."""
+    return named_lock(
+        conversation_lock_name(conversation_id), timeout=LOCK_LEASE, wait=wait, renew=True
+    )
+
+
 @shared_task(
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=TURN_TIME_LIMIT,
     time_limit=TURN_TIME_LIMIT + 15,
-    max_retries=MAX_LOCK_RETRIES,
+    max_retries=MAX_LOCK_RETRIES + PLATFORM_RETRIES,
     ignore_result=True,
 )
-def handle_message(self, message_id: int) -> None:  # type: ignore[no-untyped-def]
+def handle_message(self, message_id: int, platform_attempts: int = 0) -> None:  # type: ignore[no-untyped-def]
     """Answer customer message `message_id` and every earlier unanswered one, in order.
 
     One turn at a time per conversation (a Redis lock); when the lock is busy the task
     retries later instead of dropping the message. Idempotent: answered messages are
     skipped, so a redelivered task gives no second reply and no second action. A turn
     that overruns AGENT_TURN_TIME_LIMIT gets a short apology instead of silence.
+    `platform_attempts` counts the retries the platform caused (the retries beyond them
+    were lock waits): only PLATFORM_RETRIES of those before the team takes over.
     """
     row = (
         Message.objects.filter(pk=message_id, role=MessageRole.CUSTOMER)
@@ -67,14 +78,23 @@ def handle_message(self, message_id: int) -> None:  # type: ignore[no-untyped-de
         return
     conversation_id = row["conversation_id"]
     try:
-        with named_lock(conversation_lock_name(conversation_id), timeout=LOCK_TTL, wait=LOCK_WAIT):
+        with conversation_lock(conversation_id):
             answer_in_order(conversation_id, up_to=message_id)
     except LockTimeout as exc:
-        raise self.retry(exc=exc, countdown=LOCK_RETRY_SECONDS) from exc
+        if self.request.retries - platform_attempts >= MAX_LOCK_RETRIES:
+            logger.warning("message %s gave up waiting for its conversation", message_id)
+            return  # still unanswered: the unanswered-message sweep enqueues it again
+        raise self.retry(
+            exc=exc,
+            countdown=LOCK_RETRY_SECONDS,
+            kwargs={"platform_attempts": platform_attempts},
+        ) from exc
     except TransientCommerceError as exc:
-        if self.request.retries < PLATFORM_RETRIES:
-            countdown = PLATFORM_RETRY_SECONDS * (self.request.retries + 1)
-            raise self.retry(exc=exc, countdown=countdown) from exc
+        if platform_attempts < PLATFORM_RETRIES:
+            countdown = PLATFORM_RETRY_SECONDS * (platform_attempts + 1)
+            raise self.retry(
+                exc=exc, countdown=countdown, kwargs={"platform_attempts": platform_attempts + 1}
+            ) from exc
         logger.warning("platform still unavailable for message %s: %s", message_id, exc)
         _give_up_to_team(message_id)
     except ReauthorizationRequired:
@@ -86,26 +106,11 @@ def handle_message(self, message_id: int) -> None:  # type: ignore[no-untyped-de
 
 
 def _give_up_to_team(message_id: int) -> None:
-    """Say so honestly and hand the conversation to people (recorded like any escalation)."""
+    """Say so honestly and hand the conversation to people, as any escalation does."""
     reply = reply_fallback(message_id, reason="platform_unavailable")
     if reply is None:
         return
-    Conversation.objects.filter(pk=reply.conversation_id).update(
-        status=ConversationStatus.ESCALATED
-    )
-    AgentAction.objects.get_or_create(
-        idempotency_key=f"escalate:platform-unavailable:{message_id}",
-        defaults={
-            "store_id": reply.store_id,
-            "conversation_id": reply.conversation_id,
-            "message_id": message_id,
-            "kind": ActionKind.ESCALATE,
-            "status": ActionStatus.EXECUTED,
-            "parameters": {"reason": "platform_unavailable"},
-            "policy_reason": "the store's platform could not be reached",
-            "executed_at": timezone.now(),
-        },
-    )
+    escalate_message(message_id, reason="platform_unavailable")
 
 
 def answer_in_order(conversation_id: int, *, up_to: int) -> int:
@@ -156,3 +161,29 @@ def sweep_unanswered_messages() -> int:
     if stranded:
         logger.warning("re-enqueued %d unanswered customer message(s)", len(stranded))
     return len(stranded)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    soft_time_limit=TURN_TIME_LIMIT,
+    time_limit=TURN_TIME_LIMIT + 15,
+)
+def execute_action(action_id: int) -> None:
+    """Carry out an approved action, or resume one a dead process left executing, and tell
+    the customer (apps.agent.services.action_carry_out). Safe to run twice: the action
+    lock and the status claim let one run reach the platform, under the action's key."""
+    action_carry_out(action_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=30, time_limit=60)
+def reconcile_actions() -> int:
+    """Beat: enqueue every action left executing or approved-but-not-started (see
+    apps.agent.reconcile). Returns how many were enqueued."""
+    stuck = stuck_action_ids(timezone.now())
+    for action_id in stuck:
+        execute_action.delay(action_id)
+    if stuck:
+        logger.warning("re-enqueued %d unfinished action(s): %s", len(stuck), stuck)
+    return len(stuck)

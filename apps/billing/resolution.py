@@ -45,6 +45,7 @@ PEOPLE_STATUSES = (ConversationStatus.ESCALATED, ConversationStatus.HUMAN_HANDLI
 # An action in one of these states means the request is not settled by the AI alone.
 UNSETTLED_ACTIONS = (
     ActionStatus.PROPOSED,
+    ActionStatus.EXECUTING,
     ActionStatus.AWAITING_APPROVAL,
     ActionStatus.FAILED,
     ActionStatus.REJECTED,

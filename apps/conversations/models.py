@@ -84,10 +84,20 @@ class Message(models.Model):
     reply_to = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reply"
     )
+    # For customer messages from the widget: the id the client generated for this message,
+    # sent again with every retry, so a retried POST finds the row instead of adding one.
+    client_message_id = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "client_message_id"],
+                condition=~models.Q(client_message_id=""),
+                name="message_unique_client_id",
+            )
+        ]
         indexes = [
             models.Index(fields=["conversation", "id"]),
             # The unanswered-message sweep reads only this small slice.
@@ -117,6 +127,9 @@ class ActionKind(models.TextChoices):
 class ActionStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    # Claimed and sent (or about to be sent) to the platform; the outcome is not recorded
+    # yet. A row left here by a dead process is finished by the reconciler (same key).
+    EXECUTING = "executing", "Executing"
     EXECUTED = "executed", "Executed"
     FAILED = "failed", "Failed"
     REJECTED = "rejected", "Rejected"
@@ -154,6 +167,12 @@ class AgentAction(models.Model):
     error = models.TextField(blank=True)
     approved_by = models.CharField(max_length=200, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # When the current execution claimed the row (status executing): how the reconciler
+    # tells an execution in progress from one whose process died.
+    execution_started_at = models.DateTimeField(null=True, blank=True)
+    # When the customer was told the outcome outside a turn's reply (after an approval, or
+    # after the reconciler finished it): the claim that tells them once.
+    outcome_told_at = models.DateTimeField(null=True, blank=True)
     executed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -163,6 +182,13 @@ class AgentAction(models.Model):
             models.Index(fields=["store", "status"]),
             models.Index(fields=["store", "kind", "status"]),
             models.Index(fields=["conversation", "id"]),
+            # The reconciler reads only this small slice: actions claimed or approved and
+            # not finished.
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(status__in=["proposed", "executing"]),
+                name="action_unfinished_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,9 +6,10 @@ sent by a client.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ from apps.conversations.models import (
 )
 from apps.integrations.commerce.base import normalise_email
 from apps.stores.models import Store
+
+logger = logging.getLogger(__name__)
 
 
 class MessageRejected(ValueError):
@@ -71,33 +74,88 @@ def _checked_text(text: object) -> str:
     return text.strip()
 
 
+class ClientMessageIdReused(ValueError):
+    """The client sent a message id it already used for a different text."""
+
+
 def message_add_customer(
     conversation: Conversation, text: str, *, metadata: dict[str, Any] | None = None
 ) -> Message:
+    """Save the customer's message and, once committed, ask the agent to answer it (see
+    message_receive_customer)."""
+    return message_receive_customer(conversation, text, metadata=metadata)[0]
+
+
+def message_receive_customer(
+    conversation: Conversation,
+    text: str,
+    *,
+    metadata: dict[str, Any] | None = None,
+    client_message_id: str = "",
+) -> tuple[Message, bool]:
     """Save the customer's message and, once committed, ask the agent to answer it.
 
-    Raises MessageRejected (nothing saved, nothing enqueued) for an empty message or one
-    longer than MAX_MESSAGE_LENGTH. The agent stays silent while people handle the
-    conversation; the message is still saved for them.
+    Returns (message, created). Idempotent on `client_message_id` (the id the widget
+    generated and resends on every retry): a retry returns the message already saved,
+    with created False, and enqueues nothing. Raises MessageRejected (nothing saved,
+    nothing enqueued) for an empty message or one longer than MAX_MESSAGE_LENGTH, and
+    ClientMessageIdReused when the id was already used for a different text. The agent
+    stays silent while people handle the conversation; the message is still saved.
+    A broker that is down does not fail the call: the message is stored, and the
+    unanswered-message sweep enqueues it later.
     """
     cleaned = _checked_text(text)
-    with transaction.atomic():
-        message = Message.objects.create(
-            store_id=conversation.store_id,
-            conversation=conversation,
-            role=MessageRole.CUSTOMER,
-            text=cleaned,
-            metadata=metadata or {},
-        )
-        _touch(conversation, message)
-        transaction.on_commit(lambda: _enqueue_answer(message.pk))
+    client_id = client_message_id[:64]
+    if client_id:
+        earlier = _by_client_id(conversation, client_id)
+        if earlier is not None:
+            return _same_message(earlier, cleaned), False
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                store_id=conversation.store_id,
+                conversation=conversation,
+                role=MessageRole.CUSTOMER,
+                text=cleaned,
+                metadata=metadata or {},
+                client_message_id=client_id,
+            )
+            _touch(conversation, message)
+            transaction.on_commit(lambda: _enqueue_answer(message.pk))
+    except IntegrityError:
+        # Two copies of one retry raced; the unique constraint let one in.
+        earlier = _by_client_id(conversation, client_id) if client_id else None
+        if earlier is None:
+            raise
+        return _same_message(earlier, cleaned), False
+    return message, True
+
+
+def _by_client_id(conversation: Conversation, client_id: str) -> Message | None:
+    return Message.objects.filter(
+        conversation=conversation, role=MessageRole.CUSTOMER, client_message_id=client_id
+    ).first()
+
+
+def _same_message(message: Message, text: str) -> Message:
+    if message.text != text:
+        raise ClientMessageIdReused("This message id was already used for another message.")
     return message
 
 
 def _enqueue_answer(message_id: int) -> None:
+    """Ask a worker to answer; never raises. The message row is already committed, so a
+    broker outage only delays the answer until the unanswered-message sweep runs."""
     from apps.agent.tasks import handle_message
 
-    handle_message.delay(message_id)
+    try:
+        handle_message.apply_async((message_id,), retry=False)
+    except Exception:  # kombu, redis and socket errors alike: the sweep covers it
+        logger.warning(
+            "message %s not enqueued (broker unavailable); the sweep will answer it",
+            message_id,
+            exc_info=True,
+        )
 
 
 def message_add_assistant(

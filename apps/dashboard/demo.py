@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from apps.agent.tasks import LOCK_TTL, LOCK_WAIT, answer_in_order, conversation_lock_name
+from apps.agent.tasks import answer_in_order, conversation_lock
 from apps.conversations.models import Channel, Conversation
 from apps.conversations.services import conversation_start, message_add_customer
-from apps.core.locks import named_lock
 from apps.stores.models import Platform, Store
 
 
@@ -46,7 +45,6 @@ def demo_conversations_ensure(store: Store) -> int:
         conversation = conversation_start(store, Channel.WEB, customer_email=sample.email)
         for text in sample.messages:
             message = message_add_customer(conversation, text)
-            lock = conversation_lock_name(conversation.pk)
-            with named_lock(lock, timeout=LOCK_TTL, wait=LOCK_WAIT):
+            with conversation_lock(conversation.pk):
                 answer_in_order(conversation.pk, up_to=message.pk)
     return len(SAMPLES)

@@ -30,6 +30,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         inbox.hand_back,
         name="conversation-hand-back",
     ),
+    path("actions/<int:action_id>/", inbox.action_status, name="action-status"),
     path("actions/<int:action_id>/approve/", inbox.approve, name="action-approve"),
     path("actions/<int:action_id>/reject/", inbox.reject, name="action-reject"),
     # Settings and knowledge base

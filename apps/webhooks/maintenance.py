@@ -8,7 +8,7 @@ because a task only works an event it can claim.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -16,16 +16,39 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.webhooks import backlog
 from apps.webhooks.dispatch import enqueue_events
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 
 SWEEP_BATCH = 500
 
 
+# Past the event task's hard time limit, a claim is dead: the attempt was killed or its
+# worker died (or, after a database outage, it failed while recording its failure).
+PROCESSING_FENCE_MARGIN_SECONDS = 10
+
+
 def processing_stale_after() -> timedelta:
-    """A claim older than this belongs to a dead worker: the hard time limit has long
-    killed any attempt still running."""
-    return timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT)
+    """A claim older than this belongs to an attempt that can no longer be running: the
+    event task's hard time limit (WEBHOOK_TASK_TIME_LIMIT) plus a margin for clocks."""
+    return timedelta(seconds=settings.WEBHOOK_TASK_TIME_LIMIT + PROCESSING_FENCE_MARGIN_SECONDS)
+
+
+def _passed_over(now: datetime, grace: timedelta) -> Q:
+    """Pending events whose task is gone rather than still queued (see backlog.py): sent
+    over `grace` ago, and, while a backlog waits, sent over `grace` before the queue's
+    head."""
+    never_sent = Q(dispatched_at__isnull=True)
+    queued = backlog.queued_messages(settings.CELERY_TASK_DEFAULT_QUEUE)
+    if queued == 0:
+        return never_sent | Q(dispatched_at__lt=now - grace)
+    head = backlog.watermark()
+    if queued is None or head is None:
+        # A backlog nobody has started on (workers down), or a broker we cannot read:
+        # whatever was sent is still there; a publish would fail anyway.
+        return never_sent
+    behind_head = datetime.fromtimestamp(head, tz=UTC) - grace
+    return never_sent | Q(dispatched_at__lt=min(now - grace, behind_head))
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,7 @@ def webhook_events_sweep(*, limit: int = SWEEP_BATCH) -> SweepReport:
     grace_ago = now - timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS)
     events = WebhookEvent.objects
     not_recently_sent = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=grace_ago)
+    passed_over = _passed_over(now, timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS))
     with transaction.atomic():
         stuck = _lock_ids(
             events.filter(
@@ -74,7 +98,7 @@ def webhook_events_sweep(*, limit: int = SWEEP_BATCH) -> SweepReport:
         events.filter(pk__in=reclaimed).update(
             status=WebhookStatus.PENDING, note="reclaimed from a lost worker", dispatched_at=now
         )
-        pending = _lock_ids(events.filter(not_recently_sent, status=WebhookStatus.PENDING), limit)
+        pending = _lock_ids(events.filter(passed_over, status=WebhookStatus.PENDING), limit)
         retries = _lock_ids(
             events.filter(
                 not_recently_sent, status=WebhookStatus.FAILED, next_attempt_at__lt=grace_ago

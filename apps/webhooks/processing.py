@@ -24,6 +24,7 @@ from apps.core.locks import LockTimeout
 from apps.core.logging import redact
 from apps.integrations.commerce.base import TransientCommerceError
 from apps.stores.models import Platform, Store
+from apps.webhooks import backlog
 from apps.webhooks.handlers import HANDLERS
 from apps.webhooks.handlers.base import (
     HandlerResult,
@@ -93,7 +94,9 @@ def _claim(event_id: int) -> WebhookEvent | None:
     )
     if not claimed:
         return None
-    return WebhookEvent.objects.select_related("store").get(pk=event_id)
+    event = WebhookEvent.objects.select_related("store").get(pk=event_id)
+    backlog.note_claimed(event.dispatched_at)
+    return event
 
 
 def _store_for(event: WebhookEvent) -> Store | None:

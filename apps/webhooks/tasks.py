@@ -14,8 +14,8 @@ from apps.webhooks.processing import webhook_event_process
 
 @shared_task(
     acks_late=True,
-    soft_time_limit=settings.CELERY_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.CELERY_TASK_TIME_LIMIT,
+    soft_time_limit=settings.WEBHOOK_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.WEBHOOK_TASK_TIME_LIMIT,
 )
 def process_webhook_event(event_id: int) -> str:
     """Run the handler of one stored event (see apps.webhooks.processing).

@@ -95,3 +95,41 @@ class RevokedProvider(DemoCommerceProvider):
 
     def find_order(self, number: str, **identity: Any) -> Any:
         raise ReauthorizationRequired("store needs re-authorisation")
+
+
+class ProcessKilled(BaseException):
+    """The process died here (SIGKILL, OOM, a gunicorn timeout): nothing after it runs.
+    A BaseException, so no `except Exception` records anything on the way out."""
+
+
+class KeyRecordingProvider(DemoCommerceProvider):
+    """Records every refund key it is sent, across threads. With `gate` set, the first
+    refund waits inside the call (before the platform acts) until `release` is set, so a
+    test can act while an execution is in flight; with `die_after_commit`, the refund is
+    made and then the process "dies" before the answer is recorded."""
+
+    keys: ClassVar[list[str]] = []
+    gate: ClassVar[bool] = False
+    die_after_commit: ClassVar[bool] = False
+    entered = threading.Event()
+    release = threading.Event()
+    _guard = threading.Lock()
+
+    @classmethod
+    def reset(cls, *, gate: bool = False, die_after_commit: bool = False) -> None:
+        cls.keys = []
+        cls.gate, cls.die_after_commit = gate, die_after_commit
+        cls.entered = threading.Event()
+        cls.release = threading.Event()
+
+    def refund(self, **kwargs: Any) -> RefundResult:
+        with self._guard:
+            self.keys.append(kwargs["idempotency_key"])
+            first = len(self.keys) == 1
+        if self.gate and first:
+            self.entered.set()
+            self.release.wait(10)
+        done = super().refund(**kwargs)
+        if self.die_after_commit:
+            raise ProcessKilled()
+        return done

@@ -11,7 +11,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
 
 from apps.agent.actions import ActionSpec
-from apps.agent.services import action_approve, action_reject
+from apps.agent.services import action_approve, action_carry_out, action_reject
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,
@@ -39,6 +39,14 @@ def awaiting_refund(chat: Callable[..., Chat]) -> AgentAction:
     c("refund order 1011")
     c("yes")
     return AgentAction.objects.get(kind=ActionKind.REFUND, status=ActionStatus.AWAITING_APPROVAL)
+
+
+def approve_and_carry_out(action_id: int, store: Store, who: str) -> AgentAction:
+    """The merchant's click, then the execution task it enqueued, as a worker runs it."""
+    action_approve(action_id, store, who)
+    done = action_carry_out(action_id)
+    assert done is not None
+    return done
 
 
 def approval_messages(action: AgentAction) -> list[str]:
@@ -175,7 +183,7 @@ def test_approving_executes_the_refund_and_tells_the_customer(
 ) -> None:
     action = awaiting_refund(chat)
 
-    approved = action_approve(action.pk, demo_store, "owner@northwind.example")
+    approved = approve_and_carry_out(action.pk, demo_store, "owner@northwind.example")
 
     assert approved.status == ActionStatus.EXECUTED
     assert approved.approved_by == "owner@northwind.example"
@@ -190,9 +198,13 @@ def test_approving_executes_the_refund_and_tells_the_customer(
 @pytest.mark.django_db
 def test_approving_twice_executes_once(chat: Callable[..., Chat], demo_store: Store) -> None:
     action = awaiting_refund(chat)
-    action_approve(action.pk, demo_store, "first")
+    first = action_approve(action.pk, demo_store, "first")
     second = action_approve(action.pk, demo_store, "second")
-    assert (second.status, second.approved_by) == (ActionStatus.EXECUTED, "first")
+    assert (first.status, second.approved_by) == (ActionStatus.PROPOSED, "first")
+    action_carry_out(action.pk)
+    again = action_carry_out(action.pk)  # a redelivered task
+    assert again is not None
+    assert again.status == ActionStatus.EXECUTED
     assert refunded(demo_store, 1011) == Decimal("250.00")
     assert len(approval_messages(action)) == 1
 
@@ -210,7 +222,7 @@ def test_two_approvals_at_the_same_moment_execute_exactly_once(
     def approve(who: str) -> None:
         try:
             barrier.wait()
-            outcomes.append(action_approve(action.pk, demo_store, who).status)
+            outcomes.append(approve_and_carry_out(action.pk, demo_store, who).status)
         finally:
             connection.close()
 
@@ -226,8 +238,8 @@ def test_two_approvals_at_the_same_moment_execute_exactly_once(
     action.refresh_from_db()
     assert action.status == ActionStatus.EXECUTED
     assert action.approved_by in ("ann", "bob")
-    # The loser saw the action still running (proposed) or already executed, never a refund.
-    assert set(outcomes) <= {ActionStatus.EXECUTED, ActionStatus.PROPOSED}
+    # The loser saw the action still running or already executed, never a refund.
+    assert set(outcomes) <= {ActionStatus.EXECUTED, ActionStatus.EXECUTING}
 
 
 @pytest.mark.django_db
@@ -243,7 +255,7 @@ def test_an_approval_never_refunds_more_than_is_still_refundable(
         idempotency_key="merchant-manual-1",
     )
 
-    result = action_approve(action.pk, demo_store, "owner")
+    result = approve_and_carry_out(action.pk, demo_store, "owner")
 
     assert result.status == ActionStatus.FAILED
     assert "$50.00 is still refundable" in result.error
@@ -298,7 +310,7 @@ def test_an_action_left_half_way_is_finished_by_the_next_yes_not_duplicated(
     with pytest.raises(SoftTimeLimitExceeded):
         c("yes")  # the turn's time limit fires inside the platform call
     stuck = AgentAction.objects.get(kind=ActionKind.REFUND)
-    assert stuck.status == ActionStatus.PROPOSED
+    assert stuck.status == ActionStatus.EXECUTING
     use_provider("DemoCommerceProvider")
 
     c("refund order 1002")
@@ -317,7 +329,7 @@ def test_asking_again_after_a_failed_approval_goes_back_to_the_merchant(
 ) -> None:
     action = awaiting_refund(chat)
     use_provider("FailingProvider")
-    assert action_approve(action.pk, demo_store, "owner").status == ActionStatus.FAILED
+    assert approve_and_carry_out(action.pk, demo_store, "owner").status == ActionStatus.FAILED
     use_provider("DemoCommerceProvider")
 
     c = chat(email="alex@example.com")

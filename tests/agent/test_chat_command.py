@@ -127,11 +127,11 @@ def test_a_worker_picking_up_the_queued_task_answers_nothing_twice(
 ) -> None:
     ran: list[int] = []
 
-    def run_now(message_id: int) -> None:
-        ran.append(message_id)
-        handle_message.apply(args=[message_id])
+    def run_now(args: tuple[int], **options: object) -> None:
+        ran.append(args[0])
+        handle_message.apply(args=list(args))
 
-    monkeypatch.setattr(handle_message, "delay", run_now)
+    monkeypatch.setattr(handle_message, "apply_async", run_now)
     with django_capture_on_commit_callbacks(execute=True):
         chat("--store", DOMAIN, "hello")
 
@@ -177,11 +177,11 @@ def test_an_unreachable_broker_does_not_lose_the_inline_answer(
 
     tried: list[int] = []
 
-    def broker_down(message_id: int) -> None:
-        tried.append(message_id)
+    def broker_down(args: tuple[int], **options: object) -> None:
+        tried.append(args[0])
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(handle_message, "delay", broker_down)
+    monkeypatch.setattr(handle_message, "apply_async", broker_down)
 
     out = chat("--store", DOMAIN, "--json", "hello")
 

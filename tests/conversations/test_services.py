@@ -28,11 +28,11 @@ pytestmark = pytest.mark.django_db
 
 
 def queued_tasks() -> list[tuple[str, str]]:
-    """(task name, args) of every task waiting in the broker's default queue."""
+    """(task name, args) of every task waiting in the broker's queues (default and chat)."""
     client = get_redis()
     assert client is not None
     found = []
-    for raw in client.lrange("celery", 0, -1):
+    for raw in client.lrange("celery", 0, -1) + client.lrange("chat", 0, -1):
         headers = json.loads(raw)["headers"]
         found.append((headers["task"], headers["argsrepr"]))
     return found
@@ -144,3 +144,18 @@ def test_an_unknown_status_is_refused(store: Store) -> None:
         conversation_set_status(conversation, "archived")
     conversation.refresh_from_db()
     assert conversation.status == ConversationStatus.OPEN
+
+
+def test_answers_go_to_the_chat_queue_so_a_webhook_backlog_never_delays_them(
+    store: Store, django_capture_on_commit_callbacks: Callable[..., object]
+) -> None:
+    client = get_redis()
+    assert client is not None
+    conversation = conversation_start(store)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        message_add_customer(conversation, "hello")
+
+    assert client.llen("celery") == 0
+    assert [json.loads(raw)["headers"]["task"] for raw in client.lrange("chat", 0, -1)] == [
+        "apps.agent.tasks.handle_message"
+    ]

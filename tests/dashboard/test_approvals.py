@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from apps.agent.pipeline import run_turn
+from apps.agent.services import action_carry_out
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,
@@ -49,15 +50,23 @@ def _assistant_texts(conversation_id: int) -> list[str]:
     )
 
 
-def test_approving_executes_the_refund_once_and_tells_the_customer(demo_merchant, demo_store):
+def test_approving_executes_the_refund_once_and_tells_the_customer(
+    demo_merchant, demo_store, django_capture_on_commit_callbacks
+):
     action = _waiting_refund(demo_store)
     told_before = len(_assistant_texts(action.conversation_id))
 
-    first = demo_merchant.post(f"/app/actions/{action.pk}/approve/")
-    second = demo_merchant.post(f"/app/actions/{action.pk}/approve/")
+    with django_capture_on_commit_callbacks() as enqueued:
+        first = demo_merchant.post(f"/app/actions/{action.pk}/approve/")
+        second = demo_merchant.post(f"/app/actions/{action.pk}/approve/")
 
     assert first.status_code == second.status_code == 200
-    assert 'data-status="executed"' in first.content.decode()
+    # The request only recorded the decision: nothing moved yet, the card shows progress.
+    assert _refunds(demo_store) == []
+    assert "Executing…" in first.content.decode()
+    assert f'hx-get="/app/actions/{action.pk}/"' in first.content.decode()
+    assert len(enqueued) == 1  # the double click enqueued one execution
+    action_carry_out(action.pk)  # the worker runs the task
     action.refresh_from_db()
     assert (action.status, action.approved_by) == (ActionStatus.EXECUTED, "demo-merchant")
     assert action.evidence
@@ -112,6 +121,11 @@ def test_an_approval_raced_from_two_tabs_executes_once(demo_store, settings):
         tab.start()
     for tab in tabs:
         tab.join(timeout=60)
+    workers = [threading.Thread(target=_carry_out, args=(action.pk,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
 
     assert statuses == [200, 200]
     action.refresh_from_db()
@@ -120,6 +134,40 @@ def test_an_approval_raced_from_two_tabs_executes_once(demo_store, settings):
     assert Order.objects.get(store=demo_store, number=1011).total_refunded == Decimal("250.00")
     approvals_told = [t for t in _assistant_texts(action.conversation_id) if "$250.00" in t]
     assert len([t for t in approvals_told if "approved" in t.lower()]) == 1
+
+
+def test_the_card_of_an_approved_action_polls_until_the_outcome_is_in(demo_merchant, demo_store):
+    action = _waiting_refund(demo_store)
+    demo_merchant.post(f"/app/actions/{action.pk}/approve/")
+
+    polling = demo_merchant.get(f"/app/actions/{action.pk}/")
+    action_carry_out(action.pk)
+    finished = demo_merchant.get(f"/app/actions/{action.pk}/")
+
+    assert polling.status_code == finished.status_code == 200
+    assert 'hx-trigger="every 2s"' in polling.content.decode()
+    assert "Executing…" in polling.content.decode()
+    # Done: the whole panel replaces the card, with what the customer was told.
+    assert finished["HX-Retarget"] == "#conversation-panel"
+    body = finished.content.decode()
+    assert 'data-status="executed"' in body
+    assert "hx-trigger" not in body
+    assert "approved your request to refund $250.00" in body
+
+
+def test_another_store_cannot_read_an_actions_progress(demo_store, settings, rival):
+    settings.DEBUG = True
+    action = _waiting_refund(demo_store)
+
+    assert rival.get(f"/app/actions/{action.pk}/").status_code == 404
+
+
+def _carry_out(action_id: int) -> None:
+    """A worker running the execution task (twice here: a redelivery)."""
+    try:
+        action_carry_out(action_id)
+    finally:
+        connection.close()
 
 
 def test_take_over_silences_the_ai_and_hand_back_brings_it_back(demo_merchant, demo_store):

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.agent.pipeline import run_turn
+from apps.agent.services import action_carry_out
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Channel
 from apps.conversations.services import conversation_start, message_add_customer
 from apps.dashboard.demo import demo_conversations_ensure
@@ -137,7 +138,11 @@ def test_the_merchant_approves_a_refund_waiting_for_approval(
     screenshot(offline, "dashboard-conversation-awaiting")
     card.get_by_role("button", name="Approve").click()
 
-    expect(offline.locator(f"#action-{waiting.pk}")).to_contain_text("Executed")
+    # The click only recorded the decision; the card polls while a worker carries it out.
+    expect(offline.locator(f"#action-{waiting.pk}")).to_contain_text("Executing…")
+    screenshot(offline, "dashboard-conversation-executing")
+    action_carry_out(waiting.pk)  # the worker runs the execution task
+    expect(offline.locator(f"#action-{waiting.pk}")).to_contain_text("Executed", timeout=10_000)
     offline.locator(f"#action-{waiting.pk}").scroll_into_view_if_needed()
     expect(offline.locator(".bubble-assistant").last).to_contain_text(re.compile("refund", re.I))
     screenshot(offline, "dashboard-conversation-approved")

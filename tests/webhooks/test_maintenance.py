@@ -203,3 +203,54 @@ def test_replay_refuses_bad_arguments(failed_mix, replay, args, message):
 def test_replay_cannot_target_events_being_processed(failed_mix, replay):
     with pytest.raises(CommandError):
         replay("--status", "processing")
+
+
+# ---------------------------------------------------------------- a backlog is not a loss
+
+
+def test_while_a_backlog_waits_only_events_the_workers_passed_over_are_re_enqueued(
+    shop, grace, committed
+):
+    from apps.webhooks import backlog
+    from tests.webhooks.helpers import queued_event_ids
+
+    head = _ago(300)  # workers are now claiming what was dispatched five minutes ago
+    backlog.note_claimed(head)
+    waiting = [
+        WebhookEventFactory(store=shop, dispatched_at=head + timedelta(seconds=s))
+        for s in (5, 60, 240)
+    ]
+    from apps.webhooks.dispatch import enqueue_events
+
+    enqueue_events([e.pk for e in waiting])  # their tasks wait in the queue
+    lost = WebhookEventFactory(store=shop, dispatched_at=head - timedelta(seconds=grace + 5))
+    never_sent = WebhookEventFactory(store=shop, dispatched_at=None)
+
+    report = committed(webhook_events_sweep)
+
+    assert report.pending == 2
+    assert sorted(queued_event_ids()) == sorted([e.pk for e in waiting] + [lost.pk, never_sent.pk])
+
+
+def test_a_backlog_nobody_has_started_on_is_left_in_the_queue(shop, grace, committed):
+    from apps.webhooks.dispatch import enqueue_events
+    from tests.webhooks.helpers import queued_event_ids
+
+    waiting = WebhookEventFactory(store=shop, dispatched_at=_ago(grace * 10))
+    enqueue_events([waiting.pk])  # the workers are down; the task waits in the queue
+
+    assert committed(webhook_events_sweep).pending == 0
+    assert queued_event_ids() == [waiting.pk]
+
+
+def test_the_watermark_only_moves_forward(db):
+    from apps.webhooks import backlog
+
+    backlog.note_claimed(_ago(10))
+    backlog.note_claimed(_ago(100))  # a straggler claimed late
+    assert backlog.watermark() == pytest.approx(_ago(10).timestamp(), abs=1)
+
+
+def test_a_dead_claim_is_taken_back_within_a_minute(settings):
+    settings.WEBHOOK_TASK_TIME_LIMIT = 45
+    assert timedelta(seconds=45) < processing_stale_after() < timedelta(seconds=60)

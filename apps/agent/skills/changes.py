@@ -144,7 +144,7 @@ def _add_note(turn: Turn, order: OrderInfo, note: str, decision: Decision) -> Dr
         policy_version=decision.policy_version,
         policy_reason="Notes may be added before the order ships.",
     )
-    if action.status in (ActionStatus.PROPOSED, ActionStatus.FAILED):
+    if action.status in (ActionStatus.PROPOSED, ActionStatus.EXECUTING, ActionStatus.FAILED):
         action = action_execute(action, turn.provider)
     turn.actions.append(action)
     return report(turn, action, order.name)

@@ -84,7 +84,7 @@ def confirm_pending(turn: Turn) -> Draft:
         return locked(turn)
     spec = spec_of(pending)
     earlier = AgentAction.objects.filter(idempotency_key=spec.key(turn.store.pk)).first()
-    if earlier is not None and earlier.status == ActionStatus.PROPOSED:
+    if earlier is not None and earlier.status in (ActionStatus.PROPOSED, ActionStatus.EXECUTING):
         # A run cut short after claiming it (time limit, crash): finish it, same key.
         earlier = action_execute(earlier, turn.provider)
     if earlier is not None and earlier.status != ActionStatus.FAILED:
@@ -135,7 +135,7 @@ def _act(turn: Turn, spec: ActionSpec, order: OrderInfo, decision: Decision) -> 
     )
     if needs_approval and action.status == ActionStatus.FAILED:
         action = action_await_approval_again(action)
-    elif action.status in (ActionStatus.PROPOSED, ActionStatus.FAILED):
+    elif action.status in (ActionStatus.PROPOSED, ActionStatus.EXECUTING, ActionStatus.FAILED):
         action = action_execute(action, turn.provider)
     turn.actions.append(action)
     return action

@@ -34,7 +34,11 @@ def existing_action(turn: Turn, spec: ActionSpec) -> AgentAction | None:
     """The row a previous request for exactly this action left (the key says what it does)."""
     action = AgentAction.objects.filter(idempotency_key=spec.key(turn.store.pk)).first()
     # A failed or interrupted one is proposed again; a "yes" then retries it (same key).
-    if action is not None and action.status not in (ActionStatus.FAILED, ActionStatus.PROPOSED):
+    if action is not None and action.status not in (
+        ActionStatus.FAILED,
+        ActionStatus.PROPOSED,
+        ActionStatus.EXECUTING,
+    ):
         turn.actions.append(action)
         return action
     return None

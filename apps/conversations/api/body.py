@@ -17,6 +17,7 @@ MAX_BODY_BYTES = 32 * 1024
 # Ids are bigints: 18 digits is the most that always fits.
 _ID = re.compile(r"[0-9]{1,18}")
 _DIGITS = re.compile(r"[0-9]{1,20}")
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # C0 controls other than tab/newline/carriage return (PostgreSQL refuses NUL outright), and
 # the DEL / C1 block: they render as nothing and only hide text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -61,6 +62,21 @@ def message_text(data: dict[str, Any]) -> str:
             f"Messages can be at most {MAX_MESSAGE_LENGTH:,} characters long.",
         )
     return text
+
+
+def client_message_id(data: dict[str, Any]) -> str:
+    """The optional id the widget generated for this message ("" when absent): 1-64
+    letters, digits, '-' or '_' (a UUID fits). A retry of the POST resends it."""
+    value = data.get("client_message_id")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not _CLIENT_ID.fullmatch(value):
+        raise ChatProblem(
+            400,
+            "invalid_client_message_id",
+            "'client_message_id' must be 1-64 letters, digits, '-' or '_'.",
+        )
+    return value
 
 
 def parse_id(value: str | None, *, field: str) -> int:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from apps.conversations.api import ratelimit, selectors
 from apps.conversations.api.auth import ChatClient
 from apps.conversations.api.body import (
+    client_message_id,
     id_or_none,
     message_text,
     parse_id,
@@ -27,7 +28,12 @@ from apps.conversations.api.responses import json_response
 from apps.conversations.api.serializers import config_json, conversation_json, message_json
 from apps.conversations.api.tokens import conversation_token, token_is_valid
 from apps.conversations.models import Conversation, ConversationStatus
-from apps.conversations.services import MessageRejected, conversation_start, message_add_customer
+from apps.conversations.services import (
+    ClientMessageIdReused,
+    MessageRejected,
+    conversation_start,
+    message_receive_customer,
+)
 
 CONFIG_MAX_AGE = 300
 
@@ -96,18 +102,27 @@ def _message_create(
         ("message_per_address", client.address),
         ("message_per_conversation", str(conversation.pk)),
     )
-    text = message_text(read_json_object(request))
+    data = read_json_object(request)
+    text = message_text(data)
     try:
-        message = message_add_customer(conversation, text)
+        message, created = message_receive_customer(
+            conversation, text, client_message_id=client_message_id(data)
+        )
     except MessageRejected as rejected:  # our checks above already match the service's
         raise ChatProblem(400, "invalid_message", str(rejected)) from None
+    except ClientMessageIdReused as reused:
+        raise ChatProblem(409, "client_message_id_reused", str(reused)) from None
+    if not created:
+        conversation.refresh_from_db(fields=["status"])
     body = {
         "message": message_json(message),
         "conversation": conversation_json(conversation),
-        # The task was enqueued on commit; once a person has taken over, the AI stays quiet.
+        # The task was enqueued on commit (or the sweep enqueues it when the broker was
+        # down); once a person has taken over, the AI stays quiet.
         "agent_working": conversation.status != ConversationStatus.HUMAN_HANDLING,
     }
-    return json_response(body, status=201)
+    # A retry of a message already saved gets the same message back, not a second copy.
+    return json_response(body, status=201 if created else 200)
 
 
 def _messages_list(

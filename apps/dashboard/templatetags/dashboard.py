@@ -18,6 +18,7 @@ _CONVERSATION_TONES = {
 }
 _ACTION_TONES = {
     "proposed": "info",
+    "executing": "info",
     "awaiting_approval": "attention",
     "executed": "success",
     "failed": "critical",

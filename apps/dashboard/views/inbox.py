@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from apps.agent.services import action_approve, action_reject
-from apps.conversations.models import AgentAction, Conversation
+from apps.conversations.models import ActionStatus, AgentAction, Conversation
 from apps.dashboard.auth import dashboard_view
 from apps.dashboard.forms.inbox import InboxFilterForm
 from apps.dashboard.rendering import render_page
@@ -72,7 +73,9 @@ def hand_back(request: EmbeddedRequest, conversation_id: int) -> HttpResponse:
 @dashboard_view
 @require_POST
 def approve(request: EmbeddedRequest, action_id: int) -> HttpResponse:
-    """Approve an action awaiting approval: it is carried out once, however often this runs."""
+    """Approve an action awaiting approval: the decision is recorded and the execution
+    enqueued (never run in the request); it is carried out once, however often this runs.
+    The action's card then polls `action_status` until the outcome is in."""
     try:
         action = action_approve(action_id, request.store, approved_by=actor(request))
     except AgentAction.DoesNotExist:
@@ -89,6 +92,29 @@ def reject(request: EmbeddedRequest, action_id: int) -> HttpResponse:
     except AgentAction.DoesNotExist:
         raise Http404("no such action") from None
     return _panel(request, action.conversation_id, toast=_outcome(action))
+
+
+@dashboard_view
+@require_GET
+def action_status(request: EmbeddedRequest, action_id: int) -> HttpResponse:
+    """The card of an approved action while it executes (htmx polls it). Once the outcome
+    is in, the whole panel replaces the card: the transcript now shows what the customer
+    was told."""
+    action = AgentAction.objects.filter(pk=action_id, store=request.store).first()
+    if action is None:
+        raise Http404("no such action")
+    if _in_flight(action):
+        return partial(request, "dashboard/partials/action.html", {"action": action})
+    response = _panel(request, action.conversation_id, toast=_outcome(action))
+    retarget(response, "#conversation-panel")
+    reswap(response, "outerHTML")
+    return response
+
+
+def _in_flight(action: AgentAction) -> bool:
+    return action.status == ActionStatus.EXECUTING or (
+        action.status == ActionStatus.PROPOSED and action.approved_at is not None
+    )
 
 
 def _conversation_change(
@@ -118,6 +144,8 @@ def _transcript_or_404(store: Store, conversation_id: int) -> Transcript:
 
 
 def _outcome(action: AgentAction) -> str:
+    if _in_flight(action):
+        return "Approved; carrying it out now"
     return {
         "executed": "Approved and done",
         "rejected": "Rejected; the customer has been told",

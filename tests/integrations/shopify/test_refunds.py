@@ -166,13 +166,17 @@ def test_user_errors_become_a_rejection_the_agent_can_explain(provider, fake):
 def test_a_refund_retried_after_a_timeout_that_succeeded_is_not_made_twice(
     provider, fake, order_refetch
 ):
-    refunds_made: list[str] = []
+    # Shopify's @idempotent: the first request with a key creates the refund and keeps it
+    # under that key; a repeat of the key gets the kept refund back and creates nothing.
+    kept: dict[str, dict] = {}
+    created: list[str] = []
 
     def shopify_refund_create(variables):  # type: ignore[no-untyped-def]
         key = variables["idempotencyKey"]
-        if key not in refunds_made:
-            refunds_made.append(key)
-        return _created()
+        if key not in kept:
+            created.append(key)
+            kept[key] = _created(refund_id=f"gid://shopify/Refund/{300 + len(created)}")
+        return kept[key]
 
     answers = iter(["timeout", "answer"])
 
@@ -194,10 +198,12 @@ def test_a_refund_retried_after_a_timeout_that_succeeded_is_not_made_twice(
     )
 
     creates = [c for c in fake.calls if c.operation == "RefundCreate"]
-    assert len(creates) == 2
-    assert creates[0].variables == creates[1].variables  # same key, same refund
-    assert refunds_made == [KEY]
-    assert result.refund_id == "gid://shopify/Refund/300"
+    # The resend carried the very same key, so Shopify answered it from its record: one
+    # refund was created, and the answer is that refund (a new key would make a second).
+    assert [c.variables["idempotencyKey"] for c in creates] == [KEY, KEY]
+    assert creates[0].variables == creates[1].variables
+    assert created == [KEY]
+    assert result.refund_id == "gid://shopify/Refund/301"
 
 
 def test_a_rerun_of_the_whole_refund_finds_the_refund_it_already_made(
