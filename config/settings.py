@@ -225,6 +225,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 0.5,
     "socket_connect_timeout": 2,
 }
+# The hour of the night (store time) at which the rollups of yesterday and the day before
+# are recomputed from the source rows.
+ROLLUP_HEAL_HOUR = env.int("ROLLUP_HEAL_HOUR", default=2)
+
 CELERY_BEAT_SCHEDULE = {
     "agent-sweep-unanswered-messages": {
         "task": "apps.agent.tasks.sweep_unanswered_messages",
@@ -233,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep-pending": {
         "task": "apps.webhooks.tasks.sweep_pending_events",
         "schedule": float(WEBHOOK_SWEEP_SECONDS),
+    },
+    "analytics-rollups-sweep": {
+        "task": "apps.dashboard.analytics.tasks.rollups_sweep",
+        "schedule": 3600.0,
     },
     "billing-charge-resolutions": {
         "task": "apps.shopify_app.billing.tasks.charge_resolutions",

@@ -21,6 +21,7 @@ from apps.dashboard.analytics import (
     default_range,
     store_analytics,
 )
+from apps.dashboard.analytics.rollups import local_today
 from apps.dashboard.auth import dashboard_view
 from apps.dashboard.rendering import page_url, render_page
 from apps.dashboard.views.common import FORM_ERRORS
@@ -61,7 +62,8 @@ class RangeForm(forms.Form):
 
 
 def _range(request: EmbeddedRequest) -> tuple[RangeForm, DateRange | None]:
-    today = timezone.now().date()
+    # The merchant's calendar: "today" and every day are in the store's time zone.
+    today = local_today(request.store, timezone.now())
     form = RangeForm(request.GET, today=today)
     if not form.is_valid():
         return form, None

@@ -1,0 +1,54 @@
+"""Refresh a past day's rollup when one of its conversations or actions is saved.
+
+Today's figures are live, so only changes to conversations that started before today (in
+the store's time zone) enqueue a refresh of their day, once the transaction commits.
+Updates made with `.update()` send no signal; the hourly sweep (tasks.py) finds those.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from apps.conversations.models import AgentAction, Conversation
+from apps.stores.models import Store
+
+
+def _enqueue_if_past(store_id: int, started: datetime | None) -> None:
+    if started is None:
+        return
+    zone = Store.objects.filter(pk=store_id).values_list("timezone", flat=True).first()
+    if zone is None:
+        return
+    store = Store(pk=store_id, timezone=zone)
+    day = timezone.localtime(started, store.zone).date()
+    if day >= timezone.localtime(timezone.now(), store.zone).date():
+        return
+
+    def enqueue() -> None:
+        from apps.dashboard.analytics.tasks import rollup_refresh_days
+
+        rollup_refresh_days.delay(store_id, day.isoformat(), day.isoformat())
+
+    transaction.on_commit(enqueue)
+
+
+@receiver(post_save, sender=Conversation, dispatch_uid="analytics-rollup-conversation")
+def conversation_saved(sender: Any, instance: Conversation, created: bool, **kwargs: Any) -> None:
+    if not created:
+        _enqueue_if_past(instance.store_id, instance.created_at)
+
+
+@receiver(post_save, sender=AgentAction, dispatch_uid="analytics-rollup-action")
+def action_saved(sender: Any, instance: AgentAction, **kwargs: Any) -> None:
+    started = (
+        Conversation.objects.filter(pk=instance.conversation_id)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    _enqueue_if_past(instance.store_id, started)
