@@ -13,6 +13,7 @@ from apps.agent.tasks import LOCK_TTL, LOCK_WAIT, answer_in_order, conversation_
 from apps.conversations.models import Channel, Conversation
 from apps.conversations.services import conversation_start, message_add_customer
 from apps.core.locks import named_lock
+from apps.dashboard.analytics.demo_history import demo_history_ensure
 from apps.stores.models import Platform, Store
 
 
@@ -49,4 +50,5 @@ def demo_conversations_ensure(store: Store) -> int:
             lock = conversation_lock_name(conversation.pk)
             with named_lock(lock, timeout=LOCK_TTL, wait=LOCK_WAIT):
                 answer_in_order(conversation.pk, up_to=message.pk)
-    return len(SAMPLES)
+    # Past weeks, so the analytics page shows real charts (resolved by AI needs 24 h).
+    return len(SAMPLES) + demo_history_ensure(store)

@@ -188,3 +188,22 @@ def test_the_database_buckets_equal_the_python_buckets(shop, d0):
         expected[buckets.bucket_of(seconds)] = expected.get(buckets.bucket_of(seconds), 0) + 1
     assert days[d0].totals.first_reply == expected
     assert data.totals.conversations == len(durations)
+
+
+def test_the_demo_shows_conversations_resolved_by_ai(demo_store):
+    from apps.dashboard.analytics import default_range
+    from apps.dashboard.analytics.demo_history import HISTORY
+    from apps.dashboard.analytics.rollups import local_today
+    from apps.dashboard.demo import SAMPLES, demo_conversations_ensure
+
+    created = demo_conversations_ensure(demo_store)
+    now = timezone.now()
+    data = store_analytics(demo_store, default_range(local_today(demo_store, now)), now=now)
+
+    assert created == len(SAMPLES) + len(HISTORY)
+    assert data.totals.conversations == created
+    # Nine past order-status questions, each answered by a lookup, quiet for days since;
+    # the person request and the gift-wrapping question (no action) are not counted.
+    assert data.totals.ai_resolved == 9
+    assert len([row for row in data.days if row.ai_resolved]) == 9
+    assert data.totals.escalated == 2  # one past, one in today's samples
