@@ -178,6 +178,22 @@ WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=60)
 WEBHOOK_PENDING_GRACE_SECONDS = env.int("WEBHOOK_PENDING_GRACE_SECONDS", default=30)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 
+# RETENTION (README "Retention"): how long rows that only grow are kept. Beat purges them
+# in short batches. A webhook row is the dedupe record of its event: Shopify redelivers
+# for up to 48 hours, so no webhook row goes before 3 days.
+RETENTION_MIN_WEBHOOK_DAYS = 3
+RETENTION_WEBHOOK_PROCESSED_DAYS = env.int("RETENTION_WEBHOOK_PROCESSED_DAYS", default=14)
+RETENTION_WEBHOOK_IGNORED_DAYS = env.int("RETENTION_WEBHOOK_IGNORED_DAYS", default=3)
+RETENTION_WEBHOOK_FAILED_DAYS = env.int("RETENTION_WEBHOOK_FAILED_DAYS", default=60)
+if min(
+    RETENTION_WEBHOOK_PROCESSED_DAYS, RETENTION_WEBHOOK_IGNORED_DAYS, RETENTION_WEBHOOK_FAILED_DAYS
+) < RETENTION_MIN_WEBHOOK_DAYS:
+    raise ImproperlyConfigured("webhook retention must be at least 3 days (redelivery dedupe)")
+# Rows per transaction, and seconds a run may spend before leaving the rest to the next.
+RETENTION_BATCH = env.int("RETENTION_BATCH", default=500)
+RETENTION_RUN_SECONDS = env.int("RETENTION_RUN_SECONDS", default=40)
+RETENTION_SECONDS = env.int("RETENTION_SECONDS", default=600)
+
 # AGENT
 AGENT_LLM_PROVIDER = env("AGENT_LLM_PROVIDER", default="")  # "", "anthropic" or "openai"
 AGENT_LLM_API_KEY = env("AGENT_LLM_API_KEY", default="")
@@ -241,6 +257,14 @@ CELERY_BEAT_SCHEDULE = {
     "analytics-rollups-sweep": {
         "task": "apps.dashboard.analytics.tasks.rollups_sweep",
         "schedule": 3600.0,
+    },
+    "retention-webhook-events": {
+        "task": "apps.webhooks.tasks.purge_webhook_events",
+        "schedule": float(RETENTION_SECONDS),
+    },
+    "retention-conversations": {
+        "task": "apps.conversations.tasks.purge_conversations",
+        "schedule": float(RETENTION_SECONDS),
     },
     "billing-charge-resolutions": {
         "task": "apps.shopify_app.billing.tasks.charge_resolutions",
