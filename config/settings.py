@@ -46,6 +46,21 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Prepared statements: Django turns psycopg's off (prepare_threshold None) for poolers'
+# sake. Connected straight to PostgreSQL we prepare what asks for it explicitly (the
+# webhook inbox's INSERT, `prepare=True`) and nothing else (a threshold never reached).
+# Behind PgBouncer in transaction mode (README "Connection pooling") each transaction
+# may run on another server session, so nothing may rely on session state: prepared
+# statements and server-side cursors are off there.
+DATABASE_POOLER = env("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer-transaction"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer-transaction'")
+PREPARE_EXPLICIT_ONLY = 2**31 - 1
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        "prepare_threshold": None if DATABASE_POOLER else PREPARE_EXPLICIT_ONLY
+    }
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = bool(DATABASE_POOLER)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
