@@ -207,3 +207,17 @@ def test_the_demo_shows_conversations_resolved_by_ai(demo_store):
     assert data.totals.ai_resolved == 9
     assert len([row for row in data.days if row.ai_resolved]) == 9
     assert data.totals.escalated == 2  # one past, one in today's samples
+
+
+def test_a_long_range_charts_weeks_and_keeps_every_day_in_the_table(merchant, shop, ledger):
+    end = timezone.now().date()
+    start = end - timedelta(days=120)
+
+    html = merchant.get("/app/analytics/", {"start": start.isoformat(), "end": end.isoformat()})
+    html = html.content.decode()
+
+    assert "Conversations per week" in html
+    monday = ledger - timedelta(days=ledger.weekday())
+    # The week of d0 holds its four conversations: all resolved by the AI.
+    assert f"Week of {monday:%a %-d %b %Y}: 4 resolved by ai" in html
+    assert f'<tr data-day="{ledger.isoformat()}">' in html

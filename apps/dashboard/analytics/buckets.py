@@ -55,9 +55,20 @@ def lower_bound(index: int) -> int:
 def merge(histograms: Iterable[Mapping[int, int]]) -> Histogram:
     total: Histogram = {}
     for histogram in histograms:
-        for index, count in histogram.items():
-            total[index] = total.get(index, 0) + count
+        add_into(total, histogram)
     return total
+
+
+def add_into(total: Histogram, histogram: Mapping[int, int]) -> None:
+    for index, count in histogram.items():
+        total[index] = total.get(index, 0) + count
+
+
+def add_json_into(total: Histogram, value: Mapping[str, int] | None) -> None:
+    """add_into() of a histogram as stored in JSON (string keys)."""
+    for index, count in (value or {}).items():
+        key = int(index)
+        total[key] = total.get(key, 0) + count
 
 
 def from_json(value: Mapping[str, int] | None) -> Histogram:

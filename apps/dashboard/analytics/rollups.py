@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -86,33 +87,54 @@ def _write(store: Store, facts: DayFacts, now: datetime) -> None:
     )
 
 
+_READ = (
+    "day", "conversations", "ai_resolved", "escalated", "human_handled", "histograms",
+    "intents", "channels", "actions", "refunds",
+)  # fmt: skip
+
+
 def rollup_read(store: Store, span: DateRange) -> dict[date, DayFacts]:
     """The stored days of `span` cut in the store's current time zone."""
     rows = DailyRollup.objects.filter(
         store=store, day__gte=span.start, day__lte=span.end, timezone=store.timezone
-    )
-    return {row.day: facts_of(row) for row in rows}
+    ).values_list(*_READ)
+    return {row[0]: _facts(*row) for row in rows}
 
 
 def facts_of(row: DailyRollup) -> DayFacts:
-    histograms = row.histograms or {}
+    return _facts(*(getattr(row, name) for name in _READ))
+
+
+def _facts(
+    day: date,
+    conversations: int,
+    ai_resolved: int,
+    escalated: int,
+    human_handled: int,
+    histograms: dict[str, Any] | None,
+    intents: dict[str, Any] | None,
+    channels: dict[str, int] | None,
+    actions: dict[str, int] | None,
+    refunds: dict[str, Any] | None,
+) -> DayFacts:
+    histograms = histograms or {}
     totals = Tally(
-        conversations=row.conversations,
-        ai_resolved=row.ai_resolved,
-        escalated=row.escalated,
-        human_handled=row.human_handled,
+        conversations=conversations,
+        ai_resolved=ai_resolved,
+        escalated=escalated,
+        human_handled=human_handled,
         first_reply=buckets.from_json(histograms.get("first_reply")),
         resolution=buckets.from_json(histograms.get("resolution")),
     )
     return DayFacts(
-        day=row.day,
+        day=day,
         totals=totals,
-        intents={name: Tally.from_json(value) for name, value in (row.intents or {}).items()},
-        channels={k: int(v) for k, v in (row.channels or {}).items()},
-        actions={k: int(v) for k, v in (row.actions or {}).items()},
+        stored_intents=intents or {},
+        channels=dict(channels or {}),
+        actions=dict(actions or {}),
         refunds={
             currency: Refunded(Decimal(value["amount"]), int(value["count"]))
-            for currency, value in (row.refunds or {}).items()
+            for currency, value in (refunds or {}).items()
         },
     )
 

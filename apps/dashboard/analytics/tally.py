@@ -33,8 +33,18 @@ class Tally:
         self.ai_resolved += other.ai_resolved
         self.escalated += other.escalated
         self.human_handled += other.human_handled
-        self.first_reply = buckets.merge((self.first_reply, other.first_reply))
-        self.resolution = buckets.merge((self.resolution, other.resolution))
+        buckets.add_into(self.first_reply, other.first_reply)
+        buckets.add_into(self.resolution, other.resolution)
+
+    def add_json(self, value: dict[str, Any]) -> None:
+        """add() of a stored Tally JSON, without building it first (a year's rollups hold
+        thousands of them: the analytics page merges them on every view)."""
+        self.conversations += value.get("conversations", 0)
+        self.ai_resolved += value.get("ai_resolved", 0)
+        self.escalated += value.get("escalated", 0)
+        self.human_handled += value.get("human_handled", 0)
+        buckets.add_json_into(self.first_reply, value.get("first_reply"))
+        buckets.add_json_into(self.resolution, value.get("resolution"))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +86,8 @@ class DayFacts:
     actions: dict[str, int] = field(default_factory=dict)
     # Money given back by currency: refunds and the refunds of cancellations.
     refunds: dict[str, Refunded] = field(default_factory=dict)
+    # A rollup's intents as stored ({intent: Tally JSON}), merged without parsing each.
+    stored_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def intent(self, name: str) -> Tally:
         return self.intents.setdefault(name, Tally())
@@ -91,6 +103,8 @@ def merge_days(days: Iterable[DayFacts], day: date = date.min) -> DayFacts:
         merged.totals.add(facts.totals)
         for name, tally in facts.intents.items():
             merged.intent(name).add(tally)
+        for name, value in facts.stored_intents.items():
+            merged.intent(name).add_json(value)
         for channel, count in facts.channels.items():
             merged.channels[channel] = merged.channels.get(channel, 0) + count
         for kind, count in facts.actions.items():
