@@ -22,8 +22,8 @@ queries, templates; no network), with a fresh App Bridge session token per reque
   pending-webhook sweep, billing charge sweep, rollup sweep, retention candidates): none
   may scan a whole big table;
 * retention: BENCH_CONVERSATIONS old processed webhook events (COPY) and the conversations
-  older than BENCH_RETENTION_DAYS (default 300) are purged by the retention jobs in a
-  thread while webhooks keep arriving; rows deleted per second, and webhook ingestion
+  older than BENCH_RETENTION_DAYS (default 300) are purged by the retention jobs in
+  another process while webhooks keep arriving; rows deleted per second, and webhook ingestion
   p50/p99 before and during the purge.
 
 Exit 1 when a p95 is at or over 200 ms, a query count grows with the rows shown, or a hot
@@ -417,7 +417,7 @@ def measure_retention(client: Any, store_id: int, scale: Any) -> list[str]:
     events, event_s = during["events"]
     conversations, conversation_s = during["conversations"]
     ingest = during["ingest"]
-    print("retention (beat's jobs, in a thread, while webhooks arrive):")
+    print("retention (beat's jobs, in another process, while webhooks arrive here):")
     print(f"  webhook events     {events:>9,} deleted in {event_s:6.1f} s = "
           f"{events / max(event_s, 1e-9):8,.0f} rows/s")  # fmt: skip
     print(f"  conversations      {conversations:>9,} erased (with ~{MESSAGES_EACH} messages and "

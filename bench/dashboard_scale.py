@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 import statistics
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -207,38 +206,46 @@ def ingestion(client: Any, shop: str, secret: str, count: int) -> dict[str, floa
     return {"p50": statistics.median(samples), "p99": _p(samples, 0.99), "n": len(samples)}
 
 
+_PURGE = """
+import json, time, django
+django.setup()
+from apps.conversations.retention import conversations_purge
+from apps.webhooks.retention import webhook_events_purge
+started = time.perf_counter()
+events = webhook_events_purge(budget_seconds=3600)
+middle = time.perf_counter()
+conversations = conversations_purge(budget_seconds=3600)
+print(json.dumps({"events": [events.deleted, middle - started],
+                  "conversations": [conversations.deleted, time.perf_counter() - middle]}))
+"""
+
+
 def retention_under_load(
     client: Any, shop: str, secret: str, store_id: int, keep_days: int
 ) -> dict[str, Any]:
-    """Run both purges in a thread (as beat would) while webhooks keep arriving."""
-    from django.db import connection
+    """Run both purges in another process (as a beat-scheduled worker would) while webhooks
+    keep arriving here."""
+    import os
+    import subprocess
+    import sys
 
-    from apps.conversations.retention import conversations_purge
     from apps.stores.models import StoreSettings
-    from apps.webhooks.retention import webhook_events_purge
 
     StoreSettings.objects.update_or_create(
         store_id=store_id, defaults={"conversation_retention_days": keep_days}
     )
-    outcome: dict[str, Any] = {}
-
-    def purge() -> None:
-        try:
-            started = time.perf_counter()
-            events = webhook_events_purge(budget_seconds=3600)
-            outcome["events"] = (events.deleted, time.perf_counter() - started)
-            started = time.perf_counter()
-            conversations = conversations_purge(budget_seconds=3600)
-            outcome["conversations"] = (conversations.deleted, time.perf_counter() - started)
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=purge)
-    worker.start()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _PURGE], cwd=root, env=dict(os.environ), stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
     samples = []
-    while worker.is_alive() or len(samples) < INGEST_BASELINE:
+    while worker.poll() is None or len(samples) < INGEST_BASELINE:
         samples.append(_webhook(client, shop, secret))
-    worker.join()
+    output, _ = worker.communicate()
+    if worker.returncode != 0:
+        raise SystemExit("the retention process failed")
+    outcome: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     outcome["ingest"] = {"p50": statistics.median(samples), "p99": _p(samples, 0.99),
                          "n": len(samples)}  # fmt: skip
     return outcome

@@ -256,3 +256,24 @@ def test_the_nightly_heal_is_at_the_stores_heal_hour(shop, other_shop, settings)
     due = rollup_tasks.stores_due_for_heal(at)
 
     assert [s.pk for s in due] == [shop.pk]
+
+
+def test_the_backfill_command_rolls_up_history(shop, other_shop):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    now = timezone.now()
+    conversation(shop, started=now - timedelta(days=20))
+    out = StringIO()
+
+    call_command("analytics_rollups", "--days", "30", "--store", shop.domain, stdout=out)
+
+    assert f"{shop.domain}: 30 day(s) rolled up" in out.getvalue()
+    assert DailyRollup.objects.filter(store=shop).count() == 30
+    assert DailyRollup.objects.filter(store=shop, conversations=1).count() == 1
+    assert not DailyRollup.objects.filter(store=other_shop).exists()
+    with pytest.raises(CommandError):
+        call_command("analytics_rollups", "--days", "0", stdout=out)
+    with pytest.raises(CommandError):
+        call_command("analytics_rollups", "--store", "nobody.example", stdout=out)
