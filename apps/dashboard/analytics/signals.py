@@ -35,7 +35,9 @@ def _enqueue_if_past(store_id: int, started: datetime | None) -> None:
 
         rollup_refresh_days.delay(store_id, day.isoformat(), day.isoformat())
 
-    transaction.on_commit(enqueue)
+    # robust: a broker outage must not fail the request that saved the row (the hourly
+    # sweep finds the day anyway); the error is logged.
+    transaction.on_commit(enqueue, robust=True)
 
 
 @receiver(post_save, sender=Conversation, dispatch_uid="analytics-rollup-conversation")
@@ -46,9 +48,14 @@ def conversation_saved(sender: Any, instance: Conversation, created: bool, **kwa
 
 @receiver(post_save, sender=AgentAction, dispatch_uid="analytics-rollup-action")
 def action_saved(sender: Any, instance: AgentAction, **kwargs: Any) -> None:
-    started = (
-        Conversation.objects.filter(pk=instance.conversation_id)
-        .values_list("created_at", flat=True)
-        .first()
-    )
+    # The agent usually holds the conversation already: no query for its start then.
+    cached = instance._state.fields_cache.get("conversation")
+    if cached is not None:
+        started = cached.created_at
+    else:
+        started = (
+            Conversation.objects.filter(pk=instance.conversation_id)
+            .values_list("created_at", flat=True)
+            .first()
+        )
     _enqueue_if_past(instance.store_id, started)
