@@ -42,9 +42,15 @@ def expired_conversations(store: Store, cutoff: datetime) -> QuerySet[Conversati
 
 
 def erase_conversations(ids: list[int]) -> None:
-    """Delete conversations with their actions and messages (children first)."""
+    """Delete conversations with their actions and messages (children first).
+
+    Messages go in one plain DELETE: the ORM would load each into memory to null the
+    references to it, yet the only ones are from the same conversations' actions (gone
+    first) and replies (going with them; the constraints are checked at commit).
+    """
     AgentAction.objects.filter(conversation_id__in=ids).delete()
-    Message.objects.filter(conversation_id__in=ids).delete()
+    messages = Message.objects.filter(conversation_id__in=ids)
+    messages._raw_delete(messages.db)
     Conversation.objects.filter(pk__in=ids).delete()
 
 

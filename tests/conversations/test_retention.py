@@ -29,6 +29,10 @@ def _keep(store, days: int) -> None:
 def test_the_default_keeps_two_years(store):
     kept = conversation(store, started=timezone.now() - timedelta(days=729))
     gone = conversation(store, started=timezone.now() - timedelta(days=731))
+    # References between the erased rows: a reply to its question, an action to its message.
+    question = Message.objects.get(conversation=gone, role="customer")
+    Message.objects.filter(conversation=gone, role="assistant").update(reply_to=question)
+    AgentAction.objects.filter(conversation=gone).update(message=question)
 
     report = purge_conversations()
 
