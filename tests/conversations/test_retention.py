@@ -26,6 +26,7 @@ def _keep(store, days: int) -> None:
     )
 
 
+@pytest.mark.django_db(transaction=True)  # each batch commits: deferred FKs are checked
 def test_the_default_keeps_two_years(store):
     kept = conversation(store, started=timezone.now() - timedelta(days=729))
     gone = conversation(store, started=timezone.now() - timedelta(days=731))
