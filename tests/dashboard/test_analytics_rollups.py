@@ -189,25 +189,32 @@ def test_a_state_change_on_a_past_day_refreshes_its_rollup(
     convo = conversation(shop, started=datetime.combine(day, time(12), tzinfo=shop.zone))
     rollup_refresh(shop, day, day, now=now)
     assert DailyRollup.objects.get(store=shop, day=day).ai_resolved == 1
-    ran: list[tuple[int, str, str]] = []
-    monkeypatch.setattr(
-        rollup_tasks.rollup_refresh_days,
-        "delay",
-        lambda *args: ran.append(args) or rollup_tasks.rollup_refresh_days(*args),
-    )
+    ran: list[tuple[tuple[int, str, str], int]] = []
+
+    def apply_async(args, countdown):
+        ran.append((args, countdown))
+        rollup_tasks.rollup_refresh_days(*args)
+
+    monkeypatch.setattr(rollup_tasks.rollup_refresh_days, "apply_async", apply_async)
 
     with django_capture_on_commit_callbacks(execute=True):
         action = AgentAction.objects.filter(conversation=convo).first()
         action.status = ActionStatus.FAILED
         action.save()
+    # More saves of that day in the next seconds ride on the refresh already scheduled.
+    with django_capture_on_commit_callbacks(execute=True):
+        convo.save()
+        action.save()
 
-    assert ran == [(shop.pk, day.isoformat(), day.isoformat())]
+    assert ran == [((shop.pk, day.isoformat(), day.isoformat()), 5)]
     assert DailyRollup.objects.get(store=shop, day=day).ai_resolved == 0
 
 
 def test_today_changes_enqueue_nothing(shop, django_capture_on_commit_callbacks, monkeypatch):
-    ran: list[tuple[int, str, str]] = []
-    monkeypatch.setattr(rollup_tasks.rollup_refresh_days, "delay", lambda *args: ran.append(args))
+    ran: list[object] = []
+    monkeypatch.setattr(
+        rollup_tasks.rollup_refresh_days, "apply_async", lambda *a, **k: ran.append(a)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         convo = conversation(shop, started=timezone.now() - timedelta(minutes=1))

@@ -7,16 +7,20 @@ Updates made with `.update()` send no signal; the hourly sweep (tasks.py) finds 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from apps.conversations.models import AgentAction, Conversation
+from apps.core.redis import get_redis
 from apps.stores.models import Store
+
+DEBOUNCE = 5  # seconds
 
 
 def _enqueue_if_past(store_id: int, started: datetime | None) -> None:
@@ -33,11 +37,28 @@ def _enqueue_if_past(store_id: int, started: datetime | None) -> None:
     def enqueue() -> None:
         from apps.dashboard.analytics.tasks import rollup_refresh_days
 
-        rollup_refresh_days.delay(store_id, day.isoformat(), day.isoformat())
+        if _claimed(store_id, day):
+            rollup_refresh_days.apply_async(
+                (store_id, day.isoformat(), day.isoformat()), countdown=DEBOUNCE
+            )
 
     # robust: a broker outage must not fail the request that saved the row (the hourly
     # sweep finds the day anyway); the error is logged.
     transaction.on_commit(enqueue, robust=True)
+
+
+def _claimed(store_id: int, day: date) -> bool:
+    """A burst of saves on one past day (a bulk edit) enqueues one refresh, not hundreds:
+    the first save claims the (store, day) for DEBOUNCE seconds and its refresh runs when
+    the claim ends, so it sees every save committed meanwhile (those enqueue nothing)."""
+    client = get_redis()
+    if client is None:
+        return True
+    try:
+        key = f"analytics:rollup-refresh:{store_id}:{day}"
+        return bool(client.set(key, 1, nx=True, ex=DEBOUNCE))
+    except RedisError:
+        return True
 
 
 @receiver(post_save, sender=Conversation, dispatch_uid="analytics-rollup-conversation")
