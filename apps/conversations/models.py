@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from apps.orders.models import Order
 from apps.stores.models import Store
@@ -180,6 +182,14 @@ class AgentAction(models.Model):
             models.Index(fields=["conversation", "id"]),
             # The rollup sweep: actions changed since its last run.
             models.Index(fields=["updated_at"], name="agentaction_updated"),
+            # Analytics: a store's actions carried out in a range of days (lookups have
+            # no executed_at: their creation is the moment).
+            models.Index(
+                F("store"),
+                Coalesce("executed_at", "created_at"),
+                name="agentaction_done_at",
+                condition=models.Q(status="executed"),
+            ),
         ]
 
     def __str__(self) -> str:
