@@ -90,6 +90,7 @@ def hot_queries(store_id: int) -> dict[str, Any]:
         ).order_by("pk")[:500],
         "billing charge sweep": _billable(store, now),
         "rollup sweep": Q_changed(now),
+        "analytics actions (today)": _actions_today(store, now),
         "webhook retention": expired_events()[:500],
         "conversation retention": expired_conversations(store, retention_cutoff(store, now))[:50],
     }
@@ -116,6 +117,14 @@ def _billable(store: Any, now: datetime) -> Any:
         .order_by("resolved_moment", "pk")
         .values_list("pk", "resolved_moment")[:BATCH]
     )
+
+
+def _actions_today(store: Any, now: datetime) -> Any:
+    from apps.dashboard.analytics.actions import _executed
+    from apps.dashboard.analytics.results import DateRange
+
+    today = now.date()
+    return _executed(store, DateRange(today, today, store.zone)).values("day", "kind")
 
 
 def Q_changed(now: datetime) -> Any:  # noqa: N802
