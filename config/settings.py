@@ -49,6 +49,21 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Prepared statements: Django turns psycopg's off (prepare_threshold None) for poolers'
+# sake. Connected straight to PostgreSQL we prepare what asks for it explicitly (the
+# webhook inbox's INSERT, `prepare=True`) and nothing else (a threshold never reached).
+# Behind PgBouncer in transaction mode (README "Connection pooling") each transaction
+# may run on another server session, so nothing may rely on session state: prepared
+# statements and server-side cursors are off there.
+DATABASE_POOLER = env("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer-transaction"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be empty or 'pgbouncer-transaction'")
+PREPARE_EXPLICIT_ONLY = 2**31 - 1
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        "prepare_threshold": None if DATABASE_POOLER else PREPARE_EXPLICIT_ONLY
+    }
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = bool(DATABASE_POOLER)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
@@ -204,6 +219,27 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_TASK_SOFT_TIME_LIMIT = env.int("WEBHOOK_TASK_SOFT_TIME_LIMIT", default=35)
 WEBHOOK_TASK_TIME_LIMIT = env.int("WEBHOOK_TASK_TIME_LIMIT", default=45)
 
+# RETENTION (README "Retention"): how long rows that only grow are kept. Beat purges them
+# in short batches. A webhook row is the dedupe record of its event: Shopify redelivers
+# for up to 48 hours, so no webhook row goes before 3 days.
+RETENTION_MIN_WEBHOOK_DAYS = 3
+RETENTION_WEBHOOK_PROCESSED_DAYS = env.int("RETENTION_WEBHOOK_PROCESSED_DAYS", default=14)
+RETENTION_WEBHOOK_IGNORED_DAYS = env.int("RETENTION_WEBHOOK_IGNORED_DAYS", default=3)
+RETENTION_WEBHOOK_FAILED_DAYS = env.int("RETENTION_WEBHOOK_FAILED_DAYS", default=60)
+if (
+    min(
+        RETENTION_WEBHOOK_PROCESSED_DAYS,
+        RETENTION_WEBHOOK_IGNORED_DAYS,
+        RETENTION_WEBHOOK_FAILED_DAYS,
+    )
+    < RETENTION_MIN_WEBHOOK_DAYS
+):
+    raise ImproperlyConfigured("webhook retention must be at least 3 days (redelivery dedupe)")
+# Rows per transaction, and seconds a run may spend before leaving the rest to the next.
+RETENTION_BATCH = env.int("RETENTION_BATCH", default=500)
+RETENTION_RUN_SECONDS = env.int("RETENTION_RUN_SECONDS", default=40)
+RETENTION_SECONDS = env.int("RETENTION_SECONDS", default=600)
+
 # AGENT
 AGENT_LLM_PROVIDER = env("AGENT_LLM_PROVIDER", default="")  # "", "anthropic" or "openai"
 AGENT_LLM_API_KEY = env("AGENT_LLM_API_KEY", default="")
@@ -264,6 +300,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 0.5,
     "socket_connect_timeout": 2,
 }
+# The hour of the night (store time) at which the rollups of yesterday and the day before
+# are recomputed from the source rows.
+ROLLUP_HEAL_HOUR = env.int("ROLLUP_HEAL_HOUR", default=2)
+
 CELERY_BEAT_SCHEDULE = {
     "agent-sweep-unanswered-messages": {
         "task": "apps.agent.tasks.sweep_unanswered_messages",
@@ -276,6 +316,18 @@ CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep-pending": {
         "task": "apps.webhooks.tasks.sweep_pending_events",
         "schedule": float(WEBHOOK_SWEEP_SECONDS),
+    },
+    "analytics-rollups-sweep": {
+        "task": "apps.dashboard.analytics.tasks.rollups_sweep",
+        "schedule": 3600.0,
+    },
+    "retention-webhook-events": {
+        "task": "apps.webhooks.tasks.purge_webhook_events",
+        "schedule": float(RETENTION_SECONDS),
+    },
+    "retention-conversations": {
+        "task": "apps.conversations.tasks.purge_conversations",
+        "schedule": float(RETENTION_SECONDS),
     },
     "billing-charge-resolutions": {
         "task": "apps.billing.tasks.charge_resolutions",

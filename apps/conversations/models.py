@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from apps.orders.models import Order
 from apps.stores.models import Store
@@ -53,10 +55,25 @@ class Conversation(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Checked with EXPLAIN on generated data by bench/dashboard.py.
         indexes = [
             models.Index(fields=["store", "-created_at"]),
-            models.Index(fields=["store", "status"]),
-            models.Index(fields=["store", "primary_intent"]),
+            # Inbox filters: a page of one status / intent, newest first, read in order.
+            models.Index(
+                fields=["store", "status", "-created_at"], name="conversation_store_status"
+            ),
+            models.Index(
+                fields=["store", "primary_intent", "-created_at"], name="conversation_store_intent"
+            ),
+            # The billing charge sweep (recently active or resolved) and the rollup sweep
+            # (recent changes, quiet periods ending).
+            models.Index(fields=["last_message_at"], name="conversation_last_message"),
+            models.Index(
+                fields=["resolved_at"],
+                name="conversation_resolved",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
+            models.Index(fields=["updated_at"], name="conversation_updated"),
         ]
 
     def __str__(self) -> str:
@@ -188,6 +205,16 @@ class AgentAction(models.Model):
                 fields=["updated_at"],
                 condition=models.Q(status__in=["proposed", "executing"]),
                 name="action_unfinished_idx",
+            ),
+            # The rollup sweep: actions changed since its last run.
+            models.Index(fields=["updated_at"], name="agentaction_updated"),
+            # Analytics: a store's actions carried out in a range of days (lookups have
+            # no executed_at: their creation is the moment).
+            models.Index(
+                F("store"),
+                Coalesce("executed_at", "created_at"),
+                name="agentaction_done_at",
+                condition=models.Q(status="executed"),
             ),
         ]
 

@@ -26,3 +26,9 @@ class OnboardingMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} done"
+
+
+# The analytics rollup lives with its package; importing it here registers the model.
+from apps.dashboard.analytics.models import DailyRollup  # noqa: E402
+
+__all__ = ["DailyRollup", "OnboardingMark", "OnboardingStep"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import secrets
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
@@ -21,6 +23,13 @@ class Platform(models.TextChoices):
     WOOCOMMERCE = "woocommerce", "WooCommerce"
     BIGCOMMERCE = "bigcommerce", "BigCommerce"
     DEMO = "demo", "Demo"
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError) as exc:
+        raise ValidationError("Use an IANA time zone name, e.g. America/New_York.") from exc
 
 
 class StoreStatus(models.TextChoices):
@@ -41,6 +50,8 @@ class Store(models.Model):
     installed_at = models.DateTimeField(null=True, blank=True)
     uninstalled_at = models.DateTimeField(null=True, blank=True)
     currency = models.CharField(max_length=3, default="USD")
+    # The merchant's day (analytics days, their rollups) is in the shop's IANA time zone.
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
 
     access_token = EncryptedTextField()
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -71,6 +82,14 @@ class Store(models.Model):
     @property
     def is_installed(self) -> bool:
         return self.status == StoreStatus.INSTALLED
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The shop's time zone (UTC when the stored name is unknown to this machine)."""
+        try:
+            return ZoneInfo(self.timezone or "UTC")
+        except (ValueError, ZoneInfoNotFoundError):
+            return ZoneInfo("UTC")
 
     @property
     def scopes(self) -> set[str]:
@@ -121,6 +140,11 @@ class StoreSettings(models.Model):
     # Intents that always go to a human (e.g. ["complaint", "payment_issue"]).
     always_human_intents = models.JSONField(default=list, blank=True)
     escalation_email = models.EmailField(blank=True)
+    # Conversations (with their messages and actions) older than this are erased by the
+    # retention job; the analytics rollups keep the daily totals.
+    conversation_retention_days = models.PositiveIntegerField(
+        default=730, validators=[MinValueValidator(30), MaxValueValidator(3650)]
+    )
 
     updated_at = models.DateTimeField(auto_now=True)
 

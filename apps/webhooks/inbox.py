@@ -4,7 +4,9 @@ The store lookup, the installed/ignored decision and the dedupe all happen in th
 statement, so the request costs a single database round trip and two concurrent copies
 of one event can never both be inserted (the unique constraint decides, not a SELECT).
 On PostgreSQL the statement is a server-side prepared statement, planned once per
-connection rather than parsed and planned on every request.
+connection rather than parsed and planned on every request, except behind PgBouncer in
+transaction mode (settings.DATABASE_POOLER): a prepared statement lives in one server
+session, which the next transaction may not get, so there psycopg prepares nothing.
 """
 
 from __future__ import annotations
@@ -201,5 +203,5 @@ def _execute_prepared(sql: str, params: dict[str, Any]) -> Any:
     with connection.wrap_database_errors:
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
+            cursor.execute(sql, params, prepare=True)  # a no-op behind a pooler (settings)
             return cursor.fetchone()

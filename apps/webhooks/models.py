@@ -69,6 +69,8 @@ class WebhookEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop_domain", "topic"], name="webhookevent_shop_topic"),
+            # The retention purge walks events oldest first.
+            models.Index(fields=["received_at"], name="webhookevent_received_at"),
             # Small: only rows that still need work. Serves the sweep and the worker.
             models.Index(
                 fields=["status", "dispatched_at"],

@@ -10,6 +10,7 @@ from django.conf import settings
 from apps.webhooks.dispatch import enqueue_event, enqueue_events
 from apps.webhooks.maintenance import webhook_events_sweep
 from apps.webhooks.processing import webhook_event_process
+from apps.webhooks.retention import webhook_events_purge
 
 
 @shared_task(
@@ -44,3 +45,9 @@ def dispatch_webhook_events(event_ids: list[int]) -> int:
 def sweep_pending_events() -> dict[str, int]:
     """Beat, every WEBHOOK_SWEEP_SECONDS: re-enqueue pending, overdue and stuck events."""
     return asdict(webhook_events_sweep())
+
+
+@shared_task(acks_late=True, soft_time_limit=110, time_limit=120)
+def purge_webhook_events() -> dict[str, object]:
+    """Beat: delete events past their retention, in short batches (apps.webhooks.retention)."""
+    return asdict(webhook_events_purge())

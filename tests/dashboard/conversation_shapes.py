@@ -40,6 +40,7 @@ def conversation(
     executed: Iterable[str] = (ActionKind.LOOKUP_ORDER,),
     other_actions: Iterable[tuple[str, str]] = (),
     refund: tuple[str, str] | None = None,
+    cancellation: tuple[str, str, bool] | None = None,
     human_reply: bool = False,
     unanswered_followup: bool = False,
     state: dict[str, Any] | None = None,
@@ -48,7 +49,8 @@ def conversation(
     """One conversation started at `started` (default: three days ago, past the quiet
     period): a customer message, the AI's reply after `reply_after` (None: no reply),
     executed actions of the `executed` kinds, (kind, status) `other_actions`, an executed
-    refund of (amount, currency), a human agent's reply, or an unanswered follow-up."""
+    refund of (amount, currency), an executed cancellation of (amount, currency, whether the
+    platform refunded it), a human agent's reply, or an unanswered follow-up."""
     started = started or timezone.now() - LONG_AGO
     convo = Conversation.objects.create(
         store=store, channel=channel, status=status, primary_intent=intent, state=state or {}
@@ -71,6 +73,19 @@ def conversation(
             last,
             amount=refund[0],
             currency=refund[1],
+        )
+    if cancellation is not None:
+        amount, currency, refunded = cancellation
+        cancel = _action(
+            convo,
+            ActionKind.CANCEL_ORDER,
+            ActionStatus.EXECUTED,
+            last,
+            amount=amount,
+            currency=currency,
+        )
+        AgentAction.objects.filter(pk=cancel.pk).update(
+            result={"order_id": "gid://shopify/Order/1", "refunded": refunded}
         )
     if human_reply:
         last += timedelta(minutes=2)

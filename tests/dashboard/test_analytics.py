@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from apps.conversations.models import ActionStatus, AgentAction, ConversationStatus
 from apps.dashboard.analytics import DateRange, store_analytics
-from apps.dashboard.analytics import conversations as analytics_conversations
 from apps.dashboard.views.analytics import safe_cell
 from tests.billing.billing_shopify import subscribed
 from tests.dashboard.conftest import MerchantClient
@@ -113,23 +112,6 @@ def test_the_numbers_per_day_per_intent_and_in_total(shop, week):
     assert [(r.currency, r.amount, r.count) for r in data.refunds] == [
         ("EUR", Decimal("15.50"), 1),
         ("USD", Decimal("20.00"), 1),
-    ]
-
-
-def test_the_sqlite_median_fallback_agrees_with_percentile_cont(shop, week, monkeypatch):
-    d0, _, d2 = week
-    span = DateRange(d0, d2)
-    database = store_analytics(shop, span, now=timezone.now())
-
-    monkeypatch.setattr(analytics_conversations, "uses_percentile", lambda: False)
-    fallback = store_analytics(shop, span, now=timezone.now())
-
-    assert fallback.totals == database.totals
-    assert [r.median_first_reply for r in fallback.days] == [
-        r.median_first_reply for r in database.days
-    ]
-    assert [(r.intent, r.median_first_reply) for r in fallback.intents] == [
-        (r.intent, r.median_first_reply) for r in database.intents
     ]
 
 
@@ -378,7 +360,7 @@ def test_a_resolved_conversation_counts_from_the_moment_it_is_marked(shop):
     assert (data.totals.conversations, data.totals.ai_resolved) == (2, 1)
 
 
-def test_a_reply_before_the_customer_wrote_is_left_out_of_the_medians(shop, days, monkeypatch):
+def test_a_reply_before_the_customer_wrote_is_left_out_of_the_medians(shop, days):
     from apps.conversations.models import Message
 
     early = conversation(shop, started=_noon(days[0]), reply_after=timedelta(seconds=8))
@@ -386,12 +368,8 @@ def test_a_reply_before_the_customer_wrote_is_left_out_of_the_medians(shop, days
     Message.objects.filter(conversation=odd, role="assistant").update(
         created_at=_noon(days[0]) - timedelta(minutes=5)
     )
-    span = DateRange(days[0], days[0])
 
-    database = store_analytics(shop, span, now=timezone.now())
-    monkeypatch.setattr(analytics_conversations, "uses_percentile", lambda: False)
-    fallback = store_analytics(shop, span, now=timezone.now())
+    data = store_analytics(shop, DateRange(days[0], days[0]), now=timezone.now())
 
     assert early.pk != odd.pk
-    assert database.totals.median_first_reply == timedelta(seconds=8)
-    assert fallback.totals.median_first_reply == timedelta(seconds=8)
+    assert data.totals.median_first_reply == timedelta(seconds=8)

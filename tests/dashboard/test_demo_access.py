@@ -14,7 +14,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from apps.conversations.models import ActionStatus, AgentAction, Conversation
-from apps.dashboard.demo import demo_conversations_ensure
+from apps.dashboard.analytics.demo_history import HISTORY
+from apps.dashboard.demo import SAMPLES, demo_conversations_ensure
 from apps.dashboard.demo_tokens import (
     DemoTokenError,
     _signing_key,
@@ -179,7 +180,8 @@ def test_demo_links_adds_sample_conversations_once(demo_store, debug):
     call_command("demo_links", stdout=StringIO())
     call_command("demo_links", stdout=StringIO())
 
-    assert Conversation.objects.filter(store=demo_store).count() == 5
+    # The five samples of today and the past weeks' conversations (analytics history).
+    assert Conversation.objects.filter(store=demo_store).count() == len(SAMPLES) + len(HISTORY)
     waiting = AgentAction.objects.get(store=demo_store, status=ActionStatus.AWAITING_APPROVAL)
     assert waiting.amount == 250
     assert not Conversation.objects.exclude(store=demo_store).exists()

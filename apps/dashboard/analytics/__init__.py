@@ -1,32 +1,24 @@
-"""Analytics for one store over a date range, computed by the database.
+"""Analytics for one store over a range of days of its calendar.
 
-Per day (the day a conversation started, UTC) and per intent: conversations, resolved by
-the AI (billing.resolution: the same rule billing charges for), escalated, the
-automation rate (resolved by AI / conversations) and the median first-reply time; per
-day and in total: actions carried out by kind and refunds issued by currency.
+Per day (the day a conversation started, in the store's time zone) and per intent:
+conversations, resolved by the AI (billing.resolution: the same rule billing charges for),
+escalated, the automation rate and the median first-reply time; per day and in total:
+actions carried out by kind and money refunded by currency (refunds and cancellations
+that refunded).
 
-Three statements whatever the range (conversations.py, actions.py), all grouped in the
-database; Python only files the grouped rows into days and intents.
+Days before today are read from the daily rollups (rollups.py), one row per day; today,
+and any past day without a rollup yet, is computed from the live rows by the same
+statements. Every figure is a sum of counts or of fixed-bucket histograms, so a range
+read from rollups equals the same range computed at once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from datetime import date, datetime
 
-from apps.dashboard.analytics.actions import (
-    NO_CURRENCY,
-    action_counts,
-    action_totals,
-    refund_sums,
-    refund_totals,
-)
-from apps.dashboard.analytics.conversations import (
-    Grouped,
-    conversation_counts,
-    planner_settings,
-)
+from apps.dashboard.analytics import buckets
+from apps.dashboard.analytics.actions import action_totals, refund_totals
+from apps.dashboard.analytics.conversations import planner_settings
 from apps.dashboard.analytics.results import (
     MAX_RANGE_DAYS,
     NO_INTENT,
@@ -34,10 +26,13 @@ from apps.dashboard.analytics.results import (
     Counts,
     DateRange,
     DayRow,
+    EmptyDays,
     IntentRow,
     default_range,
     human_duration,
 )
+from apps.dashboard.analytics.rollups import compute_days, local_today, rollup_read
+from apps.dashboard.analytics.tally import DayFacts, Tally, merge_days
 from apps.stores.models import Store
 
 __all__ = [
@@ -46,6 +41,7 @@ __all__ = [
     "Counts",
     "DateRange",
     "DayRow",
+    "EmptyDays",
     "IntentRow",
     "default_range",
     "human_duration",
@@ -53,52 +49,68 @@ __all__ = [
 ]
 
 
-def store_analytics(store: Store, span: DateRange, *, now: datetime) -> Analytics:
-    """Everything the analytics page and its CSV show, for `store` only."""
+def store_analytics(
+    store: Store, span: DateRange, *, now: datetime, rollups: bool = True
+) -> Analytics:
+    """Everything the analytics page and its CSV show, for `store` only. `rollups=False`
+    computes every day from the live rows (the rollups' reference)."""
+    span = DateRange(span.start, span.end, store.zone)
     with planner_settings():
-        grouped = conversation_counts(store, span, now)
-        actions = action_counts(store, span)
-        refunds = refund_sums(store, span)
+        days = _days(store, span, now, rollups=rollups)
+    merged = merge_days(days.values())
     return Analytics(
         range=span,
-        totals=grouped.totals,
-        days=_day_rows(span, grouped, actions, refunds),
-        intents=_intent_rows(grouped),
-        actions=action_totals(actions),
-        refunds=refund_totals(refunds),
+        totals=counts(merged.totals),
+        days=[_day_row(days.get(day) or DayFacts(day=day)) for day in span.days],
+        intents=_intent_rows(merged),
+        actions=action_totals(merged.actions),
+        refunds=refund_totals(merged.refunds),
     )
 
 
-def _fields(counts: Counts) -> dict[str, Any]:
-    return {
-        "conversations": counts.conversations,
-        "ai_resolved": counts.ai_resolved,
-        "escalated": counts.escalated,
-        "median_first_reply": counts.median_first_reply,
-    }
+def _days(store: Store, span: DateRange, now: datetime, *, rollups: bool) -> dict[date, DayFacts]:
+    today = local_today(store, now)
+    stored = rollup_read(store, span) if rollups else {}
+    stored.pop(today, None)  # today is always live
+    missing = [day for day in span.days if day not in stored]
+    if not missing:
+        return stored
+    live = compute_days(store, DateRange(missing[0], missing[-1], store.zone), now)
+    return {**{day: facts for day, facts in live.items() if day not in stored}, **stored}
 
 
-def _day_rows(
-    span: DateRange,
-    grouped: Grouped,
-    actions: list[dict[str, Any]],
-    refunds: list[dict[str, Any]],
-) -> list[DayRow]:
-    rows = {day: DayRow(day=day, **_fields(grouped.days.get(day, Counts()))) for day in span.days}
-    for action in actions:
-        if action["day"] in rows:
-            rows[action["day"]].actions_executed += action["n"]
-    for refund in refunds:
-        if refund["day"] in rows:
-            row = rows[refund["day"]]
-            row.refunds_count += refund["n"]
-            row.refunds[refund["currency"] or NO_CURRENCY] = refund["amount"] or Decimal("0")
-    return [rows[day] for day in span.days]
+def counts(tally: Tally) -> Counts:
+    return Counts(
+        conversations=tally.conversations,
+        ai_resolved=tally.ai_resolved,
+        escalated=tally.escalated,
+        median_first_reply=buckets.median(tally.first_reply),
+    )
 
 
-def _intent_rows(grouped: Grouped) -> list[IntentRow]:
+def _day_row(facts: DayFacts) -> DayRow:
+    tally = facts.totals
+    return DayRow(
+        day=facts.day,
+        conversations=tally.conversations,
+        ai_resolved=tally.ai_resolved,
+        escalated=tally.escalated,
+        median_first_reply=buckets.median(tally.first_reply),
+        actions_executed=sum(facts.actions.values()),
+        refunds_count=sum(r.count for r in facts.refunds.values()),
+        refunds={currency: facts.refunds[currency].amount for currency in sorted(facts.refunds)},
+    )
+
+
+def _intent_rows(merged: DayFacts) -> list[IntentRow]:
     rows = [
-        IntentRow(intent=intent or NO_INTENT, **_fields(counts))
-        for intent, counts in grouped.intents.items()
+        IntentRow(
+            intent=name or NO_INTENT,
+            conversations=tally.conversations,
+            ai_resolved=tally.ai_resolved,
+            escalated=tally.escalated,
+            median_first_reply=buckets.median(tally.first_reply),
+        )
+        for name, tally in merged.intents.items()
     ]
     return sorted(rows, key=lambda r: (-r.conversations, r.intent))

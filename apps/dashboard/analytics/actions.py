@@ -1,19 +1,33 @@
-"""Executed actions per day and kind, and refunds per day and currency (grouped queries)."""
+"""Executed actions per day and kind, and money refunded per day and currency.
+
+"Refunded" is all money the agent gave back: executed refunds, and executed cancellations
+whose platform reported a refund (a cancelled unshipped order is refunded in full: the
+action's amount). Actions count on the day (store time zone) they were carried out.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
 from apps.dashboard.analytics.results import ActionTotal, DateRange, RefundTotal
+from apps.dashboard.analytics.tally import DayFacts, Refunded
 from apps.stores.models import Store
 
 NO_CURRENCY = "—"
+
+
+def money_returned_q() -> Q:
+    """An executed action that gave money back: a refund, or a cancellation with a refund."""
+    cancelled_and_refunded = Q(
+        kind=ActionKind.CANCEL_ORDER, result__refunded=True, amount__isnull=False
+    )
+    return Q(kind=ActionKind.REFUND) | cancelled_and_refunded
 
 
 def _executed(store: Store, span: DateRange) -> QuerySet[Any]:
@@ -22,42 +36,37 @@ def _executed(store: Store, span: DateRange) -> QuerySet[Any]:
         AgentAction.objects.filter(store=store, status=ActionStatus.EXECUTED)
         .annotate(done_at=Coalesce("executed_at", "created_at"))
         .filter(done_at__gte=span.start_at, done_at__lt=span.end_at)
-        .annotate(day=TruncDate("done_at"))
+        .annotate(day=TruncDate("done_at", tzinfo=span.zone))
     )
 
 
-def action_counts(store: Store, span: DateRange) -> list[dict[str, Any]]:
-    """[{day, kind, n}] for actions carried out in `span`."""
-    rows = _executed(store, span).values("day", "kind").annotate(n=Count("pk"))
-    return list(rows.order_by("day", "kind"))
-
-
-def refund_sums(store: Store, span: DateRange) -> list[dict[str, Any]]:
-    """[{day, currency, amount, n}] for refunds issued in `span`."""
-    rows = (
+def add_action_days(store: Store, span: DateRange, days: dict[date, DayFacts]) -> None:
+    """File `store`'s executed actions and money returned in `span` into `days`."""
+    for row in _executed(store, span).values("day", "kind").annotate(n=Count("pk")):
+        facts = days.setdefault(row["day"], DayFacts(day=row["day"]))
+        facts.actions[row["kind"]] = facts.actions.get(row["kind"], 0) + row["n"]
+    refunds = (
         _executed(store, span)
-        .filter(kind=ActionKind.REFUND)
+        .filter(money_returned_q())
         .values("day", "currency")
         .annotate(amount=Sum("amount"), n=Count("pk"))
     )
-    return list(rows.order_by("day", "currency"))
+    for row in refunds:
+        facts = days.setdefault(row["day"], DayFacts(day=row["day"]))
+        refunded = facts.refunded(row["currency"] or NO_CURRENCY)
+        refunded.amount += row["amount"] or Decimal("0")
+        refunded.count += row["n"]
 
 
-def action_totals(rows: list[dict[str, Any]]) -> list[ActionTotal]:
-    """Per kind over the range, most frequent first (sums of the grouped rows)."""
-    totals: dict[str, int] = defaultdict(int)
-    for row in rows:
-        totals[row["kind"]] += row["n"]
+def action_totals(actions: dict[str, int]) -> list[ActionTotal]:
+    """Per kind over the range, most frequent first."""
     labels = dict(ActionKind.choices)
-    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    ranked = sorted(actions.items(), key=lambda item: (-item[1], item[0]))
     return [ActionTotal(kind, str(labels.get(kind, kind)), count) for kind, count in ranked]
 
 
-def refund_totals(rows: list[dict[str, Any]]) -> list[RefundTotal]:
-    amounts: dict[str, Decimal] = defaultdict(Decimal)
-    counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        currency = row["currency"] or NO_CURRENCY
-        amounts[currency] += row["amount"] or Decimal("0")
-        counts[currency] += row["n"]
-    return [RefundTotal(c, amounts[c], counts[c]) for c in sorted(amounts)]
+def refund_totals(refunds: dict[str, Refunded]) -> list[RefundTotal]:
+    return [
+        RefundTotal(currency, refunds[currency].amount, refunds[currency].count)
+        for currency in sorted(refunds)
+    ]

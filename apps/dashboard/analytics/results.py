@@ -3,35 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 30
 NO_INTENT = "unclassified"
 
 
+UTC_ZONE = ZoneInfo("UTC")
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """The moment `day` starts in `zone` (a DST change never falls at midnight in a way
+    zoneinfo cannot resolve: fold 0 is the first occurrence)."""
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
 @dataclass(frozen=True)
 class DateRange:
+    """Days of the merchant's calendar, in the store's time zone."""
+
     start: date
     end: date  # inclusive
+    zone: ZoneInfo = UTC_ZONE
 
     @property
     def start_at(self) -> datetime:
-        return datetime.combine(self.start, time.min, tzinfo=UTC)
+        return local_midnight(self.start, self.zone)
 
     @property
     def end_at(self) -> datetime:
         """Exclusive: midnight after the last day."""
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+        return local_midnight(self.end + timedelta(days=1), self.zone)
 
     @property
     def days(self) -> list[date]:
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
 
 
-def default_range(today: date) -> DateRange:
-    return DateRange(today - timedelta(days=DEFAULT_RANGE_DAYS - 1), today)
+def default_range(today: date, zone: ZoneInfo = UTC_ZONE) -> DateRange:
+    return DateRange(today - timedelta(days=DEFAULT_RANGE_DAYS - 1), today, zone)
 
 
 def human_duration(value: timedelta | None) -> str:
@@ -76,6 +89,22 @@ class DayRow(Counts):
     refunds_count: int = 0
     refunds: dict[str, Decimal] = field(default_factory=dict)
 
+    @property
+    def is_empty(self) -> bool:
+        return self.conversations == 0 and self.actions_executed == 0 and not self.refunds
+
+
+@dataclass(frozen=True)
+class EmptyDays:
+    """A run of consecutive days with nothing to show: one line in the day table."""
+
+    first: date
+    last: date
+
+    @property
+    def count(self) -> int:
+        return (self.last - self.first).days + 1
+
 
 @dataclass
 class IntentRow(Counts):
@@ -116,3 +145,18 @@ class Analytics:
     @property
     def is_empty(self) -> bool:
         return self.totals.conversations == 0 and not self.actions
+
+    @property
+    def table_rows(self) -> list[DayRow | EmptyDays]:
+        """Newest first, each run of empty days collapsed into one EmptyDays."""
+        rows: list[DayRow | EmptyDays] = []
+        for row in reversed(self.days):
+            if not row.is_empty:
+                rows.append(row)
+                continue
+            previous = rows[-1] if rows else None
+            if isinstance(previous, EmptyDays):
+                rows[-1] = EmptyDays(first=row.day, last=previous.last)
+            else:
+                rows.append(EmptyDays(first=row.day, last=row.day))
+        return rows

@@ -22,6 +22,7 @@ from apps.dashboard.analytics import (
     default_range,
     store_analytics,
 )
+from apps.dashboard.analytics.rollups import local_today
 from apps.dashboard.auth import dashboard_view
 from apps.dashboard.rendering import page_url, render_page
 from apps.dashboard.views.common import FORM_ERRORS
@@ -61,7 +62,8 @@ class RangeForm(forms.Form):
 
 
 def _range(request: EmbeddedRequest) -> tuple[RangeForm, DateRange | None]:
-    today = timezone.now().date()
+    # The merchant's calendar: "today" and every day are in the store's time zone.
+    today = local_today(request.store, timezone.now())
     form = RangeForm(request.GET, today=today)
     if not form.is_valid():
         return form, None
@@ -88,6 +90,7 @@ def analytics_page(request: EmbeddedRequest) -> HttpResponse:
     context.update(
         data=data,
         conversations_chart=conversations_chart(data),
+        weekly_after=WEEKLY_CHART_AFTER_DAYS,
         actions_chart=actions_chart(data),
         export_url=page_url(
             request,
@@ -172,31 +175,47 @@ def _day_label(day: date, count: int, index: int) -> str:
     return day.strftime("%-d %b") if index % every == 0 else ""
 
 
+# Past this many days a bar per day is under two pixels wide: the chart shows weeks.
+WEEKLY_CHART_AFTER_DAYS = 92
+
+
+def _periods(data: Analytics) -> list[tuple[str, list[DayRow]]]:
+    """(tooltip title, days) per bar: each day, or each week (from Monday) of long ranges."""
+    if len(data.days) <= WEEKLY_CHART_AFTER_DAYS:
+        return [(day.day.strftime("%a %-d %b %Y"), [day]) for day in data.days]
+    weeks: dict[date, list[DayRow]] = {}
+    for day in data.days:
+        weeks.setdefault(day.day - timedelta(days=day.day.weekday()), []).append(day)
+    return [(f"Week of {monday:%a %-d %b %Y}", days) for monday, days in weeks.items()]
+
+
 def conversations_chart(data: Analytics) -> SafeString:
-    columns = [
-        charts.Column(
-            label=_day_label(day.day, len(data.days), index),
-            title=day.day.strftime("%a %-d %b %Y"),
-            values=(
-                day.ai_resolved,
-                day.escalated,
-                max(0, day.conversations - day.ai_resolved - day.escalated),
-            ),
+    periods = _periods(data)
+    columns = []
+    for index, (title, days) in enumerate(periods):
+        ai = sum(d.ai_resolved for d in days)
+        escalated = sum(d.escalated for d in days)
+        total = sum(d.conversations for d in days)
+        columns.append(
+            charts.Column(
+                label=_day_label(days[0].day, len(periods), index),
+                title=title,
+                values=(ai, escalated, max(0, total - ai - escalated)),
+            )
         )
-        for index, day in enumerate(data.days)
-    ]
     series = [
         charts.Series("Resolved by AI", AI_COLOUR),
         charts.Series("Escalated", ESCALATED_COLOUR),
         charts.Series("Other", OTHER_COLOUR),
     ]
     totals = data.totals
+    per = "day" if len(periods) == len(data.days) else "week"
     desc = (
         f"{totals.conversations} conversations from {data.range.start:%-d %b %Y} to "
         f"{data.range.end:%-d %b %Y}: {totals.ai_resolved} resolved by AI, "
         f"{totals.escalated} escalated. The table below lists every day."
     )
-    return charts.stacked_bars(columns, series, title="Conversations per day", desc=desc)
+    return charts.stacked_bars(columns, series, title=f"Conversations per {per}", desc=desc)
 
 
 def actions_chart(data: Analytics) -> SafeString:

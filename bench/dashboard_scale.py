@@ -1,0 +1,260 @@
+"""The data-at-scale parts of bench/dashboard.py (issue 18): rollups, EXPLAIN checks of the
+hot queries, webhook events to purge, and retention measured against webhook ingestion.
+
+Imported by bench/dashboard.py after Django is set up; not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+WEBHOOK_PATH = "/webhooks/shopify"
+INGEST_BASELINE = 300
+# Big tables a hot query must never scan whole.
+BIG_TABLES = (
+    "conversations_conversation",
+    "conversations_message",
+    "conversations_agentaction",
+    "webhooks_webhookevent",
+)
+
+
+# ---------------------------------------------------------------- rollups
+
+
+def build_rollups(store_id: int) -> tuple[int, float]:
+    """Roll up every past day (what the nightly heal and backfill command do); (days, s)."""
+    from django.utils import timezone
+
+    from apps.dashboard.analytics.rollups import local_today, rollup_refresh
+    from apps.stores.models import Store
+
+    store = Store.objects.select_related("settings").get(pk=store_id)
+    now = timezone.now()
+    today = local_today(store, now)
+    started = time.perf_counter()
+    days = rollup_refresh(store, today - timedelta(days=400), today, now=now)
+    return days, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- EXPLAIN
+
+
+def hot_queries(store_id: int) -> dict[str, Any]:
+    """The querysets of the hot paths, as the code builds them."""
+    from django.conf import settings
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from apps.conversations.models import ConversationStatus, Message, MessageRole
+    from apps.conversations.retention import expired_conversations, retention_cutoff
+    from apps.dashboard.selectors.inbox import InboxFilters, conversations_filtered
+    from apps.stores.models import Store
+    from apps.webhooks.models import WebhookEvent, WebhookStatus
+    from apps.webhooks.retention import expired_events
+
+    store = Store.objects.get(pk=store_id)
+    now = timezone.now()
+    grace = now - timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS)
+    return {
+        "inbox (first page)": conversations_filtered(store, InboxFilters())[:25],
+        "inbox status=escalated": conversations_filtered(
+            store, InboxFilters(status=ConversationStatus.ESCALATED)
+        )[:25],
+        "inbox intent=refund_request": conversations_filtered(
+            store, InboxFilters(intent="refund_request")
+        )[:25],
+        "inbox needs approval": conversations_filtered(store, InboxFilters(needs_approval=True))[
+            :25
+        ],
+        "unanswered-message sweep": Message.objects.filter(
+            role=MessageRole.CUSTOMER,
+            handled_at__isnull=True,
+            created_at__lt=now - timedelta(minutes=2),
+            created_at__gte=now - timedelta(days=1),
+        )
+        .exclude(conversation__status=ConversationStatus.HUMAN_HANDLING)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500],
+        "pending-webhook sweep": WebhookEvent.objects.filter(
+            Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=grace),
+            status=WebhookStatus.PENDING,
+        ).order_by("pk")[:500],
+        "billing charge sweep": _billable(store, now),
+        "rollup sweep": Q_changed(now),
+        "analytics actions (today)": _actions_today(store, now),
+        "webhook retention": expired_events()[:500],
+        "conversation retention": expired_conversations(store, retention_cutoff(store, now))[:50],
+    }
+
+
+def _billable(store: Any, now: datetime) -> Any:
+    """billing.usage.billable_conversations' queryset (that function returns a list)."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from apps.billing.resolution import ai_resolved_q, resolved_at_expression
+    from apps.billing.usage import BATCH, LOOKBACK
+    from apps.conversations.models import Conversation
+    from apps.shopify_app.models import BillingLedgerEntry
+
+    since = now - LOOKBACK
+    in_ledger = BillingLedgerEntry.objects.filter(conversation=OuterRef("pk"))
+    return (
+        Conversation.objects.filter(store=store)
+        .filter(Q(last_message_at__gte=since) | Q(resolved_at__gte=since))
+        .filter(ai_resolved_q(now))
+        .annotate(resolved_moment=resolved_at_expression())
+        .filter(resolved_moment__gte=since)
+        .filter(~Exists(in_ledger))
+        .order_by("resolved_moment", "pk")
+        .values_list("pk", "resolved_moment")[:BATCH]
+    )
+
+
+def _actions_today(store: Any, now: datetime) -> Any:
+    from apps.dashboard.analytics.actions import _executed
+    from apps.dashboard.analytics.results import DateRange
+
+    today = now.date()
+    return _executed(store, DateRange(today, today, store.zone)).values("day", "kind")
+
+
+def Q_changed(now: datetime) -> Any:  # noqa: N802
+    from django.db.models import Q
+
+    from apps.billing.resolution import QUIET_PERIOD
+    from apps.conversations.models import Conversation
+
+    since = now - timedelta(hours=2)
+    return Conversation.objects.filter(
+        Q(updated_at__gt=since)
+        | Q(last_message_at__gt=since)
+        | Q(last_message_at__gt=since - QUIET_PERIOD, last_message_at__lte=now - QUIET_PERIOD),
+        created_at__lt=now - timedelta(hours=1),
+    ).values_list("store_id", "created_at")
+
+
+def explain_checks(store_id: int) -> list[tuple[str, float, str]]:
+    """(query, ms, problem or "") per hot query: EXPLAIN ANALYZE, no whole big table scanned."""
+    results = []
+    for name, queryset in hot_queries(store_id).items():
+        plan = queryset.explain(analyze=True)
+        scans = [t for t in BIG_TABLES if f"Seq Scan on {t}" in plan]
+        ms = _execution_ms(plan)
+        results.append((name, ms, f"sequential scan of {', '.join(scans)}" if scans else ""))
+    return results
+
+
+def _execution_ms(plan: str) -> float:
+    for line in plan.splitlines():
+        if line.strip().startswith("Execution Time:"):
+            return float(line.split(":")[1].split()[0])
+    return float("nan")
+
+
+# ---------------------------------------------------------------- webhook events
+
+
+def copy_old_webhook_events(count: int, days_ago: int = 30) -> int:
+    """`count` processed events received `days_ago` days ago (to be purged) via COPY."""
+    from django.db import connection
+
+    received = datetime.now(tz=UTC) - timedelta(days=days_ago)
+    payload = json.dumps({"id": 1, "name": "#1001", "line_items": [{"id": 1, "quantity": 1}]})
+    columns = ("provider, shop_domain, topic, event_id, webhook_id, api_version, payload, "
+               "received_at, status, attempts, last_error, note, processed_at")  # fmt: skip
+    with connection.cursor() as cursor:
+        with (
+            cursor.connection.cursor() as raw,
+            raw.copy(f"COPY webhooks_webhookevent ({columns}) FROM STDIN") as copy,
+        ):
+            for n in range(count):
+                at = received - timedelta(seconds=n)
+                copy.write_row((
+                    "shopify", "old-shop.myshopify.com", "orders/updated", f"old-{n}",
+                    f"old-{n}", "2026-10", payload, at, "processed", 1, "", "", at,
+                ))  # fmt: skip
+        cursor.execute("ANALYZE webhooks_webhookevent")
+    return count
+
+
+def _webhook(client: Any, shop: str, secret: str) -> float:
+    body = json.dumps({"id": 820982911946154508, "name": "#9999", "line_items": []}).encode()
+    digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    headers = {
+        "X-Shopify-Topic": "orders/updated", "X-Shopify-Hmac-Sha256": digest,
+        "X-Shopify-Shop-Domain": shop, "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()), "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": datetime.now(tz=UTC).isoformat(),
+    }  # fmt: skip
+    started = time.perf_counter()
+    response = client.post(
+        WEBHOOK_PATH, data=body, content_type="application/json", headers=headers
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"webhook answered {response.status_code}: {response.content[:200]!r}")
+    return elapsed
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, round(q * len(ordered)) - 1)]
+
+
+def ingestion(client: Any, shop: str, secret: str, count: int) -> dict[str, float]:
+    samples = [_webhook(client, shop, secret) for _ in range(count)]
+    return {"p50": statistics.median(samples), "p99": _p(samples, 0.99), "n": len(samples)}
+
+
+_PURGE = """
+import json, time, django
+django.setup()
+from apps.conversations.retention import conversations_purge
+from apps.webhooks.retention import webhook_events_purge
+started = time.perf_counter()
+events = webhook_events_purge(budget_seconds=3600)
+middle = time.perf_counter()
+conversations = conversations_purge(budget_seconds=3600)
+print(json.dumps({"events": [events.deleted, middle - started],
+                  "conversations": [conversations.deleted, time.perf_counter() - middle]}))
+"""
+
+
+def retention_under_load(
+    client: Any, shop: str, secret: str, store_id: int, keep_days: int
+) -> dict[str, Any]:
+    """Run both purges in another process (as a beat-scheduled worker would) while webhooks
+    keep arriving here."""
+    import os
+    import subprocess
+    import sys
+
+    from apps.stores.models import StoreSettings
+
+    StoreSettings.objects.update_or_create(
+        store_id=store_id, defaults={"conversation_retention_days": keep_days}
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _PURGE], cwd=root, env=dict(os.environ), stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    samples = []
+    while worker.poll() is None or len(samples) < INGEST_BASELINE:
+        samples.append(_webhook(client, shop, secret))
+    output, _ = worker.communicate()
+    if worker.returncode != 0:
+        raise SystemExit("the retention process failed")
+    outcome: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    outcome["ingest"] = {"p50": statistics.median(samples), "p99": _p(samples, 0.99),
+                         "n": len(samples)}  # fmt: skip
+    return outcome
