@@ -1,7 +1,9 @@
 """Every side effect of the agent as an AgentAction, acted on at most once.
 
 An action's idempotency key is a hash of what it does (store, kind, order, items, amount,
-address), so a retried task, a second "yes" or a second approval finds the same row. The
+address) and of the request that asked for it (the conversation and the proposal the
+customer said yes to, or the message that asked), so a retried task or a second approval
+finds the same row, while a new request for the same thing is a new action. The
 row moves proposed -> executed / failed (or awaiting_approval -> proposed on approval)
 only through conditional updates, and the platform call runs under a per-action lock, so
 exactly one caller talks to the platform; the key also travels to the platform, which
@@ -64,11 +66,16 @@ class ActionSpec:
     note: str = ""
     # For the replies and the audit trail; not part of what the action does.
     item_titles: tuple[str, ...] = ()
+    # Who asked: the conversation and the request in it (a proposal id, or "message:<pk>").
+    conversation_id: int | None = None
+    request: str = ""
 
     def key(self, store_id: int) -> str:
         return idempotency_key(
             store_id=store_id,
             kind=self.kind,
+            conversation=self.conversation_id,
+            request=self.request,
             order=self.order_id,
             amount=str(self.amount) if self.amount is not None else None,
             currency=self.currency.upper(),

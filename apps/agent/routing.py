@@ -3,12 +3,14 @@ merchant's reserved intents, and the classifier's intent (weak guesses kept in c
 
 from __future__ import annotations
 
+from apps.agent.consent import Verdict, is_bare_yes, judge, negated_request
 from apps.agent.context import Draft, Turn
 from apps.agent.escalation import escalate
 from apps.agent.policy import Outcome, intent_decision
+from apps.agent.replies import join
 from apps.agent.skills import SKILLS
-from apps.agent.skills.confirm import confirm_pending, drop_pending
-from apps.agent.skills.talk import handoff_declined, human_handoff
+from apps.agent.skills.confirm import ask_again, confirm_pending, drop_pending, proposal_is_open
+from apps.agent.skills.talk import handoff_declined, human_handoff, negated_request_reply
 from apps.agent.state import MAX_MISUNDERSTOOD, ORDER_INTENTS, Awaiting
 
 # A model answer below this is counted as "not understood".
@@ -17,22 +19,67 @@ LOW_CONFIDENCE = 0.3
 ANSWER_OVERRIDE = 0.7
 
 
+# While we wait for these, a bare "yes" is not agreement to anything.
+_ASKED_FOR_DETAILS = (Awaiting.ORDER_NUMBER, Awaiting.EMAIL, Awaiting.ADDRESS, Awaiting.NOTE)
+
+
 def route(turn: Turn) -> Draft:
     """Pending yes/no first, then a person on request, the merchant's rules, the skill."""
+    preface = ""
+    if turn.awaited == Awaiting.CONFIRMATION and turn.state.pending is not None:
+        answered = _answer_to_proposal(turn)
+        if isinstance(answered, Draft):
+            return answered
+        preface = answered
+    draft = _route_request(turn)
+    return Draft(join(preface, draft.text), confirm=draft.confirm) if preface else draft
+
+
+def _answer_to_proposal(turn: Turn) -> Draft | str:
+    """Act only on an unambiguous yes to the very proposal we made (apps.agent.consent).
+
+    Returns the reply, or — for a message about something else — a note that the
+    proposal was not acted on, to go before the answer to the new request.
+    """
+    state = turn.state
+    pending = state.pending
+    assert pending is not None
+    verdict = judge(turn.message.text, pending)
+    if not proposal_is_open(turn, pending):
+        state.clear_question()
+        return Draft(turn.say("proposal_void")) if verdict is Verdict.YES else ""
+    if verdict is Verdict.YES:
+        return confirm_pending(turn)
+    if verdict is Verdict.NO:
+        return drop_pending(turn)
+    if verdict is Verdict.UNSURE:
+        return ask_again(turn)
+    state.pending = None  # a new request replaces the proposal; nothing was done
+    if turn.understanding.is_affirmative:
+        turn.facts.add("order", pending.order_name)
+        return turn.say("not_done_other", order=pending.order_name)
+    return ""
+
+
+def _route_request(turn: Turn) -> Draft:
     state, u = turn.state, turn.understanding
-    if turn.awaited == Awaiting.CONFIRMATION and state.pending is not None:
-        if u.answers and u.is_affirmative and not u.is_negative:
-            return confirm_pending(turn)
-        if u.answers and u.is_negative:
-            return drop_pending(turn)
-        state.pending = None  # a new request replaces the proposal; nothing was done
     if turn.awaited == Awaiting.HANDOFF and u.answers:
         return handoff_declined(turn) if u.is_negative else human_handoff(turn)
     state.pending = None
+    if (
+        turn.awaited not in _ASKED_FOR_DETAILS
+        and not u.wants_human
+        and u.intent != "greeting"
+        and is_bare_yes(turn.message.text)
+    ):
+        turn.intent = "other"  # agreement to nothing: never a new offer
+        return Draft(turn.say("nothing_pending"))
     turn.intent = _settled_intent(turn)
     if u.wants_human or turn.intent == "human_handoff":
         turn.intent = "human_handoff"
         return human_handoff(turn)
+    if negated_request(turn.message.text, turn.intent):
+        return negated_request_reply(turn)
     ruled = intent_decision(turn.rules, turn.intent)
     if ruled is not None and ruled.outcome is Outcome.ESCALATE:
         escalated = escalate(turn, reason=ruled.reason)

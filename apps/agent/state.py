@@ -55,6 +55,11 @@ class Pending:
     address: dict[str, str] = field(default_factory=dict)
     reason: str = ""
     item_titles: list[str] = field(default_factory=list)
+    # Which proposal this is (part of the action's idempotency key: a new request for the
+    # same thing is a new action), and when and in answer to which message it was made.
+    proposal_id: str = ""
+    proposed_at: str = ""
+    asked_in: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Pending | None:
