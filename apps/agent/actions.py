@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db.models import Sum
 from django.utils import timezone
 
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
@@ -165,6 +166,21 @@ EXECUTORS: dict[str, Callable[[CommerceProvider, AgentAction], Outcome]] = {
     ActionKind.CHANGE_ADDRESS: _change_address,
     ActionKind.CREATE_RETURN: _create_return,
 }
+
+
+def refunded_without_approval(*, store_id: int, order_id: str) -> Decimal:
+    """What the agent refunded (or is refunding) on one order with nobody's approval: the
+    sum the merchant's auto-approve limit holds for, however the refunds were split."""
+    total = (
+        AgentAction.objects.filter(
+            store_id=store_id, kind=ActionKind.REFUND, parameters__order_id=order_id, approved_by=""
+        )
+        .exclude(
+            status__in=(ActionStatus.FAILED, ActionStatus.REJECTED, ActionStatus.AWAITING_APPROVAL)
+        )
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return Decimal(total or 0)
 
 
 def action_get_or_create(

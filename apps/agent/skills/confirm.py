@@ -18,6 +18,7 @@ from apps.agent.actions import (
     action_execute,
     action_get_or_create,
     record,
+    refunded_without_approval,
 )
 from apps.agent.context import Draft, Turn
 from apps.agent.policy import (
@@ -59,7 +60,10 @@ def _redecide(turn: Turn, spec: ActionSpec, order: OrderInfo) -> Decision:
     rules, now = turn.rules, turn.now
     if spec.kind == ActionKind.REFUND:
         wanted = {i.line_item_id for i in spec.items} or None
-        return refund_decision(rules, order, now, requested=spec.amount, wanted=wanted)
+        already = refunded_without_approval(store_id=turn.store.pk, order_id=order.id)
+        return refund_decision(
+            rules, order, now, requested=spec.amount, wanted=wanted, refunded_unapproved=already
+        )
     if spec.kind == ActionKind.CANCEL_ORDER:
         return cancel_decision(rules, order, now)
     if spec.kind == ActionKind.CHANGE_ADDRESS:

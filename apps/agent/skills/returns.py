@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apps.agent.actions import ActionSpec
+from apps.agent.actions import ActionSpec, refunded_without_approval
 from apps.agent.context import Draft, Turn
 from apps.agent.policy import Outcome, cancel_decision, refund_decision, return_eligibility
 from apps.agent.replies import fmt_list, join
@@ -74,6 +74,7 @@ def refund_request(turn: Turn) -> Draft:
         requested=requested,
         requested_currency=currency,
         wanted=wanted,
+        refunded_unapproved=refunded_without_approval(store_id=turn.store.pk, order_id=order.id),
     )
     if decision.code == "not_shipped":
         return _offer_cancel_instead(turn, order)
