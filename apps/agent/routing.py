@@ -20,7 +20,13 @@ ANSWER_OVERRIDE = 0.7
 
 
 # While we wait for these, a bare "yes" is not agreement to anything.
-_ASKED_FOR_DETAILS = (Awaiting.ORDER_NUMBER, Awaiting.EMAIL, Awaiting.ADDRESS, Awaiting.NOTE)
+_ASKED_FOR_DETAILS = (
+    Awaiting.ORDER_NUMBER,
+    Awaiting.EMAIL,
+    Awaiting.ADDRESS,
+    Awaiting.NOTE,
+    Awaiting.AMOUNT,
+)
 
 
 def route(turn: Turn) -> Draft:
@@ -100,7 +106,7 @@ def _settled_intent(turn: Turn) -> str:
     vague message on the order topic; a weak "get me a person" is not a hand-over.
     """
     u = turn.understanding
-    answering = turn.awaited in (Awaiting.ORDER_NUMBER, Awaiting.EMAIL)
+    answering = turn.awaited in (Awaiting.ORDER_NUMBER, Awaiting.EMAIL, Awaiting.AMOUNT)
     has_number = bool(u.entities.order_numbers)
     if (answering or has_number) and turn.intent in ("other", "greeting"):
         return _order_topic(turn)

@@ -39,6 +39,7 @@ class Awaiting:
     CONFIRMATION = "confirmation"
     ADDRESS = "address"
     NOTE = "note"
+    AMOUNT = "amount"
     HANDOFF = "handoff_confirmation"
 
 
