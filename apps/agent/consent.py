@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from apps.agent.state import Pending
+from apps.agent.understanding.words import words
 
 
 class Verdict(StrEnum):
@@ -43,30 +44,34 @@ _NO_PHRASES = re.compile(
     r"\b(?:never ?mind|not now|not yet|no thanks|no thank you|leave it|keep it|forget it|"
     r"hold on|hang on|not sure|don'?t know|changed my mind)\b"
 )
-_YES_WORDS = frozenset(
-    "yes yess yesss yeah yea ya yep yup yas sure ok okay okey k kk alright absolutely "
-    "definitely certainly confirm confirmed correct affirmative y si oui ja proceed".split()
+_YES_WORDS = words(
+    """
+    yes yess yesss yeah yea ya yep yup yas sure ok okay okey k kk alright absolutely
+    definitely certainly confirm confirmed correct affirmative y si oui ja proceed
+    """
 )
-_NO_WORDS = frozenset(
-    "no nope nah naw nay not don't dont never stop negative non nein "
-    "wait actually hmm hmmm um umm maybe perhaps probably guess think unsure but instead "
-    "rather except unless if later tomorrow".split()
+_NO_WORDS = words(
+    """
+    no nope nah naw nay not don't dont never stop negative non nein wait actually hmm
+    hmmm um umm maybe perhaps probably guess think unsure but instead rather except
+    unless if later tomorrow
+    """
 )
 # Words a plain yes may carry: politeness, and words that name the proposal itself.
-_CARRIED = frozenset(
+_CARRIED = words(
     """
-    please pls plz thanks thank you thx ty cheers great perfect good fine cool awesome lovely
-    brilliant nice much so very lot a go for it ahead do that this one the order my it's its it
-    is that's thats then now right away asap mate sir madam and please and i i'd we would like
-    love to want that'd be
-    """.split()
+    please pls plz thanks thank you thx ty cheers great perfect good fine cool awesome
+    lovely brilliant nice much so very lot a go for it ahead do that this one the order
+    my it's its it is that's thats then now right away asap mate sir madam and please
+    and i i'd we would like love to want that'd be
+    """
 )
 # Words that name what the proposal does: a yes may repeat them ("yes, cancel it").
 _KIND_WORDS = {
-    "refund": frozenset("refund refunds refunded money back send request approval team".split()),
-    "cancel_order": frozenset("cancel cancelled cancellation cancelling refund".split()),
-    "change_address": frozenset("change changed update address shipping ship send".split()),
-    "create_return": frozenset("return returns start send back".split()),
+    "refund": words("refund refunds refunded money back send request approval team"),
+    "cancel_order": words("cancel cancelled cancellation cancelling refund"),
+    "change_address": words("change changed update address shipping ship send"),
+    "create_return": words("return returns start send back"),
 }
 _EMOJI_YES = frozenset("👍👌✅✔")
 _EMOJI_NO = frozenset("👎❌🚫")
@@ -175,7 +180,10 @@ def negated_request(text: str, intent: str) -> bool:
     plain = " ".join(text.casefold().replace("’", "'").split())
     if re.search(rf"\b{_NEGATION}\s+{_BETWEEN}(?:{verb})\b", plain):
         return True
-    noun = {"cancel_order": r"cancellation", "refund_request": r"refund", "return_request": r"return"}
-    if intent in noun and re.search(rf"\b(?:not\s+an?|no)\s+{noun[intent]}s?\b", plain):
-        return True
-    return False
+    noun = {
+        "cancel_order": r"cancellation",
+        "refund_request": r"refund",
+        "return_request": r"return",
+    }
+    negated_noun = rf"\b(?:not\s+an?|no)\s+{noun.get(intent, '$^')}s?\b"
+    return intent in noun and re.search(negated_noun, plain) is not None

@@ -41,8 +41,7 @@ from django.db import transaction
 
 from apps.agent.pipeline import run_turn
 from apps.agent.violations import CaseTrace, World, detect_violations
-from apps.conversations.models import AgentAction, Channel, Conversation
-from apps.conversations.models import ConversationStatus
+from apps.conversations.models import AgentAction, Channel, Conversation, ConversationStatus
 from apps.conversations.services import (
     MessageRejected,
     conversation_set_status,
@@ -442,10 +441,14 @@ def _turn_failures(
             found.append(f"turn {number}: actions {produced} do not satisfy {wanted!r}")
     reply = played.replies[-1].casefold()
     found += [
-        f"turn {number}: reply lacks {t!r}" for t in expect.reply_contains if t.casefold() not in reply
+        f"turn {number}: reply lacks {t!r}"
+        for t in expect.reply_contains
+        if t.casefold() not in reply
     ]
     found += [
-        f"turn {number}: reply contains {t!r}" for t in expect.reply_excludes if t.casefold() in reply
+        f"turn {number}: reply contains {t!r}"
+        for t in expect.reply_excludes
+        if t.casefold() in reply
     ]
     return found
 

@@ -277,15 +277,31 @@ _RULES: dict[str, Check] = {
 
 # ---------------------------------------------------------------- consent
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _NEEDS_CONSENT = frozenset(
-    {ActionKind.REFUND, ActionKind.CANCEL_ORDER, ActionKind.CHANGE_ADDRESS, ActionKind.CREATE_RETURN}
+    {
+        ActionKind.REFUND,
+        ActionKind.CANCEL_ORDER,
+        ActionKind.CHANGE_ADDRESS,
+        ActionKind.CREATE_RETURN,
+    }
 )
 _CONSENTING = frozenset({ActionStatus.EXECUTED, ActionStatus.AWAITING_APPROVAL})
 # The referee's own idea of a plain yes: these words only, at least one of the first kind.
-_YES = frozenset("yes yeah yep yup sure ok okay confirm confirmed correct absolutely".split())
-_YES_TOO = frozenset(
-    """please go ahead do it that's thats fine thanks thank you great perfect the order my
-    refund cancel return start change address send request them alright right now""".split()
+_YES = _words(
+    """
+    yes yeah yep yup sure ok okay confirm confirmed correct absolutely
+    """
+)
+_YES_TOO = _words(
+    """
+    please go ahead do it that's thats fine thanks thank you great perfect the order my
+    refund cancel return start change address send request them alright right now
+    """
 )
 _HEDGE = re.compile(r"\?|\b(?:no|not|don'?t|never|wait|actually|but|maybe|instead|hmm)\b")
 

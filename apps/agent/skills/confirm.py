@@ -29,8 +29,8 @@ from apps.agent.policy import (
     refund_decision,
     return_eligibility,
 )
-from apps.agent.skills.proposals import declined, report
 from apps.agent.replies import fmt_money
+from apps.agent.skills.proposals import declined, report
 from apps.agent.state import Awaiting, Pending
 from apps.agent.verify import locked
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Message, MessageRole

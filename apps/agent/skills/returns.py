@@ -6,6 +6,7 @@ from apps.agent.actions import ActionSpec, refunded_without_approval
 from apps.agent.context import Draft, Turn
 from apps.agent.policy import Outcome, cancel_decision, refund_decision, return_eligibility
 from apps.agent.replies import fmt_list, join
+from apps.agent.skills.amounts import requested_amount
 from apps.agent.skills.describe import (
     date_fact,
     item_labels,
@@ -20,7 +21,6 @@ from apps.agent.skills.proposals import (
     propose,
     report,
 )
-from apps.agent.skills.amounts import requested_amount
 from apps.agent.state import Awaiting
 from apps.agent.verify import resolve_order
 from apps.conversations.models import ActionKind

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from apps.conversations.api import ratelimit, selectors
 from apps.conversations.api.auth import ChatClient
@@ -21,11 +22,16 @@ from apps.conversations.api.body import (
     read_json_object,
     single_param,
 )
+from apps.conversations.api.clients import client_key
 from apps.conversations.api.endpoint import chat_endpoint
 from apps.conversations.api.problems import ChatProblem, conversation_not_found
 from apps.conversations.api.responses import json_response
 from apps.conversations.api.serializers import config_json, conversation_json, message_json
-from apps.conversations.api.tokens import conversation_token, token_is_valid
+from apps.conversations.api.tokens import (
+    conversation_is_open,
+    conversation_token,
+    token_is_valid,
+)
 from apps.conversations.models import Conversation, ConversationStatus
 from apps.conversations.services import MessageRejected, conversation_start, message_add_customer
 
@@ -84,7 +90,8 @@ def _conversation_for(request: HttpRequest, client: ChatClient, raw_id: str) -> 
     conversation = selectors.chat_conversation_get(
         store=client.store, conversation_id=conversation_id
     )
-    if conversation is None:
+    if conversation is None or not conversation_is_open(conversation, timezone.now()):
+        # An expired token is answered like a missing conversation: the widget starts anew.
         raise conversation_not_found()
     return conversation
 
@@ -98,7 +105,11 @@ def _message_create(
     )
     text = message_text(read_json_object(request))
     try:
-        message = message_add_customer(conversation, text)
+        # A keyed hash of the caller's address: the agent counts failed order checks per
+        # client across conversations (apps.agent.probing).
+        message = message_add_customer(
+            conversation, text, metadata={"client": client_key(client.address)}
+        )
     except MessageRejected as rejected:  # our checks above already match the service's
         raise ChatProblem(400, "invalid_message", str(rejected)) from None
     body = {
