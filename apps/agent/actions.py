@@ -168,13 +168,17 @@ EXECUTORS: dict[str, Callable[[CommerceProvider, AgentAction], Outcome]] = {
 }
 
 
-def refunded_without_approval(*, store_id: int, order_id: str) -> Decimal:
+def refunded_without_approval(
+    *, store_id: int, order_id: str, besides: int | None = None
+) -> Decimal:
     """What the agent refunded (or is refunding) on one order with nobody's approval: the
-    sum the merchant's auto-approve limit holds for, however the refunds were split."""
+    sum the merchant's auto-approve limit holds for, however the refunds were split.
+    `besides`: an action not to count (the one about to be retried)."""
     total = (
         AgentAction.objects.filter(
             store_id=store_id, kind=ActionKind.REFUND, parameters__order_id=order_id, approved_by=""
         )
+        .exclude(pk=besides)
         .exclude(
             status__in=(ActionStatus.FAILED, ActionStatus.REJECTED, ActionStatus.AWAITING_APPROVAL)
         )

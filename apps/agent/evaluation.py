@@ -197,8 +197,10 @@ def parse_case(raw: object, *, where: str) -> Case:
 
 
 def _parse_steps(raw: object, where: str) -> tuple[Step, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise _fail(where, "turns must be a non-empty list")
+    if not isinstance(raw, list):
+        raise _fail(where, "turns must be a list of non-empty strings (or steps)")
+    if not raw:
+        raise _fail(where, "turns must not be empty")
     return tuple(_parse_step(item, where, n) for n, item in enumerate(raw, start=1))
 
 

@@ -21,9 +21,10 @@ an order, so it is neither looked up nor counted.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Q
 
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
 from apps.orders.models import Order
@@ -35,36 +36,54 @@ CLIENT_FAILURES_PER_WINDOW = 6
 # known one are still plausible.
 NEWER_ORDERS_SLACK = 500
 BLOCKED_ERROR = "Refused: too many failed checks"
+# Recorded for a number outside the store's range; such rows are not counted.
+NOT_AN_ORDER = "Not one of this store's order numbers."
+
+
+# The range of a store's order numbers, read once a minute per process (it only grows).
+_SPAN_SECONDS = 60.0
+_spans: dict[int, tuple[float, int | None, int | None]] = {}
 
 
 def could_be_order(store_id: int, number: str) -> bool:
     """Is `number` within the range of this store's order numbers? (True when unknown.)"""
     if not number.isdigit():
         return False
-    span = Order.objects.filter(store_id=store_id, number__isnull=False).aggregate(
-        low=Min("number"), high=Max("number")
-    )
-    low, high = span["low"], span["high"]
+    low, high = _span(store_id)
     if low is None or high is None:
         return True
     return low <= int(number) <= high + NEWER_ORDERS_SLACK
 
 
-def _failures(store_id: int, since: datetime) -> QuerySet[AgentAction]:
-    return AgentAction.objects.filter(
-        store_id=store_id,
-        kind=ActionKind.LOOKUP_ORDER,
-        status=ActionStatus.FAILED,
-        created_at__gte=since,
+def _span(store_id: int) -> tuple[int | None, int | None]:
+    cached = _spans.get(store_id)
+    if cached is not None and time.monotonic() - cached[0] < _SPAN_SECONDS:
+        return cached[1], cached[2]
+    span = Order.objects.filter(store_id=store_id, number__isnull=False).aggregate(
+        low=Min("number"), high=Max("number")
     )
+    _spans[store_id] = (time.monotonic(), span["low"], span["high"])
+    return span["low"], span["high"]
 
 
 def blocked_reason(*, store_id: int, number: str, client: str, now: datetime) -> str:
-    """Why lookups of `number` (or by `client`) are refused now, or ""."""
-    failures = _failures(store_id, now - WINDOW)
-    if failures.filter(parameters__order_number=number).count() >= ORDER_FAILURES_PER_WINDOW:
+    """Why lookups of `number` (or by `client`) are refused now, or "" (one query)."""
+    by_client = Q(message__metadata__client=client) if client else Q(pk__in=[])
+    counts = (
+        AgentAction.objects.filter(
+            store_id=store_id,
+            kind=ActionKind.LOOKUP_ORDER,
+            status=ActionStatus.FAILED,
+            created_at__gte=now - WINDOW,
+        )
+        .exclude(error=NOT_AN_ORDER)
+        .aggregate(
+            order=Count("pk", filter=Q(parameters__order_number=number)),
+            client=Count("pk", filter=by_client),
+        )
+    )
+    if counts["order"] >= ORDER_FAILURES_PER_WINDOW:
         return f"Repeated failed checks of order #{number} across conversations"
-    by_client = failures.filter(message__metadata__client=client) if client else None
-    if by_client is not None and by_client.count() >= CLIENT_FAILURES_PER_WINDOW:
+    if counts["client"] >= CLIENT_FAILURES_PER_WINDOW:
         return "Repeated failed order checks from one client across conversations"
     return ""

@@ -58,8 +58,6 @@ TEMPLATES: dict[str, Template] = {
         "concise": "No order #{number} matches those details. Please check the number and the "
         "email or phone used at checkout.",
     },
-    "not_an_order_number": "#{number} doesn't look like one of our order numbers. You'll find "
-    "yours in your order confirmation email; what is it?",
     "verification_locked": {
         "friendly": "I'm not able to look up more orders in this chat, so I've passed the "
         "conversation to our team. Someone will reply here soon.",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from apps.agent.context import Turn
@@ -94,9 +94,12 @@ def _save_conversation(turn: Turn, now: Any) -> None:
         new_status, movable = ConversationStatus.AI_HANDLING, [ConversationStatus.OPEN]
     state = turn.state.dump()
     fields: dict[str, Any] = {
-        # A person who took over while this turn ran voided any offer; keep it void.
+        # A person who took over (or an escalation) while this turn ran voided any offer.
         "state": Case(
-            When(status__in=HUMAN_OWNED, then=Value(_without_offer(state), models.JSONField())),
+            When(
+                Q(status__in=HUMAN_OWNED) & ~Q(status=turn.conversation.status),
+                then=Value(_without_offer(state), models.JSONField()),
+            ),
             default=Value(state, models.JSONField()),
         ),
         "last_message_at": now,

@@ -15,7 +15,7 @@ import re
 
 from apps.agent.actions import record
 from apps.agent.context import Draft, Turn
-from apps.agent.probing import BLOCKED_ERROR, blocked_reason, could_be_order
+from apps.agent.probing import BLOCKED_ERROR, NOT_AN_ORDER, blocked_reason, could_be_order
 from apps.agent.replies import fmt_date, fmt_list
 from apps.agent.state import MAX_FAILED_VERIFICATIONS, ORDER_INTENTS, Awaiting
 from apps.conversations.models import ActionKind, ActionStatus
@@ -109,9 +109,6 @@ def _identity(turn: Turn) -> dict[str, str]:
 
 def _check_number(turn: Turn, number: str) -> OrderInfo | Draft:
     state = turn.state
-    if not could_be_order(turn.store.pk, number):
-        state.awaiting = Awaiting.ORDER_NUMBER
-        return Draft(turn.say("not_an_order_number", number=number))
     identity = _identity(turn)
     if not identity:
         state.order_number = number
@@ -127,11 +124,18 @@ def _check_number(turn: Turn, number: str) -> OrderInfo | Draft:
         _record_lookup(turn, number=number, identity=identity, order=None, error=BLOCKED_ERROR)
         return locked(turn, reason=blocked)
     order = turn.provider.find_order(number, **identity)
-    _record_lookup(turn, number=number, identity=identity, order=order)
     if order is not None:
+        _record_lookup(turn, number=number, identity=identity, order=order)
         _focus_on(turn, order)
         return order
     state.order_number = number
+    if not could_be_order(turn.store.pk, number):
+        # A ZIP code or a tracking number is not an attempt at an order: not counted, and
+        # the answer is the same as for a wrong pair (it says nothing about which exist).
+        _record_lookup(turn, number=number, identity=identity, order=None, error=NOT_AN_ORDER)
+        state.awaiting = Awaiting.ORDER_NUMBER
+        return Draft(turn.say("not_found", number=number))
+    _record_lookup(turn, number=number, identity=identity, order=None)
     state.failed_verifications += 1
     if state.failed_verifications >= MAX_FAILED_VERIFICATIONS:
         return locked(turn)

@@ -56,11 +56,13 @@ def spec_of(pending: Pending, conversation_id: int | None = None) -> ActionSpec:
     )
 
 
-def _redecide(turn: Turn, spec: ActionSpec, order: OrderInfo) -> Decision:
+def _redecide(turn: Turn, spec: ActionSpec, order: OrderInfo, twin: AgentAction | None) -> Decision:
     rules, now = turn.rules, turn.now
     if spec.kind == ActionKind.REFUND:
         wanted = {i.line_item_id for i in spec.items} or None
-        already = refunded_without_approval(store_id=turn.store.pk, order_id=order.id)
+        already = refunded_without_approval(
+            store_id=turn.store.pk, order_id=order.id, besides=twin.pk if twin else None
+        )
         return refund_decision(
             rules, order, now, requested=spec.amount, wanted=wanted, refunded_unapproved=already
         )
@@ -104,12 +106,13 @@ def confirm_pending(turn: Turn) -> Draft:
     order = _fresh_order(turn, spec)
     if order is None:
         return Draft(f"I couldn't load order {spec.order_name} just now. Please try again shortly.")
-    decision = _redecide(turn, spec, order)
+    twin = _failed_twin(turn, spec)
+    decision = _redecide(turn, spec, order, twin)
     if decision.outcome not in (Outcome.ALLOW, Outcome.NEEDS_APPROVAL) or (
         spec.amount is not None and decision.amount not in (None, spec.amount)
     ):
         return declined(turn, order, decision, _DOING[spec.kind](spec))
-    action = _act(turn, spec, order, decision)
+    action = _act(turn, spec, order, decision, twin)
     return report(turn, action, spec.order_name, before=action.message_id != turn.message.pk)
 
 
@@ -132,8 +135,34 @@ def _fresh_order(turn: Turn, spec: ActionSpec) -> OrderInfo | None:
     return order
 
 
-def _act(turn: Turn, spec: ActionSpec, order: OrderInfo, decision: Decision) -> AgentAction:
+def _failed_twin(turn: Turn, spec: ActionSpec) -> AgentAction | None:
+    """The same action asked for before that failed or was cut short: it is retried under
+    its own key (the platform may have done it after all, and dedupes on that key)."""
+    wanted = spec.parameters()
+    for action in AgentAction.objects.filter(
+        store=turn.store,
+        kind=spec.kind,
+        parameters__order_id=spec.order_id,
+        status__in=(ActionStatus.FAILED, ActionStatus.PROPOSED),
+    ).order_by("-pk"):
+        done = action.parameters
+        if all(done.get(k) == wanted[k] for k in ("amount", "items", "address", "note")):
+            return action
+    return None
+
+
+def _act(
+    turn: Turn, spec: ActionSpec, order: OrderInfo, decision: Decision, twin: AgentAction | None
+) -> AgentAction:
     needs_approval = decision.outcome is Outcome.NEEDS_APPROVAL
+    if twin is not None:
+        action = twin
+        if needs_approval and action.status == ActionStatus.FAILED:
+            action = action_await_approval_again(action)
+        elif not needs_approval:
+            action = action_execute(action, turn.provider)
+        turn.actions.append(action)
+        return action
     action, _ = action_get_or_create(
         spec=spec,
         store_id=turn.store.pk,
