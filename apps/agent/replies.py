@@ -157,6 +157,13 @@ TEMPLATES: dict[str, Template] = {
         "formal": "Our team already has this conversation and will reply here shortly.",
         "concise": "Our team has this conversation and will reply here.",
     },
+    "legal_handoff": "I'm sorry things have come to this. I've passed this conversation to our "
+    "team, and a person will reply here as soon as they can.",
+    "lost_email": "No problem: the phone number on the order works too. What's the phone "
+    "number used for the order (and its order number, if you haven't given it)? If you have "
+    'neither, just say "person" and I\'ll pass you to our team.',
+    "contact_change": "I can't change the email, phone number or name on an order myself, so "
+    "I've passed your request to our team. They'll reply here.",
     "handoff_declined": {
         "friendly": "No problem! Is there anything else I can help with?",
         "formal": "Very well. Is there anything else I can help you with?",

@@ -10,8 +10,10 @@ from apps.agent.policy import Outcome, intent_decision
 from apps.agent.replies import join
 from apps.agent.skills import SKILLS
 from apps.agent.skills.confirm import ask_again, confirm_pending, drop_pending, proposal_is_open
+from apps.agent.skills.special import special_case
 from apps.agent.skills.talk import handoff_declined, human_handoff, negated_request_reply
 from apps.agent.state import MAX_MISUNDERSTOOD, ORDER_INTENTS, Awaiting
+from apps.agent.verify import locked, lone_order_number
 
 # A model answer below this is counted as "not understood".
 LOW_CONFIDENCE = 0.3
@@ -19,6 +21,8 @@ LOW_CONFIDENCE = 0.3
 ANSWER_OVERRIDE = 0.7
 
 
+# After too many failed checks, these are still answered (they show no order).
+_STILL_ANSWERED_WHEN_LOCKED = ("product_question", "policy_question", "greeting")
 # While we wait for these, a bare "yes" is not agreement to anything.
 _ASKED_FOR_DETAILS = (
     Awaiting.ORDER_NUMBER,
@@ -68,15 +72,22 @@ def _answer_to_proposal(turn: Turn) -> Draft | str:
 
 
 def _route_request(turn: Turn) -> Draft:
-    state, u = turn.state, turn.understanding
+    state, u, text = turn.state, turn.understanding, turn.message.text
     if turn.awaited == Awaiting.HANDOFF and u.answers:
-        return handoff_declined(turn) if u.is_negative else human_handoff(turn)
+        if u.is_negative:
+            return handoff_declined(turn)
+        if u.wants_human or is_bare_yes(text):
+            return human_handoff(turn)
+        # More than a yes ("it's order 1011"): read it as what it says.
     state.pending = None
+    special = special_case(turn)
+    if special is not None:
+        return special
     if (
         turn.awaited not in _ASKED_FOR_DETAILS
         and not u.wants_human
         and u.intent != "greeting"
-        and is_bare_yes(turn.message.text)
+        and is_bare_yes(text)
     ):
         turn.intent = "other"  # agreement to nothing: never a new offer
         return Draft(turn.say("nothing_pending"))
@@ -84,8 +95,10 @@ def _route_request(turn: Turn) -> Draft:
     if u.wants_human or turn.intent == "human_handoff":
         turn.intent = "human_handoff"
         return human_handoff(turn)
-    if negated_request(turn.message.text, turn.intent):
+    if negated_request(text, turn.intent):
         return negated_request_reply(turn)
+    if state.verification_locked and turn.intent not in _STILL_ANSWERED_WHEN_LOCKED:
+        return locked(turn)  # the same answer every time, not "not understood" in between
     ruled = intent_decision(turn.rules, turn.intent)
     if ruled is not None and ruled.outcome is Outcome.ESCALATE:
         escalated = escalate(turn, reason=ruled.reason)
@@ -106,8 +119,12 @@ def _settled_intent(turn: Turn) -> str:
     vague message on the order topic; a weak "get me a person" is not a hand-over.
     """
     u = turn.understanding
+    if turn.awaited == Awaiting.HANDOFF and turn.intent == "human_handoff" and not u.wants_human:
+        # Our offer of a person carried the topic over; what they wrote was not a yes to it.
+        turn.intent = "other"
     answering = turn.awaited in (Awaiting.ORDER_NUMBER, Awaiting.EMAIL, Awaiting.AMOUNT)
-    has_number = bool(u.entities.order_numbers)
+    # "thanks. and my other one, 1008?": a lone order number keeps to the order topic.
+    has_number = bool(u.entities.order_numbers) or bool(lone_order_number(turn))
     if (answering or has_number) and turn.intent in ("other", "greeting"):
         return _order_topic(turn)
     if u.source != "model" or u.wants_human:

@@ -71,27 +71,48 @@ def _number_in_message(turn: Turn) -> str:
         if number is not None:
             return str(number)
     if _may_read_a_lone_number(turn):
-        # "the 1001 one", "where is 1005?": one lone number where an order number belongs.
-        text = turn.message.text
-        lone = [
-            m.group(1)
-            for m in _LONE_NUMBER.finditer(text)
-            if not _NAMED_OTHERWISE.search(text[: m.start()])
-        ]
-        if len(lone) == 1:
-            return str(int(lone[0]))
+        return lone_order_number(turn)
     return ""
 
 
+def lone_order_number(turn: Turn) -> str:
+    """ "the 1001 one", "and my other one, 1008?": the one lone number in the message that
+    is not named as something else (a code, a ZIP...), or ""."""
+    text = turn.message.text
+    lone = [
+        m.group(1)
+        for m in _LONE_NUMBER.finditer(text)
+        if not _NAMED_OTHERWISE.search(text[: m.start()])
+    ]
+    if len(lone) != 1 or turn.awaited in (Awaiting.ADDRESS, Awaiting.AMOUNT):
+        return ""
+    entities = turn.understanding.entities
+    if entities.amounts or entities.phones or entities.tracking_numbers:
+        return ""
+    return str(int(lone[0]))
+
+
+# With an order in focus, a lone number names another order only in these questions (a
+# ZIP code in "ship it to 90210 instead" is not an order number).
+_ANOTHER_ORDER_INTENTS = ("order_status", "refund_status", "cancel_order", "return_request")
+
+
 def _may_read_a_lone_number(turn: Turn) -> bool:
-    """When we asked for an order number, or an order question names no order yet (never
-    while reading an address, whose postcode is not an order number)."""
+    """When we asked for an order number, or an order question names no order yet, or
+    asks about another one (never while reading an address, whose postcode is not an
+    order number)."""
     if turn.awaited == Awaiting.ORDER_NUMBER:
         return True
-    if turn.awaited == Awaiting.ADDRESS or turn.state.focus_id:
+    if turn.awaited == Awaiting.ADDRESS:
         return False
-    entities = turn.understanding.entities
-    return turn.intent in ORDER_INTENTS and not entities.amounts and not entities.phones
+    if turn.state.focus_id:
+        number = lone_order_number(turn)
+        return (
+            turn.intent in _ANOTHER_ORDER_INTENTS
+            and bool(number)
+            and could_be_order(turn.store.pk, number)
+        )
+    return turn.intent in ORDER_INTENTS
 
 
 def _same_number(name: str, number: str) -> bool:
