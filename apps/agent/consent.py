@@ -50,11 +50,12 @@ _YES_WORDS = words(
     definitely certainly confirm confirmed correct affirmative y si oui ja proceed
     """
 )
-_NO_WORDS = words(
+_NO_WORDS = words("no nope nah naw nay not don't dont never stop negative non nein")
+# Words that put a yes (or a no) in doubt: ask again.
+_HEDGES = words(
     """
-    no nope nah naw nay not don't dont never stop negative non nein wait actually hmm
-    hmmm um umm maybe perhaps probably guess think unsure but instead rather except
-    unless if later tomorrow
+    wait actually hmm hmmm um umm maybe perhaps probably possibly guess think unsure but
+    instead rather except unless if later tomorrow
     """
 )
 # Words a plain yes may carry: politeness, and words that name the proposal itself.
@@ -87,20 +88,26 @@ def judge(text: str, pending: Pending) -> Verdict:
     plain = _YES_PHRASES.sub(" ", plain)
     no = bool(_NO_PHRASES.search(plain))
     plain = _NO_PHRASES.sub(" ", plain)
-    words = plain.split()
-    yes = yes or any(w in _YES_WORDS for w in words) or any(c in _EMOJI_YES for c in text)
-    no = no or any(w in _NO_WORDS for w in words) or any(c in _EMOJI_NO for c in text)
+    words_ = plain.split()
+    yes = yes or any(w in _YES_WORDS for w in words_) or any(c in _EMOJI_YES for c in text)
+    no = no or any(w in _NO_WORDS for w in words_) or any(c in _EMOJI_NO for c in text)
     if _names_something_else(text, pending):
         return Verdict.OTHER
-    if yes and (no or "?" in text):
+    hedged = any(w in _HEDGES for w in words_) or "?" in text
+    carried = _CARRIED | _KIND_WORDS.get(pending.kind, frozenset()) | _HEDGES
+    own = _digits(pending.order_name)
+    rest = [
+        w
+        for w in words_
+        if w not in _YES_WORDS and w not in _NO_WORDS and w not in carried and _digits(w) != own
+    ]
+    if (yes and no) or ((yes or no) and hedged and not rest):
         return Verdict.UNSURE
-    carried = _CARRIED | _KIND_WORDS.get(pending.kind, frozenset())
-    rest = [w for w in words if w not in _YES_WORDS and w not in _NO_WORDS and w not in carried]
     if no:
         return Verdict.NO if not rest else Verdict.OTHER
     if yes:
         return Verdict.YES if not rest else Verdict.UNSURE
-    return Verdict.OTHER
+    return Verdict.UNSURE if hedged and not rest else Verdict.OTHER
 
 
 def is_bare_yes(text: str) -> bool:
@@ -109,6 +116,15 @@ def is_bare_yes(text: str) -> bool:
     yes = bool(_YES_PHRASES.search(plain)) or any(w in _YES_WORDS for w in plain.split())
     rest = [w for w in _YES_PHRASES.sub(" ", plain).split() if w not in _YES_WORDS]
     return (yes or (not plain and _emoji(text) is Verdict.YES)) and all(w in _CARRIED for w in rest)
+
+
+def is_bare_no(text: str) -> bool:
+    """A no (and politeness) with no request of its own."""
+    plain = _NO_PHRASES.sub(" no ", _plain(text))
+    tokens = plain.split()
+    return any(w in _NO_WORDS for w in tokens) and all(
+        w in _NO_WORDS or w in _CARRIED for w in tokens
+    )
 
 
 def _plain(text: str) -> str:

@@ -3,7 +3,7 @@ merchant's reserved intents, and the classifier's intent (weak guesses kept in c
 
 from __future__ import annotations
 
-from apps.agent.consent import Verdict, is_bare_yes, judge, negated_request
+from apps.agent.consent import Verdict, is_bare_no, is_bare_yes, judge, negated_request
 from apps.agent.context import Draft, Turn
 from apps.agent.escalation import escalate
 from apps.agent.policy import Outcome, intent_decision
@@ -91,6 +91,9 @@ def _route_request(turn: Turn) -> Draft:
     ):
         turn.intent = "other"  # agreement to nothing: never a new offer
         return Draft(turn.say("nothing_pending"))
+    if turn.awaited not in _ASKED_FOR_DETAILS and is_bare_no(text):
+        turn.intent = "other"  # a no to nothing: nothing to do, nothing to offer
+        return handoff_declined(turn)
     turn.intent = _settled_intent(turn)
     if u.wants_human or turn.intent == "human_handoff":
         turn.intent = "human_handoff"
@@ -126,6 +129,9 @@ def _settled_intent(turn: Turn) -> str:
     # "thanks. and my other one, 1008?": a lone order number keeps to the order topic.
     has_number = bool(u.entities.order_numbers) or bool(lone_order_number(turn))
     if (answering or has_number) and turn.intent in ("other", "greeting"):
+        return _order_topic(turn)
+    if has_number and u.source in ("rule", "answer") and turn.intent not in ORDER_INTENTS:
+        # "it's 1002" after a complaint or a payment question: the order, not the old topic.
         return _order_topic(turn)
     if u.source != "model" or u.wants_human:
         return turn.intent

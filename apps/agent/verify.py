@@ -68,8 +68,11 @@ def collect_identity(turn: Turn) -> bool:
 def _number_in_message(turn: Turn) -> str:
     for raw in turn.understanding.entities.order_numbers:
         number = parse_order_number(raw)
-        if number is not None:
-            return str(number)
+        if number is None:
+            continue
+        if turn.awaited == Awaiting.ADDRESS and not could_be_order(turn.store.pk, str(number)):
+            continue  # the postcode of the address we asked for
+        return str(number)
     if _may_read_a_lone_number(turn):
         return lone_order_number(turn)
     return ""

@@ -308,6 +308,7 @@ _HEDGE = re.compile(r"\?|\b(?:no|not|don'?t|never|wait|actually|but|maybe|instea
 
 def _plain_yes(text: str) -> bool:
     said = re.sub(r"#?\d+", " ", text.casefold().replace("’", "'"))
+    said = re.sub(r"\b(?:go ahead|do it|please do)\b|👍", " yes ", said)
     if _HEDGE.search(said):
         return False
     words = re.findall(r"[a-z']+", said)
