@@ -95,11 +95,11 @@ def judge(text: str, pending: Pending) -> Verdict:
         return Verdict.OTHER
     hedged = any(w in _HEDGES for w in words_) or "?" in text
     carried = _CARRIED | _KIND_WORDS.get(pending.kind, frozenset()) | _HEDGES
-    own = _digits(pending.order_name)
+    # Numbers were judged above: only the proposal's own order and amount got this far.
     rest = [
         w
         for w in words_
-        if w not in _YES_WORDS and w not in _NO_WORDS and w not in carried and _digits(w) != own
+        if w not in _YES_WORDS and w not in _NO_WORDS and w not in carried and not w.isdigit()
     ]
     if (yes and no) or ((yes or no) and hedged and not rest):
         return Verdict.UNSURE
