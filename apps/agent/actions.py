@@ -174,16 +174,14 @@ def refunded_without_approval(
     """What the agent refunded (or is refunding) on one order with nobody's approval: the
     sum the merchant's auto-approve limit holds for, however the refunds were split.
     `besides`: an action not to count (the one about to be retried)."""
-    total = (
-        AgentAction.objects.filter(
-            store_id=store_id, kind=ActionKind.REFUND, parameters__order_id=order_id, approved_by=""
-        )
-        .exclude(pk=besides)
-        .exclude(
-            status__in=(ActionStatus.FAILED, ActionStatus.REJECTED, ActionStatus.AWAITING_APPROVAL)
-        )
-        .aggregate(total=Sum("amount"))["total"]
+    refunds = AgentAction.objects.filter(
+        store_id=store_id, kind=ActionKind.REFUND, parameters__order_id=order_id, approved_by=""
     )
+    if besides is not None:
+        refunds = refunds.exclude(pk=besides)
+    total = refunds.exclude(
+        status__in=(ActionStatus.FAILED, ActionStatus.REJECTED, ActionStatus.AWAITING_APPROVAL)
+    ).aggregate(total=Sum("amount"))["total"]
     return Decimal(total or 0)
 
 

@@ -117,8 +117,11 @@ def test_requests_that_merely_contain_a_negation_are_not_negated(text: str, inte
 
 
 def test_bare_answers_are_told_apart_from_requests() -> None:
-    assert is_bare_yes("yes please") and is_bare_yes("ok") and is_bare_yes("👍")
+    assert is_bare_yes("yes please")
+    assert is_bare_yes("ok")
+    assert is_bare_yes("👍")
     assert not is_bare_yes("yes refund order 1002")
     assert not is_bare_yes("yes, where is my order")
-    assert is_bare_no("no thanks") and is_bare_no("nope")
+    assert is_bare_no("no thanks")
+    assert is_bare_no("nope")
     assert not is_bare_no("no, refund it")

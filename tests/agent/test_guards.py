@@ -77,7 +77,8 @@ def test_legal_threats_lost_email_and_contact_changes() -> None:
 )
 def test_amounts_that_cannot_be_taken_as_written_are_refused(written: str) -> None:
     read = requested_amount(written, ())
-    assert read.value is None and read.problem
+    assert read.value is None
+    assert read.problem
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,8 @@ def test_only_an_unambiguous_yes_cancels(
 
     assert not AgentAction.objects.filter(kind=ActionKind.CANCEL_ORDER).exists()
     assert Order.objects.get(store=demo_store, number=1003).cancelled_at is None
-    assert reply is not None and "is cancelled" not in reply.text
+    assert reply is not None
+    assert "is cancelled" not in reply.text
 
 
 def test_an_unclear_answer_is_asked_again_and_a_yes_then_acts(chat: Callable[..., Chat]) -> None:
@@ -80,8 +81,10 @@ def test_an_unclear_answer_is_asked_again_and_a_yes_then_acts(chat: Callable[...
     again = c("yes no").reply
     done = c("yes").reply
 
-    assert again is not None and "yes or no" in again.text
-    assert done is not None and "is cancelled" in done.text
+    assert again is not None
+    assert "yes or no" in again.text
+    assert done is not None
+    assert "is cancelled" in done.text
     assert AgentAction.objects.get(kind=ActionKind.CANCEL_ORDER).status == ActionStatus.EXECUTED
 
 
@@ -95,7 +98,9 @@ def test_a_negated_request_is_never_an_offer(chat: Callable[..., Chat], request_
     first = c(request_text).reply
     c("yes")
 
-    assert first is not None and "won't cancel" in first.text and "Shall I" not in first.text
+    assert first is not None
+    assert "won't cancel" in first.text
+    assert "Shall I" not in first.text
     assert not AgentAction.objects.filter(kind=ActionKind.CANCEL_ORDER).exists()
 
 
@@ -106,7 +111,8 @@ def test_a_negated_refund_with_a_tracking_question_answers_the_question(
         "order 1002: I do not want a refund, just the tracking"
     ).reply
 
-    assert reply is not None and "9400111899223344556677" in reply.text
+    assert reply is not None
+    assert "9400111899223344556677" in reply.text
     assert "refund" not in reply.text.lower()
 
 
@@ -117,7 +123,8 @@ def test_a_bare_yes_with_nothing_pending_offers_nothing(chat: Callable[..., Chat
 
     reply = c("yes").reply
 
-    assert reply is not None and "haven't done anything" in reply.text
+    assert reply is not None
+    assert "haven't done anything" in reply.text
     assert "(yes/no)" not in reply.text
     assert not AgentAction.objects.filter(kind=ActionKind.REFUND).exists()
 
@@ -132,7 +139,8 @@ def test_an_offer_older_than_its_lifetime_is_not_accepted(chat: Callable[..., Ch
 
     reply = c("yes").reply
 
-    assert reply is not None and "no longer open" in reply.text
+    assert reply is not None
+    assert "no longer open" in reply.text
     assert not AgentAction.objects.filter(kind=ActionKind.CANCEL_ORDER).exists()
 
 
@@ -150,7 +158,8 @@ def test_refunds_split_under_the_limit_wait_for_approval_once_they_add_up(
 
     assert refunds() == [("49.00", "executed"), ("48.00", "awaiting_approval")]
     assert refunded(demo_store, 1011) == Decimal("49.00")
-    assert second is not None and "approval" in second.text
+    assert second is not None
+    assert "approval" in second.text
 
 
 def test_an_identical_second_request_is_a_new_action_told_truthfully(
@@ -164,11 +173,16 @@ def test_an_identical_second_request_is_a_new_action_told_truthfully(
     again = c("yes").reply
 
     keys = set(AgentAction.objects.filter(kind=ActionKind.REFUND).values_list("idempotency_key"))
-    assert refunds() == [("20.00", "executed"), ("20.00", "executed")] and len(keys) == 2
+    assert refunds() == [("20.00", "executed"), ("20.00", "executed")]
+    assert len(keys) == 2
     assert refunded(demo_store, 1002) == Decimal("40.00")
-    assert first is not None and second is not None and again is not None
-    assert "refunded $20.00" in first.text and "refunded $20.00" in second.text
-    assert "refunded" not in again.text and "haven't done anything" in again.text
+    assert first is not None
+    assert second is not None
+    assert again is not None
+    assert "refunded $20.00" in first.text
+    assert "refunded $20.00" in second.text
+    assert "refunded" not in again.text
+    assert "haven't done anything" in again.text
 
 
 def test_the_key_names_the_conversation_and_the_request() -> None:
@@ -199,7 +213,8 @@ def test_a_retried_turn_reports_its_own_action_as_done(chat: Callable[..., Chat]
 
     again = run_turn(done.message)
 
-    assert again.reply is not None and again.reply.pk == done.reply.pk  # type: ignore[union-attr]
+    assert again.reply is not None
+    assert again.reply.pk == done.reply.pk
     assert len(refunds()) == 1
 
 
@@ -222,7 +237,8 @@ def test_a_takeover_voids_the_offer(chat: Callable[..., Chat], demo_store: Store
     reply = c("yes").reply
 
     assert Conversation.objects.get(pk=conversation.pk).state["pending"] is None
-    assert reply is not None and "is cancelled" not in reply.text
+    assert reply is not None
+    assert "is cancelled" not in reply.text
     assert not AgentAction.objects.filter(kind=ActionKind.CANCEL_ORDER).exists()
 
 
@@ -278,7 +294,8 @@ def test_numbers_that_cannot_be_orders_do_not_use_up_attempts(
 
     reply = c("1001").reply
 
-    assert reply is not None and "UPS" in reply.text
+    assert reply is not None
+    assert "UPS" in reply.text
     assert not AgentAction.objects.filter(kind=ActionKind.ESCALATE).exists()
 
 
@@ -290,7 +307,8 @@ def test_guesses_at_one_order_across_conversations_are_stopped_and_the_merchant_
 
     owner = chat(email="sam@example.com")("where is order 1004?").reply
 
-    assert owner is not None and "UPS" not in owner.text
+    assert owner is not None
+    assert "UPS" not in owner.text
     escalation = AgentAction.objects.filter(kind=ActionKind.ESCALATE).get()
     assert "1004" in escalation.parameters["reason"]
 
@@ -337,7 +355,9 @@ def test_a_guests_proof_lapses_after_a_pause(chat: Callable[..., Chat]) -> None:
 
     reply = c("and where is it now?").reply
 
-    assert reply is not None and "UPS" not in reply.text and "order number" in reply.text
+    assert reply is not None
+    assert "UPS" not in reply.text
+    assert "order number" in reply.text
     assert Conversation.objects.get(pk=conversation.pk).order_in_focus_id is None
 
 
@@ -347,7 +367,8 @@ def test_a_short_pause_keeps_the_proof(chat: Callable[..., Chat]) -> None:
 
     reply = c("and where is it now?").reply
 
-    assert reply is not None and "UPS" in reply.text
+    assert reply is not None
+    assert "UPS" in reply.text
 
 
 @override_settings(CHAT_TOKEN_IDLE_HOURS=24, CHAT_TOKEN_MAX_AGE_DAYS=7)

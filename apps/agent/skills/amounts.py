@@ -53,9 +53,9 @@ def requested_amount(text: str, entities: tuple[Money, ...], *, bare: bool = Fal
         cur = (m.group("cur") or m.group("cur2") or "").lower()
         found.append((sign, m.group("num") or m.group("num2"), cur))
     if not found:
-        m = _AFTER_VERB.search(text) or (_BARE.search(text) if bare else None)
-        if m is not None and (bare or not re.fullmatch(r"\d{4,}", m.group("num"))):
-            found.append((m.group("sign") or "", m.group("num"), ""))
+        alone = _AFTER_VERB.search(text) or (_BARE.search(text) if bare else None)
+        if alone is not None and (bare or not re.fullmatch(r"\d{4,}", alone.group("num"))):
+            found.append((alone.group("sign") or "", alone.group("num"), ""))
     if not found:
         return AmountRead()
     reads = [_read(sign, number) for sign, number, _ in found]
