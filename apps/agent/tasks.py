@@ -20,6 +20,7 @@ from apps.conversations.models import (
     Message,
     MessageRole,
 )
+from apps.conversations.services import void_pending_proposals
 from apps.core.locks import LockTimeout, named_lock
 from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
 
@@ -93,6 +94,7 @@ def _give_up_to_team(message_id: int) -> None:
     Conversation.objects.filter(pk=reply.conversation_id).update(
         status=ConversationStatus.ESCALATED
     )
+    void_pending_proposals(reply.conversation, reason="escalated: platform unavailable")
     AgentAction.objects.get_or_create(
         idempotency_key=f"escalate:platform-unavailable:{message_id}",
         defaults={
