@@ -118,6 +118,17 @@ def is_bare_yes(text: str) -> bool:
     return (yes or (not plain and _emoji(text) is Verdict.YES)) and all(w in _CARRIED for w in rest)
 
 
+# A yes that agrees to something, as opposed to "ok" / "alright", which may only acknowledge.
+_AGREEING = words("yes yess yesss yeah yea ya yep yup yas sure absolutely definitely certainly")
+_AGREEING_PHRASES = re.compile(r"\b(?:go ahead|do it|please do|yes please|confirm\w*|proceed)\b")
+
+
+def agrees(text: str) -> bool:
+    """Does a bare yes say "do it" (rather than just "ok")?"""
+    plain = _plain(text)
+    return bool(_AGREEING_PHRASES.search(plain)) or any(w in _AGREEING for w in plain.split())
+
+
 def is_bare_no(text: str) -> bool:
     """A no (and politeness) with no request of its own."""
     plain = _NO_PHRASES.sub(" no ", _plain(text))

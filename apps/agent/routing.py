@@ -3,7 +3,14 @@ merchant's reserved intents, and the classifier's intent (weak guesses kept in c
 
 from __future__ import annotations
 
-from apps.agent.consent import Verdict, is_bare_no, is_bare_yes, judge, negated_request
+from apps.agent.consent import (
+    Verdict,
+    agrees,
+    is_bare_no,
+    is_bare_yes,
+    judge,
+    negated_request,
+)
 from apps.agent.context import Draft, Turn
 from apps.agent.escalation import escalate
 from apps.agent.policy import Outcome, intent_decision
@@ -90,6 +97,8 @@ def _route_request(turn: Turn) -> Draft:
         and is_bare_yes(text)
     ):
         turn.intent = "other"  # agreement to nothing: never a new offer
+        if not agrees(text) and "👍" not in text:
+            return handoff_declined(turn)  # "ok": an acknowledgement
         return Draft(turn.say("nothing_pending"))
     if turn.awaited not in _ASKED_FOR_DETAILS and is_bare_no(text):
         turn.intent = "other"  # a no to nothing: nothing to do, nothing to offer

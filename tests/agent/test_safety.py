@@ -129,6 +129,17 @@ def test_a_bare_yes_with_nothing_pending_offers_nothing(chat: Callable[..., Chat
     assert not AgentAction.objects.filter(kind=ActionKind.REFUND).exists()
 
 
+def test_an_ok_with_nothing_pending_is_an_acknowledgement(chat: Callable[..., Chat]) -> None:
+    c = chat(email="jane@example.com")
+    c("where is order 1002?")
+
+    reply = c("ok").reply
+
+    assert reply is not None
+    assert "anything else" in reply.text.lower()
+    assert "(yes/no)" not in reply.text
+
+
 def test_an_offer_older_than_its_lifetime_is_not_accepted(chat: Callable[..., Chat]) -> None:
     c = chat(email="jane@example.com")
     c("cancel order 1003")
