@@ -16,6 +16,7 @@ from apps.agent.escalation import escalate
 from apps.agent.policy import Outcome, intent_decision
 from apps.agent.replies import join
 from apps.agent.skills import SKILLS
+from apps.agent.skills.compound import compound
 from apps.agent.skills.confirm import ask_again, confirm_pending, drop_pending, proposal_is_open
 from apps.agent.skills.special import special_case
 from apps.agent.skills.talk import handoff_declined, human_handoff, negated_request_reply
@@ -111,6 +112,9 @@ def _route_request(turn: Turn) -> Draft:
         return negated_request_reply(turn)
     if state.verification_locked and turn.intent not in _STILL_ANSWERED_WHEN_LOCKED:
         return locked(turn)  # the same answer every time, not "not understood" in between
+    several = compound(turn)
+    if several is not None:
+        return several
     ruled = intent_decision(turn.rules, turn.intent)
     if ruled is not None and ruled.outcome is Outcome.ESCALATE:
         escalated = escalate(turn, reason=ruled.reason)

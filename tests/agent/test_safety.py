@@ -395,3 +395,26 @@ def test_a_conversation_token_has_a_lifetime(demo_store: Store) -> None:
     assert conversation_is_open(fresh, now)
     assert not conversation_is_open(idle, now)
     assert not conversation_is_open(old, now)
+
+
+def test_status_cancel_and_policy_in_one_message_are_each_answered(
+    chat: Callable[..., Chat],
+) -> None:
+    c = chat(email="jane@example.com")
+
+    reply = c("Where is order 1003, can I cancel it, and what's your return policy?").reply
+    c("yes")
+
+    assert reply is not None
+    assert "Refund policy" in reply.text
+    assert "hasn't shipped" in reply.text
+    assert reply.text.endswith("Shall I cancel order #1003? (yes/no)")
+    assert AgentAction.objects.get(kind=ActionKind.CANCEL_ORDER).status == ActionStatus.EXECUTED
+
+
+def test_a_refund_status_question_is_not_a_compound_request(chat: Callable[..., Chat]) -> None:
+    reply = chat(email="priya@example.com")("where's my refund for order 1007").reply
+
+    assert reply is not None
+    assert "$75.00" in reply.text
+    assert "Shall I" not in reply.text
