@@ -18,9 +18,12 @@ def policy_question(turn: Turn) -> Draft:
     return Draft(turn.say("knowledge_unknown"))
 
 
-def knowledge_answer(turn: Turn, *, min_score: float = MIN_SCORE) -> str | None:
-    """What the store's own entries say about the message, or None below `min_score`."""
-    question = turn.message.text
+def knowledge_answer(
+    turn: Turn, *, min_score: float = MIN_SCORE, question: str | None = None
+) -> str | None:
+    """What the store's own entries say about the message (or about `question`, a part
+    of it), or None below `min_score`."""
+    question = question or turn.message.text
     ranked = knowledge_search(turn.store, question)
     if not ranked or ranked[0][1] < min_score:
         return None

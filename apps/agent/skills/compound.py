@@ -41,7 +41,7 @@ def compound(turn: Turn) -> Draft | None:
     if asks_policy + asks_status + (action is not None) < 2 or not _names_an_order(turn):
         return None
     parts: list[str] = []
-    policy = knowledge_answer(turn) if asks_policy else None
+    policy = knowledge_answer(turn, question=_policy_clause(text)) if asks_policy else None
     if policy:
         parts.append(policy)
     if asks_status:
@@ -59,6 +59,12 @@ def compound(turn: Turn) -> Draft | None:
         return Draft(lines(*parts), confirm=done.confirm)
     turn.intent = turn.state.intent = "order_status"
     return Draft(lines(*parts))
+
+
+def _policy_clause(text: str) -> str:
+    """ "where is 1003, can I cancel it, and what's your return policy?" -> the last part."""
+    clauses = re.split(r"[,;?.!]+|\band\b", text)
+    return next((c for c in clauses if _POLICY.search(c)), text).strip()
 
 
 def _names_an_order(turn: Turn) -> bool:
