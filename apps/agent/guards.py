@@ -72,8 +72,9 @@ def foreign_language(text: str, guessed: str) -> str:
 
 
 _LEGAL = re.compile(
-    r"(?i)\b(?:lawyers?|attorneys?|solicitors?|legal action|lawsuit|sue|suing|small claims|"
-    r"court|BBB|better business bureau|trading standards|consumer protection|"
+    r"(?i)\b(?:lawyers?|attorneys?|solicitors?|legal action|lawsuit|small claims|"
+    r"(?:i'?ll|will|going to|gonna) sue|suing you|(?:see you|take you|taking you) (?:in|to) court|"
+    r"BBB|better business bureau|trading standards|consumer protection|"
     r"report (?:you|this|your (?:company|store|shop))|ftc|chargeback)\b"
 )
 _LOST_EMAIL = re.compile(
