@@ -7,7 +7,7 @@ A case is one JSON line::
      "expect": {"intent": "order_status", "actions": ["lookup_order"],
                 "reply_contains": ["UPS"], "reply_excludes": ["Sam"]}}
 
-Every `expect` key is optional (cases are read by `apps.agent.eval_cases`). `intent` is checked on the first turn; `actions` lists the
+Every `expect` key is optional. `intent` is checked on the first turn; `actions` lists the
 AgentAction kinds the conversation must produce, as "kind" or "kind:status", and "!kind" /
 "!kind:status" for what it must not; `reply_contains` / `reply_excludes` apply to the last
 reply and `all_replies_exclude` to every reply, ignoring case.
@@ -16,7 +16,8 @@ A turn is a customer message (a string, or `{"say": "...", "expect": {...}}` wit
 that turn's own reply and actions: `intent`, `actions`, `reply_contains`, `reply_excludes`),
 or a step by the merchant's people: `{"human": "takeover"}` (a person takes the
 conversation), `{"human": "reply", "text": "..."}` (a person writes in it) and
-`{"human": "handback"}` (the agent answers again).
+`{"human": "handback"}` (the agent answers again). Case files are read (strictly, naming
+the line of any problem) by `apps.agent.eval_cases`.
 `logged_in: true` gives the conversation the customer's platform id from the demo data,
 as a verified identity; otherwise the conversation starts anonymous and `email` only says
 who the customer really is (for the policy-violation detector).

@@ -112,13 +112,13 @@ def _route_request(turn: Turn) -> Draft:
         return negated_request_reply(turn)
     if state.verification_locked and turn.intent not in _STILL_ANSWERED_WHEN_LOCKED:
         return locked(turn)  # the same answer every time, not "not understood" in between
-    several = compound(turn)
-    if several is not None:
-        return several
     ruled = intent_decision(turn.rules, turn.intent)
     if ruled is not None and ruled.outcome is Outcome.ESCALATE:
         escalated = escalate(turn, reason=ruled.reason)
         return Draft(turn.say("handoff" if escalated else "already_escalated"))
+    several = compound(turn)
+    if several is not None:
+        return several
     _count_misunderstanding(turn)
     if state.misunderstood >= MAX_MISUNDERSTOOD:
         return human_handoff(turn)

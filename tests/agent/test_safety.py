@@ -418,3 +418,17 @@ def test_a_refund_status_question_is_not_a_compound_request(chat: Callable[..., 
     assert reply is not None
     assert "$75.00" in reply.text
     assert "Shall I" not in reply.text
+
+
+def test_a_compound_message_proposes_no_action_the_merchant_keeps_for_people(
+    chat: Callable[..., Chat], demo_store: Store
+) -> None:
+    from apps.stores.models import StoreSettings
+
+    StoreSettings.objects.filter(store=demo_store).update(always_human_intents=["cancel_order"])
+    reply = chat(email="jane@example.com")(
+        "Where is order 1003, can I cancel it, and what's your return policy?"
+    ).reply
+
+    assert reply is not None
+    assert "Shall I cancel" not in reply.text

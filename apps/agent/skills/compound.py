@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from apps.agent.context import Draft, Turn
+from apps.agent.policy import intent_decision
 from apps.agent.replies import lines
 from apps.agent.skills import changes, orders, returns
 from apps.agent.skills.answers import knowledge_answer
@@ -35,7 +36,15 @@ def compound(turn: Turn) -> Draft | None:
     text = turn.message.text
     if turn.intent == "refund_status":
         return None  # "where's my refund for 1007" asks one thing
-    action = next(((i, skill) for i, rx, skill in _ACTIONS if rx.search(text)), None)
+    action = next(
+        (
+            (intent, skill)
+            for intent, rx, skill in _ACTIONS
+            # An action the merchant keeps for people is not proposed here.
+            if rx.search(text) and intent_decision(turn.rules, intent) is None
+        ),
+        None,
+    )
     asks_policy = bool(_POLICY.search(text))
     asks_status = bool(_STATUS.search(text))
     if asks_policy + asks_status + (action is not None) < 2 or not _names_an_order(turn):
