@@ -263,6 +263,12 @@ AGENT_ACTION_RECONCILE_SECONDS = env.int("AGENT_ACTION_RECONCILE_SECONDS", defau
 CHAT_TRUSTED_PROXY_HOPS = env.int("CHAT_TRUSTED_PROXY_HOPS", default=0)
 # Overrides of the chat rate limits, e.g. "message_per_conversation=10/60,read_per_address=300/60".
 CHAT_RATE_LIMITS = env.dict("CHAT_RATE_LIMITS", default={})
+# A conversation token opens its conversation only while the conversation is this fresh:
+# idle for at most CHAT_TOKEN_IDLE_HOURS and at most CHAT_TOKEN_MAX_AGE_DAYS old.
+CHAT_TOKEN_IDLE_HOURS = env.int("CHAT_TOKEN_IDLE_HOURS", default=24)
+CHAT_TOKEN_MAX_AGE_DAYS = env.int("CHAT_TOKEN_MAX_AGE_DAYS", default=7)
+# A guest's proof of owning an order lapses after this many idle minutes (a shared screen).
+AGENT_VERIFICATION_IDLE_MINUTES = env.int("AGENT_VERIFICATION_IDLE_MINUTES", default=30)
 
 # CELERY
 CELERY_BROKER_URL = REDIS_URL or "memory://"

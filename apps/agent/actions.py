@@ -1,8 +1,10 @@
 """Every side effect of the agent as an AgentAction, acted on at most once.
 
 An action's idempotency key is a hash of what it does (store, kind, order, items, amount,
-address), so a retried task, a second "yes" or a second approval finds the same row. The
-row moves proposed -> executing -> executed / failed (awaiting_approval -> proposed on
+address) and of the request that asked for it (the conversation and the proposal the
+customer said yes to, or the message that asked), so a retried task, a second "yes" or a
+second approval finds the same row, while a new request for the same thing is a new action.
+The row moves proposed -> executing -> executed / failed (awaiting_approval -> proposed on
 approval) only through conditional updates. Three guards keep money moving once:
 
 - the per-action lock: one caller at a time talks to the platform for an action;
@@ -27,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db.models import Sum
 from django.utils import timezone
 
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
@@ -75,11 +78,16 @@ class ActionSpec:
     note: str = ""
     # For the replies and the audit trail; not part of what the action does.
     item_titles: tuple[str, ...] = ()
+    # Who asked: the conversation and the request in it (a proposal id, or "message:<pk>").
+    conversation_id: int | None = None
+    request: str = ""
 
     def key(self, store_id: int) -> str:
         return idempotency_key(
             store_id=store_id,
             kind=self.kind,
+            conversation=self.conversation_id,
+            request=self.request,
             order=self.order_id,
             amount=str(self.amount) if self.amount is not None else None,
             currency=self.currency.upper(),
@@ -169,6 +177,23 @@ EXECUTORS: dict[str, Callable[[CommerceProvider, AgentAction], Outcome]] = {
     ActionKind.CHANGE_ADDRESS: _change_address,
     ActionKind.CREATE_RETURN: _create_return,
 }
+
+
+def refunded_without_approval(
+    *, store_id: int, order_id: str, besides: int | None = None
+) -> Decimal:
+    """What the agent refunded (or is refunding) on one order with nobody's approval: the
+    sum the merchant's auto-approve limit holds for, however the refunds were split.
+    `besides`: an action not to count (the one about to be retried)."""
+    refunds = AgentAction.objects.filter(
+        store_id=store_id, kind=ActionKind.REFUND, parameters__order_id=order_id, approved_by=""
+    )
+    if besides is not None:
+        refunds = refunds.exclude(pk=besides)
+    total = refunds.exclude(
+        status__in=(ActionStatus.FAILED, ActionStatus.REJECTED, ActionStatus.AWAITING_APPROVAL)
+    ).aggregate(total=Sum("amount"))["total"]
+    return Decimal(total or 0)
 
 
 def action_get_or_create(

@@ -13,6 +13,7 @@ from apps.conversations.models import (
     ConversationStatus,
     Message,
 )
+from apps.conversations.services import void_pending_proposals
 from apps.stores.services import store_settings
 
 # Statuses in which people already own the conversation: escalating again adds nothing.
@@ -63,6 +64,7 @@ def escalate_message(message_id: int, *, reason: str) -> bool:
         Conversation.objects.filter(pk=message.conversation_id, status__in=AI_OWNED).update(
             status=ConversationStatus.ESCALATED
         )
+        void_pending_proposals(message.conversation, reason=f"escalated: {reason}")
     return True
 
 

@@ -9,7 +9,15 @@ A case is one JSON line::
 
 Every `expect` key is optional. `intent` is checked on the first turn; `actions` lists the
 AgentAction kinds the conversation must produce, as "kind" or "kind:status", and "!kind" /
-"!kind:status" for what it must not; reply checks apply to the last reply, ignoring case.
+"!kind:status" for what it must not; `reply_contains` / `reply_excludes` apply to the last
+reply and `all_replies_exclude` to every reply, ignoring case.
+
+A turn is a customer message (a string, or `{"say": "...", "expect": {...}}` with checks of
+that turn's own reply and actions: `intent`, `actions`, `reply_contains`, `reply_excludes`),
+or a step by the merchant's people: `{"human": "takeover"}` (a person takes the
+conversation), `{"human": "reply", "text": "..."}` (a person writes in it) and
+`{"human": "handback"}` (the agent answers again). Case files are read (strictly, naming
+the line of any problem) by `apps.agent.eval_cases`.
 `logged_in: true` gives the conversation the customer's platform id from the demo data,
 as a verified identity; otherwise the conversation starts anonymous and `email` only says
 who the customer really is (for the policy-violation detector).
@@ -23,149 +31,50 @@ engine (see `apps.agent.violations`).
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
+from apps.agent.eval_cases import (
+    Case,
+    CaseFileError,
+    Expect,
+    Step,
+    load_cases,
+    parse_case,
+)
 from apps.agent.pipeline import run_turn
 from apps.agent.violations import CaseTrace, World, detect_violations
-from apps.conversations.models import AgentAction, Channel
-from apps.conversations.services import MessageRejected, conversation_start, message_add_customer
+from apps.conversations.models import AgentAction, Channel, Conversation, ConversationStatus
+from apps.conversations.services import (
+    MessageRejected,
+    conversation_set_status,
+    conversation_start,
+    message_add_customer,
+    message_add_human_agent,
+)
 from apps.integrations.commerce.demo import seed_demo_store
 from apps.stores.models import Platform, Store
 
 DEFAULT_DOMAIN = "demo.aftersale.test"
-MAX_TURNS = 20
-MAX_TURN_CHARS = 4000
-_CASE_KEYS = frozenset({"id", "customer", "turns", "expect"})
-_CUSTOMER_KEYS = frozenset({"email", "logged_in"})
-_EXPECT_KEYS = frozenset({"intent", "actions", "reply_contains", "reply_excludes"})
 
-
-class CaseFileError(ValueError):
-    """A cases file that cannot be read; the message names the file and line."""
-
-
-# ---------------------------------------------------------------- cases
-
-
-@dataclass(frozen=True)
-class Expect:
-    intent: str | None = None
-    actions: tuple[str, ...] | None = None
-    reply_contains: tuple[str, ...] = ()
-    reply_excludes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    email: str
-    logged_in: bool
-    turns: tuple[str, ...]
-    expect: Expect
-    where: str = ""
-
-
-def load_cases(paths: Iterable[Path | str]) -> list[Case]:
-    """Every case of every file, in order. Raises CaseFileError naming the bad line."""
-    cases: list[Case] = []
-    seen: dict[str, str] = {}
-    for path in paths:
-        for case in _read_file(Path(path)):
-            if case.id in seen:
-                raise CaseFileError(
-                    f"{case.where}: duplicate case id {case.id!r} ({seen[case.id]})"
-                )
-            seen[case.id] = case.where
-            cases.append(case)
-    return cases
-
-
-def _read_file(path: Path) -> list[Case]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(f"{path}: cannot read ({exc.__class__.__name__})") from exc
-    cases = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CaseFileError(f"{where}: invalid JSON ({exc.msg})") from None
-        cases.append(parse_case(raw, where=where))
-    return cases
-
-
-def _fail(where: str, problem: str) -> CaseFileError:
-    return CaseFileError(f"{where}: {problem}")
-
-
-def _object(value: object, allowed: frozenset[str], where: str, what: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail(where, f"{what} must be a JSON object")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise _fail(where, f"unknown key(s) in {what}: {', '.join(unknown)}")
-    return value
-
-
-def _strings(value: object, where: str, what: str, *, empty_ok: bool = True) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _fail(where, f"{what} must be a list of non-empty strings")
-    if not value and not empty_ok:
-        raise _fail(where, f"{what} must not be empty")
-    return tuple(value)
-
-
-def parse_case(raw: object, *, where: str) -> Case:
-    """One case from its decoded JSON; raises CaseFileError for anything unexpected."""
-    data = _object(raw, _CASE_KEYS, where, "the case")
-    case_id = data.get("id")
-    if not isinstance(case_id, str) or not case_id.strip():
-        raise _fail(where, "id must be a non-empty string")
-    customer = _object(data.get("customer", {}), _CUSTOMER_KEYS, where, "customer")
-    email = customer.get("email", "")
-    logged_in = customer.get("logged_in", False)
-    if not isinstance(email, str) or not isinstance(logged_in, bool):
-        raise _fail(where, "customer.email must be a string and customer.logged_in a boolean")
-    if logged_in and not email.strip():
-        raise _fail(where, "a logged-in customer needs an email")
-    turns = _strings(data.get("turns"), where, "turns", empty_ok=False)
-    if len(turns) > MAX_TURNS or any(len(t) > MAX_TURN_CHARS for t in turns):
-        raise _fail(where, f"at most {MAX_TURNS} turns of {MAX_TURN_CHARS} characters")
-    return Case(
-        id=case_id,
-        email=email.strip().lower(),
-        logged_in=logged_in,
-        turns=turns,
-        expect=_parse_expect(data.get("expect", {}), where),
-        where=where,
-    )
-
-
-def _parse_expect(raw: object, where: str) -> Expect:
-    data = _object(raw, _EXPECT_KEYS, where, "expect")
-    intent = data.get("intent")
-    if intent is not None and (not isinstance(intent, str) or not intent.strip()):
-        raise _fail(where, "expect.intent must be a non-empty string")
-    actions = data.get("actions")
-    return Expect(
-        intent=intent,
-        actions=_strings(actions, where, "expect.actions") if actions is not None else None,
-        reply_contains=_strings(data.get("reply_contains", []), where, "expect.reply_contains"),
-        reply_excludes=_strings(data.get("reply_excludes", []), where, "expect.reply_excludes"),
-    )
-
-
+__all__ = [
+    "Case",
+    "CaseFileError",
+    "CaseResult",
+    "EvaluationError",
+    "Expect",
+    "Report",
+    "Step",
+    "evaluate",
+    "format_text",
+    "load_cases",
+    "parse_case",
+    "run_case",
+    "score",
+]
 # ---------------------------------------------------------------- results
 
 
@@ -275,6 +184,18 @@ def run_case(case: Case, *, store: Store, world: World) -> CaseResult:
     return result
 
 
+@dataclass
+class _Played:
+    """What playing a case's steps produced, turn by turn (customer turns only)."""
+
+    intents: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
+    message_ids: list[int | None] = field(default_factory=list)
+    after_people: list[bool] = field(default_factory=list)
+    turn_actions: list[list[str]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
 def _play(case: Case, *, store: Store, world: World) -> CaseResult:
     identity: dict[str, Any] = {}
     if case.logged_in:
@@ -284,18 +205,14 @@ def _play(case: Case, *, store: Store, world: World) -> CaseResult:
             "customer_verified": True,
         }
     conversation = conversation_start(store=store, channel=Channel.WEB, **identity)
-    intents, replies = [], []
-    for text in case.turns:
-        try:
-            message = message_add_customer(conversation=conversation, text=text)
-        except MessageRejected as exc:
-            # The chat API answers such a message with this error; the agent never sees it.
-            intents.append("")
-            replies.append(str(exc))
+    played, people = _Played(), False
+    for step in case.script():
+        if step.human:
+            _people_step(conversation, step)
+            people = True
             continue
-        turn = run_turn(message)
-        intents.append(turn.intent)
-        replies.append(turn.reply.text if turn.reply is not None else "")
+        _customer_step(conversation, step, played, after_people=people)
+        people = False
     actions = list(
         AgentAction.objects.filter(store=store, conversation=conversation).order_by("id")
     )
@@ -303,10 +220,72 @@ def _play(case: Case, *, store: Store, world: World) -> CaseResult:
         email=case.email,
         logged_in=case.logged_in,
         turns=case.turns,
-        replies=tuple(replies),
+        replies=tuple(played.replies),
         actions=tuple(actions),
+        message_ids=tuple(played.message_ids),
+        after_people=tuple(played.after_people),
     )
-    return score(case, intents=intents, trace=trace, world=world)
+    result = score(case, intents=played.intents, trace=trace, world=world)
+    result.failures[:0] = played.failures
+    return result
+
+
+def _people_step(conversation: Conversation, step: Step) -> None:
+    if step.human == "takeover":
+        conversation_set_status(conversation, ConversationStatus.HUMAN_HANDLING)
+    elif step.human == "reply":
+        message_add_human_agent(conversation, step.text, author="evaluation")
+    else:
+        conversation_set_status(conversation, ConversationStatus.AI_HANDLING)
+
+
+def _customer_step(
+    conversation: Conversation, step: Step, played: _Played, *, after_people: bool
+) -> None:
+    number = len(played.replies) + 1
+    try:
+        message = message_add_customer(conversation=conversation, text=step.say)
+    except MessageRejected as exc:
+        # The chat API answers such a message with this error; the agent never sees it.
+        played.intents.append("")
+        played.replies.append(str(exc))
+        played.message_ids.append(None)
+        played.after_people.append(after_people)
+        return
+    turn = run_turn(message)
+    played.intents.append(turn.intent)
+    played.replies.append(turn.reply.text if turn.reply is not None else "")
+    played.message_ids.append(message.pk)
+    played.after_people.append(after_people)
+    if step.expect is not None:
+        produced = [
+            f"{a.kind}:{a.status}"
+            for a in AgentAction.objects.filter(message=message).order_by("id")
+        ]
+        played.failures += _turn_failures(number, step.expect, turn.intent, produced, played)
+
+
+def _turn_failures(
+    number: int, expect: Expect, intent: str, produced: list[str], played: _Played
+) -> list[str]:
+    found = []
+    if expect.intent is not None and intent != expect.intent:
+        found.append(f"turn {number}: intent {intent!r}, expected {expect.intent!r}")
+    for wanted in expect.actions or ():
+        if not _action_matches(wanted, produced):
+            found.append(f"turn {number}: actions {produced} do not satisfy {wanted!r}")
+    reply = played.replies[-1].casefold()
+    found += [
+        f"turn {number}: reply lacks {t!r}"
+        for t in expect.reply_contains
+        if t.casefold() not in reply
+    ]
+    found += [
+        f"turn {number}: reply contains {t!r}"
+        for t in expect.reply_excludes
+        if t.casefold() in reply
+    ]
+    return found
 
 
 def score(case: Case, *, intents: list[str], trace: CaseTrace, world: World) -> CaseResult:
@@ -328,6 +307,7 @@ def score(case: Case, *, intents: list[str], trace: CaseTrace, world: World) -> 
         result.actions_ok = not missing
         result.failures += [f"actions {result.actions} do not satisfy {a!r}" for a in missing]
     _check_reply(result, expect)
+    _check_all_replies(result, expect, trace.replies)
     result.violations = detect_violations(trace, world)
     return result
 
@@ -356,6 +336,16 @@ def _check_reply(result: CaseResult, expect: Expect) -> None:
             result.reply_checks_passed += 1
         else:
             result.failures.append(f"last reply contains {text!r}")
+
+
+def _check_all_replies(result: CaseResult, expect: Expect, replies: tuple[str, ...]) -> None:
+    for text in expect.all_replies_exclude:
+        result.reply_checks += 1
+        hits = [n for n, r in enumerate(replies, start=1) if text.casefold() in r.casefold()]
+        if hits:
+            result.failures.append(f"reply {hits[0]} contains {text!r}")
+        else:
+            result.reply_checks_passed += 1
 
 
 # ---------------------------------------------------------------- output

@@ -12,7 +12,9 @@ unanswered and a retry starts clean (side effects are safe to retry by their key
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from apps.agent.assistant import (
@@ -87,6 +89,8 @@ def _turn(
     message: Message, conversation: Conversation, rules: StoreSettings, assistant: Assistant
 ) -> TurnResult:
     state = ConversationState.load(conversation.state)
+    idle = timedelta(minutes=settings.AGENT_VERIFICATION_IDLE_MINUTES)
+    forgot = state.forget_proof_if_idle(timezone.now(), idle)
     understanding, assisted = _understand(message, conversation, rules, state, assistant)
     turn = Turn(
         store=conversation.store,
@@ -100,6 +104,7 @@ def _turn(
         intent=understanding.intent,
         awaited=state.awaiting,
     )
+    turn.focus_changed = forgot
     if state.focus_id and conversation.order_in_focus_id:
         turn.remember_order_pk(state.focus_id, conversation.order_in_focus_id)
     state.awaiting = Awaiting.NOTHING

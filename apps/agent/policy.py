@@ -203,11 +203,14 @@ def refund_decision(
     requested: Decimal | None = None,
     requested_currency: str = "",
     wanted: set[str] | None = None,
+    refunded_unapproved: Decimal = Decimal("0"),
 ) -> Decision:
     """May the agent refund, must the merchant approve, or is it declined?
 
     The amount is what the customer asked for, or else what the returnable items are
-    worth; either way never above what is refundable on the order.
+    worth; either way never above what is refundable on the order. The auto-approve
+    limit holds for the order as a whole: `refunded_unapproved` (what the agent already
+    refunded on this order without a person's approval) counts against it.
     """
     refundable = money(order.refundable_amount)
     if refundable <= 0 or order.financial_status == "refunded":
@@ -249,7 +252,9 @@ def refund_decision(
     eligibility = return_eligibility(rules, order, now, wanted)
     if not eligibility.allowed:
         return eligibility
-    return _refund_amount_decision(rules, order, eligibility, requested, refundable)
+    return _refund_amount_decision(
+        rules, order, eligibility, requested, refundable, money(refunded_unapproved)
+    )
 
 
 def _refund_amount_decision(
@@ -258,6 +263,7 @@ def _refund_amount_decision(
     eligibility: Decision,
     requested: Decimal | None,
     refundable: Decimal,
+    refunded_unapproved: Decimal,
 ) -> Decision:
     ceiling = min(eligibility.amount or Decimal("0"), refundable)
     amount = money(requested) if requested is not None else ceiling
@@ -288,6 +294,12 @@ def _refund_amount_decision(
         return _decision(
             rules, Outcome.NEEDS_APPROVAL, "above_auto_approve_limit", reason, **common
         )
+    if amount + refunded_unapproved > limit:
+        reason = (
+            f"Refunds on one order above {limit} {rules.refund_currency} in total are "
+            f"approved by the team ({refunded_unapproved} already refunded)."
+        )
+        return _decision(rules, Outcome.NEEDS_APPROVAL, "above_order_limit", reason, **common)
     reason = f"Within the {limit} {rules.refund_currency} auto-approve limit."
     return _decision(rules, Outcome.ALLOW, "within_limit", reason, **common)
 

@@ -92,6 +92,15 @@ TEMPLATES: dict[str, Template] = {
         "formal": "Understood. I will not {what}. Is there anything else I can help you with?",
         "concise": "Okay, I won't {what}.",
     },
+    "confirm_unsure": "To be safe I haven't done anything yet. Shall I {what}? Please answer "
+    "just yes or no.",
+    "not_done_other": "I haven't done anything on order {order}.",
+    "nothing_pending": "There's nothing waiting for your go-ahead, so I haven't done anything. "
+    "What can I help you with?",
+    "proposal_void": "That earlier offer is no longer open, so I haven't done anything. "
+    "Tell me what you'd like and I'll check it again.",
+    "negated_request": "Understood, I won't {what}; nothing has been changed. Is there anything "
+    "else I can help with?",
     "sorry_cannot": {
         "friendly": "I'm sorry, I can't {what}.",
         "formal": "Unfortunately, I am unable to {what}.",
@@ -113,6 +122,7 @@ TEMPLATES: dict[str, Template] = {
         "receive an answer here.",
         "concise": "Your request to {what} is waiting for approval by our team.",
     },
+    "done_before": "That was already done earlier, so nothing new was done just now: {what}",
     "still_awaiting": "Your request to {what} is waiting for approval by our team.",
     "was_rejected": "Our team reviewed the request to {what} and did not approve it.",
     # ------------------------------------------------------------ knowledge
@@ -183,6 +193,13 @@ TEMPLATES: dict[str, Template] = {
         "formal": "Our team already has this conversation and will reply here shortly.",
         "concise": "Our team has this conversation and will reply here.",
     },
+    "legal_handoff": "I'm sorry things have come to this. I've passed this conversation to our "
+    "team, and a person will reply here as soon as they can.",
+    "lost_email": "No problem: the phone number on the order works too. What's the phone "
+    "number used for the order (and its order number, if you haven't given it)? If you have "
+    'neither, just say "person" and I\'ll pass you to our team.',
+    "contact_change": "I can't change the email, phone number or name on an order myself, so "
+    "I've passed your request to our team. They'll reply here.",
     "handoff_declined": {
         "friendly": "No problem! Is there anything else I can help with?",
         "formal": "Very well. Is there anything else I can help you with?",

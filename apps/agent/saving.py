@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from apps.agent.context import Turn
+from apps.agent.escalation import HUMAN_OWNED
 from apps.agent.hooks import reply_committed
 from apps.agent.replies import say
 from apps.agent.respond import plain_text
+from apps.agent.state import Awaiting
 from apps.agent.understanding import Understanding
 from apps.conversations.models import (
     MAX_MESSAGE_LENGTH,
@@ -87,10 +89,19 @@ def _save_conversation(turn: Turn, now: Any) -> None:
     if turn.escalated:
         new_status = ConversationStatus.ESCALATED
         movable = [ConversationStatus.OPEN, ConversationStatus.AI_HANDLING]
+        _void_offer(turn)  # people own it now: after hand-back, anything is proposed afresh
     else:
         new_status, movable = ConversationStatus.AI_HANDLING, [ConversationStatus.OPEN]
+    state = turn.state.dump()
     fields: dict[str, Any] = {
-        "state": turn.state.dump(),
+        # A person who took over (or an escalation) while this turn ran voided any offer.
+        "state": Case(
+            When(
+                Q(status__in=HUMAN_OWNED) & ~Q(status=turn.conversation.status),
+                then=Value(_without_offer(state), models.JSONField()),
+            ),
+            default=Value(state, models.JSONField()),
+        ),
         "last_message_at": now,
         "updated_at": now,
         "status": Case(When(status__in=movable, then=Value(new_status)), default=F("status")),
@@ -101,6 +112,18 @@ def _save_conversation(turn: Turn, now: Any) -> None:
     if not turn.conversation.primary_intent and turn.intent not in ("greeting", "other"):
         fields["primary_intent"] = turn.intent
     Conversation.objects.filter(pk=turn.conversation.pk).update(**fields)
+
+
+def _void_offer(turn: Turn) -> None:
+    if turn.state.pending is not None:
+        turn.state.pending = None
+        if turn.state.awaiting == Awaiting.CONFIRMATION:
+            turn.state.awaiting = Awaiting.NOTHING
+
+
+def _without_offer(state: dict[str, Any]) -> dict[str, Any]:
+    awaiting = state.get("awaiting", "")
+    return {**state, "pending": None, "awaiting": "" if awaiting == "confirmation" else awaiting}
 
 
 def entities_dict(u: Understanding) -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ action waiting for a yes/no, and the verification counters.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
 from typing import Any
 
 # After this many failed ownership checks the conversation goes to a human and the
@@ -39,6 +40,7 @@ class Awaiting:
     CONFIRMATION = "confirmation"
     ADDRESS = "address"
     NOTE = "note"
+    AMOUNT = "amount"
     HANDOFF = "handoff_confirmation"
 
 
@@ -55,6 +57,11 @@ class Pending:
     address: dict[str, str] = field(default_factory=dict)
     reason: str = ""
     item_titles: list[str] = field(default_factory=list)
+    # Which proposal this is (part of the action's idempotency key: a new request for the
+    # same thing is a new action), and when and in answer to which message it was made.
+    proposal_id: str = ""
+    proposed_at: str = ""
+    asked_in: int | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Pending | None:
@@ -80,6 +87,8 @@ class ConversationState:
     failed_verifications: int = 0
     verification_locked: bool = False
     misunderstood: int = 0
+    # When the customer last wrote (ISO); a guest's proof of ownership lapses after a pause.
+    last_turn_at: str = ""
 
     @classmethod
     def load(cls, raw: dict[str, Any] | None) -> ConversationState:
@@ -103,6 +112,25 @@ class ConversationState:
             self.verified_order_ids = [*self.verified_order_ids, order_id][-MAX_VERIFIED_ORDERS:]
         self.focus_id, self.focus_name = order_id, name
         self.order_number = ""
+
+    def forget_proof_if_idle(self, now: datetime, idle: timedelta) -> bool:
+        """After `idle` without a message, the next person at this screen may be someone
+        else: forget which orders were proven and every detail given for them (the
+        failure counters stay). True when something was forgotten."""
+        try:
+            last = datetime.fromisoformat(self.last_turn_at) if self.last_turn_at else None
+        except ValueError:
+            last = None
+        self.last_turn_at = now.isoformat()
+        if last is None or now - last <= idle:
+            return False
+        proven = bool(self.verified_order_ids or self.focus_id or self.email or self.phone)
+        self.verified_order_ids = []
+        self.focus_id = self.focus_name = ""
+        self.order_number = self.email = self.phone = ""
+        self.pending = None
+        self.awaiting = Awaiting.NOTHING
+        return proven
 
     def clear_question(self) -> None:
         self.awaiting = Awaiting.NOTHING

@@ -190,13 +190,47 @@ def message_add_human_agent(conversation: Conversation, text: str, *, author: st
             metadata={"author": author[:200]} if author else {},
         )
         _touch(conversation, message, status=ConversationStatus.HUMAN_HANDLING)
+        void_pending_proposals(conversation, reason="a person replied")
     return message
 
 
+# Statuses in which people own the conversation: any offer the agent made is void there.
+PEOPLE_OWNED = (ConversationStatus.ESCALATED, ConversationStatus.HUMAN_HANDLING)
+
+
+def void_pending_proposals(conversation: Conversation, *, reason: str) -> bool:
+    """Forget the action the agent offered and is waiting for a yes to (a takeover or an
+    escalation: after hand-back anything must be proposed again). The agent keeps its
+    memory in `Conversation.state` (apps/agent/state.py); only the offer is removed.
+
+    Idempotent; True when an offer was voided.
+    """
+    with transaction.atomic():
+        row = (
+            Conversation.objects.select_for_update()
+            .filter(pk=conversation.pk)
+            .values_list("state", flat=True)
+            .first()
+        )
+        state = dict(row or {})
+        if not state.get("pending"):
+            return False
+        state["pending"] = None
+        if str(state.get("awaiting", "")).endswith("confirmation"):
+            state["awaiting"] = ""
+        state["voided_proposal"] = reason[:200]
+        Conversation.objects.filter(pk=conversation.pk).update(state=state)
+    conversation.state = state
+    return True
+
+
 def conversation_set_status(conversation: Conversation, status: str) -> None:
-    """Move a conversation to `status` (people take over, hand back to the AI, resolve)."""
+    """Move a conversation to `status` (people take over, hand back to the AI, resolve).
+    Moving it to people voids the agent's pending offer."""
     if status not in ConversationStatus.values:
         raise ValueError(f"unknown status {status!r}")
+    if status in PEOPLE_OWNED:
+        void_pending_proposals(conversation, reason=f"status {status}")
     now = timezone.now()
     resolved_at = now if status == ConversationStatus.RESOLVED else None
     Conversation.objects.filter(pk=conversation.pk).update(

@@ -12,6 +12,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 
 def client_address(request: HttpRequest, *, via_shopify_proxy: bool = False) -> str:
@@ -45,3 +46,9 @@ def _normalise(value: str) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network(f"{address}/64", strict=False).network_address) + "/64"
     return str(address)
+
+
+def client_key(address: str) -> str:
+    """A keyed hash of a client address: comparable across conversations (the agent counts
+    failed order checks per client), not reversible to the address."""
+    return salted_hmac("aftersale.chat.client", address, algorithm="sha256").hexdigest()[:32]

@@ -270,3 +270,18 @@ def test_intents_the_merchant_reserves_for_people_escalate() -> None:
     reserved = rules(always_human_intents=["complaint"])
     assert intent_decision(reserved, "complaint").outcome is Outcome.ESCALATE  # type: ignore[union-attr]
     assert intent_decision(reserved, "order_status") is None
+
+
+def test_the_limit_holds_for_what_was_already_refunded_on_the_order_without_approval() -> None:
+    rich = order(item(1, "200.00"))
+    first = refund_decision(rules(), rich, NOW, requested=Decimal("49.00"))
+    second = refund_decision(
+        rules(), rich, NOW, requested=Decimal("48.00"), refunded_unapproved=Decimal("49.00")
+    )
+    exact = refund_decision(
+        rules(), rich, NOW, requested=Decimal("1.00"), refunded_unapproved=Decimal("49.00")
+    )
+    assert first.outcome is Outcome.ALLOW
+    assert (second.outcome, second.code) == (Outcome.NEEDS_APPROVAL, "above_order_limit")
+    assert second.amount == Decimal("48.00")
+    assert exact.outcome is Outcome.ALLOW

@@ -32,16 +32,28 @@ def address_in_request(text: str, current: Address | None = None) -> Address | N
     return parse_address(_TRAILING_WORDS.sub("", found.group("address")), current)
 
 
+# A street line starts with its house number: "45 Oak Ave", "12b Elm St", "221-3 High St".
+_STREET_START = re.compile(r"(?<![\w#$€£.-])\d{1,6}[a-z]?(?:-\d{1,4})?\s+[^\W\d_]", re.I)
+# What only a lead-in or a non-address says ("my new address is", "ship it to my office:").
+_NOT_PLACE = re.compile(
+    r"(?i)\b(?:order|code|override|admin|tracking|password|refund|cancel|http|www|@)\b"
+)
+_CITY = re.compile(r"^[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?$")
+
+
 def parse_address(text: str, current: Address | None = None) -> Address | None:
     """The address in `text` (street, [unit,] city, region + postcode[, country]), or None.
 
-    Name, phone and — when not given — country are kept from the current address.
+    Lead-in text ("my new address is", "Address:", "it should go to my office:") is
+    dropped; what cannot be a street, city and postcode is refused. Name, phone and — when
+    not given — country are kept from the current address. Values come back tidied
+    (spacing, capitals) so the customer confirms exactly what will be sent.
     """
-    parts = [p.strip(" .") for p in re.split(r"[\n,;]+", text) if p.strip(" .")]
+    parts = _street_onwards(text)
     if len(parts) < 2 or any(len(p) > MAX_PART for p in parts):
         return None
     street, rest = parts[0], parts[1:]
-    if not re.search(r"\d", street):
+    if _NOT_PLACE.search(street) or any(_NOT_PLACE.search(p) for p in rest):
         return None
     country, country_code = _country(rest, current)
     postcode_at = next((i for i, p in enumerate(rest) if _POSTCODE.search(p)), None)
@@ -51,20 +63,38 @@ def parse_address(text: str, current: Address | None = None) -> Address | None:
     assert match is not None
     around = rest[postcode_at][: match.start()] + " " + rest[postcode_at][match.end() :]
     city, province = _city_and_region(rest[:postcode_at], around.split())
-    if not city:
+    if not city or not _CITY.match(city) or (province and not _CITY.match(province)):
         return None
     base = current or Address()
     return Address(
         name=base.name,
-        address1=street,
-        address2=", ".join(rest[: max(0, postcode_at - 1)]),
-        city=city,
-        province=province,
+        address1=_tidy(street),
+        address2=", ".join(_tidy(p) for p in rest[: max(0, postcode_at - 1)]),
+        city=_tidy(city),
+        province=province.upper() if len(province) <= 3 else _tidy(province),
         zip=match.group().upper(),
         country=country,
         country_code=country_code,
         phone=base.phone,
     )
+
+
+def _street_onwards(text: str) -> list[str]:
+    """The address's parts from the street line on, with any lead-in before it dropped."""
+    parts = [p.strip(" .:") for p in re.split(r"[\n,;]+", text) if p.strip(" .:")]
+    for index, part in enumerate(parts):
+        start = _STREET_START.search(part)
+        if start is not None:
+            return [part[start.start() :].strip(), *parts[index + 1 :]]
+    return []
+
+
+def _tidy(value: str) -> str:
+    """Single spaces; a part typed all in lower case gets capitals ("oak ave" -> "Oak Ave")."""
+    value = " ".join(value.split())
+    if value == value.lower():
+        return " ".join(w[:1].upper() + w[1:] for w in value.split(" "))
+    return value
 
 
 def _city_and_region(before: list[str], beside: list[str]) -> tuple[str, str]:

@@ -21,11 +21,14 @@ def policy_question(turn: Turn) -> Draft:
     return Draft(lines(answer, turn.say("anything_else")))
 
 
-def knowledge_answer(turn: Turn, *, min_score: float = MIN_SCORE) -> str | None:
-    """The passage(s) of the store's entries that answer the message, quoted as written with
-    a link to the full page, or None below `min_score`. When the question names something the
-    passage does not cover ("do you ship to Australia?"), it says so and offers a person."""
-    match = grounded_answer(turn.store, turn.message.text, min_score=min_score)
+def knowledge_answer(
+    turn: Turn, *, min_score: float = MIN_SCORE, question: str | None = None
+) -> str | None:
+    """The passage(s) of the store's entries that answer the message (or `question`, a part
+    of it), quoted as written with a link to the full page, or None below `min_score`. When
+    the question names something the passage does not cover ("do you ship to Australia?"), it
+    says so and offers a person."""
+    match = grounded_answer(turn.store, question or turn.message.text, min_score=min_score)
     if match is None:
         return None
     entry = match.passage.entry

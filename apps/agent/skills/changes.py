@@ -133,6 +133,8 @@ def _add_note(turn: Turn, order: OrderInfo, note: str, decision: Decision) -> Dr
         order_name=order.name,
         note=f"Customer (chat): {note}",
         reason="Customer request",
+        conversation_id=turn.conversation.pk,
+        request=f"message:{turn.message.pk}",
     )
     action, _ = action_get_or_create(
         spec=spec,
@@ -147,4 +149,4 @@ def _add_note(turn: Turn, order: OrderInfo, note: str, decision: Decision) -> Dr
     if action.status in (ActionStatus.PROPOSED, ActionStatus.EXECUTING, ActionStatus.FAILED):
         action = action_execute(action, turn.provider)
     turn.actions.append(action)
-    return report(turn, action, order.name)
+    return report(turn, action, order.name, before=action.message_id != turn.message.pk)

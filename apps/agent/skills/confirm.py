@@ -9,6 +9,7 @@ proposal, so a second yes (or a retried task) finds the first action instead of 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from apps.agent.actions import (
@@ -17,6 +18,7 @@ from apps.agent.actions import (
     action_execute,
     action_get_or_create,
     record,
+    refunded_without_approval,
 )
 from apps.agent.context import Draft, Turn
 from apps.agent.policy import (
@@ -27,14 +29,16 @@ from apps.agent.policy import (
     refund_decision,
     return_eligibility,
 )
+from apps.agent.replies import fmt_money
 from apps.agent.skills.proposals import declined, report
-from apps.agent.state import Pending
+from apps.agent.state import Awaiting, Pending
 from apps.agent.verify import locked
-from apps.conversations.models import ActionKind, ActionStatus, AgentAction
+from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Message, MessageRole
 from apps.integrations.commerce.base import LineItemQuantity, OrderInfo
 
 
-def spec_of(pending: Pending) -> ActionSpec:
+def spec_of(pending: Pending, conversation_id: int | None = None) -> ActionSpec:
+    """What a yes to `pending` does; keyed on the conversation and this very proposal."""
     return ActionSpec(
         kind=pending.kind,
         order_id=pending.order_id,
@@ -47,14 +51,21 @@ def spec_of(pending: Pending) -> ActionSpec:
         address=dict(pending.address),
         reason=pending.reason,
         item_titles=tuple(pending.item_titles),
+        conversation_id=conversation_id,
+        request=f"proposal:{pending.proposal_id}" if pending.proposal_id else "",
     )
 
 
-def _redecide(turn: Turn, spec: ActionSpec, order: OrderInfo) -> Decision:
+def _redecide(turn: Turn, spec: ActionSpec, order: OrderInfo, twin: AgentAction | None) -> Decision:
     rules, now = turn.rules, turn.now
     if spec.kind == ActionKind.REFUND:
         wanted = {i.line_item_id for i in spec.items} or None
-        return refund_decision(rules, order, now, requested=spec.amount, wanted=wanted)
+        already = refunded_without_approval(
+            store_id=turn.store.pk, order_id=order.id, besides=twin.pk if twin else None
+        )
+        return refund_decision(
+            rules, order, now, requested=spec.amount, wanted=wanted, refunded_unapproved=already
+        )
     if spec.kind == ActionKind.CANCEL_ORDER:
         return cancel_decision(rules, order, now)
     if spec.kind == ActionKind.CHANGE_ADDRESS:
@@ -82,24 +93,27 @@ def confirm_pending(turn: Turn) -> Draft:
         return Draft(turn.say("handoff_declined"))
     if turn.state.verification_locked:
         return locked(turn)
-    spec = spec_of(pending)
+    spec = spec_of(pending, turn.conversation.pk)
     earlier = AgentAction.objects.filter(idempotency_key=spec.key(turn.store.pk)).first()
     if earlier is not None and earlier.status in (ActionStatus.PROPOSED, ActionStatus.EXECUTING):
         # A run cut short after claiming it (time limit, crash): finish it, same key.
         earlier = action_execute(earlier, turn.provider)
     if earlier is not None and earlier.status != ActionStatus.FAILED:
+        # The same yes to the same proposal, answered again (a retried turn): report it,
+        # and as something done before if another message already saw it done.
         turn.actions.append(earlier)
-        return report(turn, earlier, spec.order_name)
+        return report(turn, earlier, spec.order_name, before=earlier.message_id != turn.message.pk)
     order = _fresh_order(turn, spec)
     if order is None:
         return Draft(f"I couldn't load order {spec.order_name} just now. Please try again shortly.")
-    decision = _redecide(turn, spec, order)
+    twin = _failed_twin(turn, spec)
+    decision = _redecide(turn, spec, order, twin)
     if decision.outcome not in (Outcome.ALLOW, Outcome.NEEDS_APPROVAL) or (
         spec.amount is not None and decision.amount not in (None, spec.amount)
     ):
         return declined(turn, order, decision, _DOING[spec.kind](spec))
-    action = _act(turn, spec, order, decision)
-    return report(turn, action, spec.order_name)
+    action = _act(turn, spec, order, decision, twin)
+    return report(turn, action, spec.order_name, before=action.message_id != turn.message.pk)
 
 
 def _fresh_order(turn: Turn, spec: ActionSpec) -> OrderInfo | None:
@@ -121,8 +135,34 @@ def _fresh_order(turn: Turn, spec: ActionSpec) -> OrderInfo | None:
     return order
 
 
-def _act(turn: Turn, spec: ActionSpec, order: OrderInfo, decision: Decision) -> AgentAction:
+def _failed_twin(turn: Turn, spec: ActionSpec) -> AgentAction | None:
+    """The same action asked for before that failed or was cut short: it is retried under
+    its own key (the platform may have done it after all, and dedupes on that key)."""
+    wanted = spec.parameters()
+    for action in AgentAction.objects.filter(
+        store=turn.store,
+        kind=spec.kind,
+        parameters__order_id=spec.order_id,
+        status__in=(ActionStatus.FAILED, ActionStatus.PROPOSED),
+    ).order_by("-pk"):
+        done = action.parameters
+        if all(done.get(k) == wanted[k] for k in ("amount", "items", "address", "note")):
+            return action
+    return None
+
+
+def _act(
+    turn: Turn, spec: ActionSpec, order: OrderInfo, decision: Decision, twin: AgentAction | None
+) -> AgentAction:
     needs_approval = decision.outcome is Outcome.NEEDS_APPROVAL
+    if twin is not None:
+        action = twin
+        if needs_approval and action.status == ActionStatus.FAILED:
+            action = action_await_approval_again(action)
+        elif not needs_approval:
+            action = action_execute(action, turn.provider)
+        turn.actions.append(action)
+        return action
     action, _ = action_get_or_create(
         spec=spec,
         store_id=turn.store.pk,
@@ -147,6 +187,39 @@ def drop_pending(turn: Turn) -> Draft:
     turn.state.clear_question()
     if pending is None:
         return Draft(turn.say("handoff_declined"))
-    spec = spec_of(pending)
+    spec = spec_of(pending, turn.conversation.pk)
     turn.facts.add("order", spec.order_name)
     return Draft(turn.say("pending_dropped", what=_DOING[spec.kind](spec)))
+
+
+# A yes long after the offer is not a yes to it: the customer may be someone else at the
+# same screen, or the order may have moved on. Ask again instead.
+PROPOSAL_TTL = timedelta(minutes=30)
+
+
+def proposal_is_open(turn: Turn, pending: Pending) -> bool:
+    """The offer is still the one on the table: recent, and no person stepped in since."""
+    try:
+        made = datetime.fromisoformat(pending.proposed_at) if pending.proposed_at else None
+    except ValueError:
+        made = None
+    if made is None or turn.now - made > PROPOSAL_TTL:
+        return False
+    people_since = Message.objects.filter(
+        conversation_id=turn.conversation.pk,
+        role=MessageRole.HUMAN_AGENT,
+        created_at__gt=made,
+    )
+    return not people_since.exists()
+
+
+def ask_again(turn: Turn) -> Draft:
+    """Neither a clear yes nor a clear no: do nothing and ask the same question plainly."""
+    pending = turn.state.pending
+    assert pending is not None
+    turn.state.awaiting = Awaiting.CONFIRMATION
+    spec = spec_of(pending, turn.conversation.pk)
+    doing = _DOING[spec.kind](spec)
+    if spec.kind == ActionKind.REFUND and spec.amount is not None:
+        doing = f"refund {fmt_money(spec.amount, spec.currency)} on order {spec.order_name}"
+    return Draft(turn.say("confirm_unsure", what=doing), confirm=True)

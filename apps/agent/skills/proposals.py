@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from apps.agent.actions import ActionSpec
 from apps.agent.context import Draft, Turn
 from apps.agent.escalation import escalate
@@ -25,23 +27,32 @@ def propose(turn: Turn, spec: ActionSpec, prompt: str) -> Draft:
         address=dict(spec.address),
         reason=spec.reason,
         item_titles=list(spec.item_titles),
+        proposal_id=uuid.uuid4().hex,
+        proposed_at=turn.now.isoformat(),
+        asked_in=turn.message.pk,
     )
     turn.state.awaiting = Awaiting.CONFIRMATION
     return Draft(join(prompt, turn.say("confirm_suffix")), confirm=True)
 
 
 def existing_action(turn: Turn, spec: ActionSpec) -> AgentAction | None:
-    """The row a previous request for exactly this action left (the key says what it does)."""
-    action = AgentAction.objects.filter(idempotency_key=spec.key(turn.store.pk)).first()
-    # A failed or interrupted one is proposed again; a "yes" then retries it (same key).
-    if action is not None and action.status not in (
-        ActionStatus.FAILED,
-        ActionStatus.PROPOSED,
-        ActionStatus.EXECUTING,
-    ):
+    """A request for this very action on this order still waiting for the merchant.
+
+    Asking again adds nothing, and it is reported as waiting (never as done now). An
+    executed action is not looked up here: the rules, on fresh data, decide a new request.
+    """
+    waiting = AgentAction.objects.filter(
+        store=turn.store,
+        kind=spec.kind,
+        parameters__order_id=spec.order_id,
+        status=ActionStatus.AWAITING_APPROVAL,
+    )
+    if spec.amount is not None:
+        waiting = waiting.filter(amount=spec.amount)
+    action = waiting.order_by("-pk").first()
+    if action is not None:
         turn.actions.append(action)
-        return action
-    return None
+    return action
 
 
 def offer_human(turn: Turn) -> str:
@@ -110,8 +121,11 @@ def declined(turn: Turn, order: OrderInfo, decision: Decision, doing: str) -> Dr
     return Draft(join(*parts))
 
 
-def report(turn: Turn, action: AgentAction, order_name: str) -> Draft:
-    """Tell the customer where an action stands; confirm only what the platform confirmed."""
+def report(turn: Turn, action: AgentAction, order_name: str, *, before: bool = True) -> Draft:
+    """Tell the customer where an action stands; confirm only what the platform confirmed.
+
+    `before`: the action was asked for by an earlier message, so it is never told as new.
+    """
     doing = what(
         action.kind,
         order_name,
@@ -119,12 +133,14 @@ def report(turn: Turn, action: AgentAction, order_name: str) -> Draft:
         items=_items_text(turn, action),
         address=_address_text(action),
     )
+    if action.status == ActionStatus.EXECUTED and before:
+        return Draft(turn.say("done_before", what=_done(turn, action, order_name)))
     if action.status == ActionStatus.EXECUTED:
         return Draft(
             join(turn.say("done"), _done(turn, action, order_name), turn.say("anything_else"))
         )
     if action.status == ActionStatus.AWAITING_APPROVAL:
-        return Draft(turn.say("awaiting_approval", what=doing))
+        return Draft(turn.say("still_awaiting" if before else "awaiting_approval", what=doing))
     if action.status == ActionStatus.REJECTED:
         return Draft(turn.say("was_rejected", what=doing))
     if action.status == ActionStatus.FAILED:

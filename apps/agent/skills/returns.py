@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from apps.agent.actions import ActionSpec
+from apps.agent.actions import ActionSpec, refunded_without_approval
 from apps.agent.context import Draft, Turn
 from apps.agent.policy import Outcome, cancel_decision, refund_decision, return_eligibility
 from apps.agent.replies import fmt_list, join
+from apps.agent.skills.amounts import requested_amount
 from apps.agent.skills.describe import (
     date_fact,
     item_labels,
@@ -22,6 +21,7 @@ from apps.agent.skills.proposals import (
     propose,
     report,
 )
+from apps.agent.state import Awaiting
 from apps.agent.verify import resolve_order
 from apps.conversations.models import ActionKind
 from apps.integrations.commerce.base import OrderInfo
@@ -65,7 +65,14 @@ def refund_request(turn: Turn) -> Draft:
     if isinstance(order, Draft):
         return order
     name = order_fact(turn, order)
-    requested, currency = _requested_amount(turn)
+    asked = requested_amount(
+        turn.message.text,
+        turn.understanding.entities.amounts,
+        bare=turn.awaited == Awaiting.AMOUNT,
+    )
+    if asked.problem:
+        return _ask_amount(turn, name, asked.problem)
+    requested, currency = asked.value, asked.currency
     wanted = matching_items(order, turn.understanding.entities.product_terms)
     decision = refund_decision(
         turn.rules,
@@ -74,10 +81,13 @@ def refund_request(turn: Turn) -> Draft:
         requested=requested,
         requested_currency=currency,
         wanted=wanted,
+        refunded_unapproved=refunded_without_approval(store_id=turn.store.pk, order_id=order.id),
     )
     if decision.code == "not_shipped":
         return _offer_cancel_instead(turn, order)
     if decision.outcome is Outcome.DECLINE or decision.amount is None:
+        if decision.code in ("above_refundable", "above_eligible"):
+            turn.state.awaiting = Awaiting.AMOUNT  # a smaller amount may be given next
         return declined(turn, order, decision, f"refund order {name}")
     labels = item_labels(turn, order, decision.items)
     spec = ActionSpec(
@@ -106,11 +116,13 @@ def refund_request(turn: Turn) -> Draft:
     return propose(turn, spec, prompt)
 
 
-def _requested_amount(turn: Turn) -> tuple[Decimal | None, str]:
-    amounts = turn.understanding.entities.amounts
-    if not amounts:
-        return None, ""
-    return Decimal(str(amounts[0].amount)), amounts[0].currency
+def _ask_amount(turn: Turn, name: str, written: str) -> Draft:
+    """An amount we cannot take as written is asked again, never rounded into another."""
+    turn.state.awaiting = Awaiting.AMOUNT
+    return Draft(
+        f"Sorry, I can't use {written[:40]!r} as an amount to refund. How much would you "
+        f"like refunded on order {name}? Please write it like 20.00."
+    )
 
 
 def _offer_cancel_instead(turn: Turn, order: OrderInfo) -> Draft:

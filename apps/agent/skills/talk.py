@@ -3,6 +3,8 @@ trouble, and handing over to a person."""
 
 from __future__ import annotations
 
+import re
+
 from apps.agent.context import Draft, Turn
 from apps.agent.escalation import HUMAN_OWNED, escalate
 from apps.agent.replies import fmt_list, join, lines
@@ -93,3 +95,25 @@ def with_further_requests(turn: Turn, draft: Draft) -> Draft:
         return draft
     others = fmt_list([turn.say(f"about_{i}") for i in rest])
     return Draft(lines(draft.text, turn.say("further_requests", others=others)), draft.confirm)
+
+
+_ABOUT_STATUS = re.compile(r"(?i)\b(?:track\w*|where|status|arriv\w*|deliver\w*|ship\w*)\b")
+_NOT_DOING = {
+    "cancel_order": "cancel anything",
+    "refund_request": "refund anything",
+    "return_request": "start a return",
+    "change_address": "change the address",
+    "change_order": "change the order",
+}
+
+
+def negated_request_reply(turn: Turn) -> Draft:
+    """ "Please DON'T cancel order 1003": nothing is offered. A question about where the
+    order is, asked in the same breath, is still answered."""
+    from apps.agent.skills.orders import order_status
+
+    if _ABOUT_STATUS.search(turn.message.text):
+        turn.intent = "order_status"
+        turn.state.intent = "order_status"
+        return order_status(turn)
+    return Draft(turn.say("negated_request", what=_NOT_DOING.get(turn.intent, "do that")))

@@ -10,15 +10,23 @@ hand one shopper's order conversation to the next.
 Nothing is stored: checking a token needs no query, so a guessed or foreign conversation id
 is refused before anything is loaded, with the same answer as a missing conversation.
 Tokens signed with a key in SECRET_KEY_FALLBACKS stay valid during a secret rotation.
+
+A token has a lifetime on the server side, kept with the conversation: it opens its
+conversation only while that has been idle at most CHAT_TOKEN_IDLE_HOURS and is at most
+CHAT_TOKEN_MAX_AGE_DAYS old (`conversation_is_open`), so a token left in a shared
+browser's storage stops working.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils.crypto import salted_hmac
+
+from apps.conversations.models import Conversation
 
 _SALT = "aftersale.conversations.chat-token.v1"
 _PREFIX = "v1."
@@ -54,3 +62,11 @@ def token_is_valid(
         # No early exit: every candidate key costs the same time.
         matched |= hmac.compare_digest(expected, candidate)
     return matched
+
+
+def conversation_is_open(conversation: Conversation, now: datetime) -> bool:
+    """May a token still open `conversation`? Not when it sat idle, or grew old, too long."""
+    idle = timedelta(hours=settings.CHAT_TOKEN_IDLE_HOURS)
+    oldest = timedelta(days=settings.CHAT_TOKEN_MAX_AGE_DAYS)
+    last = conversation.last_message_at or conversation.created_at
+    return now - last <= idle and now - conversation.created_at <= oldest

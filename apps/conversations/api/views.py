@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from apps.conversations.api import ratelimit, selectors
 from apps.conversations.api.auth import ChatClient
@@ -26,7 +27,11 @@ from apps.conversations.api.endpoint import chat_endpoint
 from apps.conversations.api.problems import ChatProblem, conversation_not_found
 from apps.conversations.api.responses import json_response
 from apps.conversations.api.serializers import config_json, conversation_json, message_json
-from apps.conversations.api.tokens import conversation_token, token_is_valid
+from apps.conversations.api.tokens import (
+    conversation_is_open,
+    conversation_token,
+    token_is_valid,
+)
 from apps.conversations.models import Conversation, ConversationStatus
 from apps.conversations.services import (
     ClientMessageIdReused,
@@ -34,6 +39,7 @@ from apps.conversations.services import (
     conversation_start,
     message_receive_customer,
 )
+from apps.core.clients import client_key
 
 CONFIG_MAX_AGE = 300
 
@@ -90,7 +96,8 @@ def _conversation_for(request: HttpRequest, client: ChatClient, raw_id: str) -> 
     conversation = selectors.chat_conversation_get(
         store=client.store, conversation_id=conversation_id
     )
-    if conversation is None:
+    if conversation is None or not conversation_is_open(conversation, timezone.now()):
+        # An expired token is answered like a missing conversation: the widget starts anew.
         raise conversation_not_found()
     return conversation
 
@@ -105,8 +112,13 @@ def _message_create(
     data = read_json_object(request)
     text = message_text(data)
     try:
+        # A keyed hash of the caller's address: the agent counts failed order checks per
+        # client across conversations (apps.agent.probing).
         message, created = message_receive_customer(
-            conversation, text, client_message_id=client_message_id(data)
+            conversation,
+            text,
+            client_message_id=client_message_id(data),
+            metadata={"client": client_key(client.address)},
         )
     except MessageRejected as rejected:  # our checks above already match the service's
         raise ChatProblem(400, "invalid_message", str(rejected)) from None

@@ -79,7 +79,11 @@ class PolicySettingsForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         label="Refunds up to this amount are approved automatically",
-        help_text="Larger refunds wait for your approval in Conversations. 0 = always ask.",
+        help_text=(
+            "The limit counts everything the agent refunds on one order without your "
+            "approval, however it is split: two refunds of $30 on a $50 limit make the "
+            "second wait for your approval in Conversations. 0 = always ask."
+        ),
     )
     refund_currency = forms.CharField(min_length=3, max_length=3, label="Currency")
     cancellation_window_hours = forms.IntegerField(

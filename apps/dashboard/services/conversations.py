@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from apps.conversations.models import Conversation, ConversationStatus
+from apps.conversations.services import PEOPLE_OWNED, void_pending_proposals
 from apps.stores.models import Store
 
 # A person can take over anything still going; the AI can take back what people hold.
@@ -39,4 +40,7 @@ def _move(store: Store, conversation_id: int, allowed: Iterable[str], to: str) -
     Conversation.objects.filter(pk=conversation_id, store=store, status__in=list(allowed)).update(
         status=to, updated_at=timezone.now()
     )
-    return Conversation.objects.get(pk=conversation_id, store=store)
+    conversation = Conversation.objects.get(pk=conversation_id, store=store)
+    if to in PEOPLE_OWNED:
+        void_pending_proposals(conversation, reason=f"status {to}")
+    return conversation
