@@ -27,6 +27,7 @@ from apps.agent.skills.talk import (
     with_further_requests,
 )
 from apps.agent.state import MAX_MISUNDERSTOOD, ORDER_INTENTS, Awaiting
+from apps.agent.understanding.frames import is_general_question
 from apps.agent.verify import locked, lone_order_number
 
 # A model answer below this is counted as "not understood".
@@ -37,6 +38,16 @@ ANSWER_OVERRIDE = 0.7
 
 # After too many failed checks, these are still answered (they show no order).
 _STILL_ANSWERED_WHEN_LOCKED = ("product_question", "policy_question", "greeting")
+# Read beside a refused action, these would offer something the customer did not ask for.
+_NO_OFFER_BESIDE_A_REFUSAL = (
+    "policy_question",
+    "other",
+    "cancel_order",
+    "refund_request",
+    "return_request",
+    "change_address",
+    "change_order",
+)
 # While we wait for these, a bare "yes" is not agreement to anything.
 _ASKED_FOR_DETAILS = (
     Awaiting.ORDER_NUMBER,
@@ -116,6 +127,11 @@ def _route_request(turn: Turn) -> Draft:
         return human_handoff(turn)
     if negated_request(text, turn.intent):
         return negated_request_reply(turn)
+    if u.refused and turn.intent in _NO_OFFER_BESIDE_A_REFUSAL:
+        # "do not cancel 1003", "an exchange, not a refund": in the breath that turns an
+        # action down, nothing is offered; the customer can ask for what they want next.
+        turn.intent = turn.state.intent = u.refused[0]
+        return negated_request_reply(turn)
     if state.verification_locked and turn.intent not in _STILL_ANSWERED_WHEN_LOCKED:
         return locked(turn)  # the same answer every time, not "not understood" in between
     ruled = intent_decision(turn.rules, turn.intent)
@@ -163,6 +179,13 @@ def _settled_intent(turn: Turn) -> str:
     has_number = bool(u.entities.order_numbers) or bool(lone_order_number(turn))
     if (answering or has_number) and turn.intent in ("other", "greeting"):
         return _order_topic(turn)
+    if (
+        u.entities.order_numbers
+        and turn.intent == "policy_question"
+        and not is_general_question(turn.message.text)
+    ):
+        # "is order 1003 cancelled now?" asks about that order, not about a rule.
+        return "order_status"
     if has_number and u.source in ("rule", "answer") and turn.intent not in ORDER_INTENTS:
         # "it's 1002" after a complaint or a payment question: the order, not the old topic.
         return _order_topic(turn)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from apps.agent.consent import negated_request
 from apps.agent.context import Draft, Turn
 from apps.agent.policy import intent_decision
 from apps.agent.replies import lines
@@ -40,8 +41,11 @@ def compound(turn: Turn) -> Draft | None:
         (
             (intent, skill)
             for intent, rx, skill in _ACTIONS
-            # An action the merchant keeps for people is not proposed here.
-            if rx.search(text) and intent_decision(turn.rules, intent) is None
+            # An action the merchant keeps for people is not proposed here, nor one the
+            # customer turned down ("I do not want a refund, just the tracking").
+            if rx.search(text)
+            and intent_decision(turn.rules, intent) is None
+            and not _refused(turn, intent)
         ),
         None,
     )
@@ -68,6 +72,10 @@ def compound(turn: Turn) -> Draft | None:
         return Draft(lines(*parts), confirm=done.confirm)
     turn.intent = turn.state.intent = "order_status"
     return Draft(lines(*parts))
+
+
+def _refused(turn: Turn, intent: str) -> bool:
+    return intent in turn.understanding.refused or negated_request(turn.message.text, intent)
 
 
 def _policy_clause(text: str) -> str:
