@@ -38,8 +38,11 @@ ANSWER_OVERRIDE = 0.7
 
 # After too many failed checks, these are still answered (they show no order).
 _STILL_ANSWERED_WHEN_LOCKED = ("product_question", "policy_question", "greeting")
-# Read beside a refused action, these would offer something the customer did not ask for.
+# Read beside a refused action, these are answered by the refusal's reply (which still
+# answers a question about where the order is); anything else would offer what the customer
+# did not ask for.
 _NO_OFFER_BESIDE_A_REFUSAL = (
+    "order_status",
     "policy_question",
     "other",
     "cancel_order",

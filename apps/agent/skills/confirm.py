@@ -143,7 +143,7 @@ def _failed_twin(turn: Turn, spec: ActionSpec) -> AgentAction | None:
         store=turn.store,
         kind=spec.kind,
         parameters__order_id=spec.order_id,
-        status__in=(ActionStatus.FAILED, ActionStatus.PROPOSED),
+        status__in=(ActionStatus.FAILED, ActionStatus.PROPOSED, ActionStatus.EXECUTING),
     ).order_by("-pk"):
         done = action.parameters
         if all(done.get(k) == wanted[k] for k in ("amount", "items", "address", "note")):
