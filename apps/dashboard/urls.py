@@ -30,6 +30,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         inbox.hand_back,
         name="conversation-hand-back",
     ),
+    path(
+        "conversations/<int:conversation_id>/compose/",
+        inbox.compose,
+        name="conversation-compose",
+    ),
     path("actions/<int:action_id>/approve/", inbox.approve, name="action-approve"),
     path("actions/<int:action_id>/reject/", inbox.reject, name="action-reject"),
     # Settings and knowledge base

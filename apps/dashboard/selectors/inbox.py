@@ -3,15 +3,18 @@ of queries whatever the page size (everything a row shows is annotated, not look
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
-from apps.conversations.models import ActionStatus, AgentAction, Conversation, Message
+from apps.conversations.models import ActionStatus, AgentAction, Channel, Conversation, Message
+from apps.integrations.commerce.base import normalise_email, normalise_phone, parse_order_number
+from apps.orders.models import Order
 from apps.stores.models import Store
 
 PAGE_SIZE = 25
@@ -26,6 +29,8 @@ class InboxFilters:
     date_from: date | None = None
     date_to: date | None = None
     needs_approval: bool = False
+    # An email, a phone, an order number or a customer's name.
+    search: str = ""
 
 
 def _awaiting(conversation: OuterRef) -> QuerySet[AgentAction]:
@@ -49,7 +54,36 @@ def conversations_filtered(store: Store, filters: InboxFilters) -> QuerySet[Conv
         rows = rows.filter(created_at__lt=_day_start(filters.date_to, after=True))
     if filters.needs_approval:
         rows = rows.filter(Exists(_awaiting(OuterRef("pk"))))
-    return _annotated(rows).order_by("-created_at", "-id")
+    if filters.search:
+        rows = rows.filter(_matching(store, filters.search))
+    return _annotated(rows).select_related("order_in_focus").order_by("-created_at", "-id")
+
+
+def _matching(store: Store, search: str) -> Q:
+    """Conversations whose verified customer matches `search`: the order in focus, or any
+    order the agent looked up or acted on there (an action has an order only once the
+    shopper proved they own it), and the sender's own address on SMS and email."""
+    text = search.strip()
+    orders = Order.objects.filter(store=store)
+    if "@" in text:
+        orders = orders.filter(email__iexact=normalise_email(text))
+        sender = Q(channel=Channel.EMAIL, customer_email__iexact=normalise_email(text))
+    elif (number := parse_order_number(text)) is not None and not _looks_like_phone(text):
+        orders = orders.filter(number=number)
+        sender = Q(pk__in=[])
+    elif phone := normalise_phone(text):
+        orders = orders.filter(phone__endswith=phone)
+        sender = Q(channel=Channel.SMS, customer_phone__endswith=phone)
+    else:
+        orders = orders.filter(customer_name__icontains=text)
+        sender = Q(pk__in=[])
+    order_ids = orders.values("pk")
+    acted_on = AgentAction.objects.filter(conversation=OuterRef("pk"), order__in=order_ids)
+    return Q(order_in_focus__in=order_ids) | Exists(acted_on) | sender
+
+
+def _looks_like_phone(text: str) -> bool:
+    return len(re.sub(r"\D", "", text)) >= 7
 
 
 def _annotated(rows: QuerySet[Conversation]) -> QuerySet[Conversation]:

@@ -4,15 +4,28 @@ message that led to it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from apps.conversations.models import AgentAction, Conversation, Message
+from apps.dashboard.models import InternalNote
 from apps.stores.models import Store
 
 
 @dataclass
 class TranscriptEntry:
-    message: Message
+    """A message with the actions it led to, or (message None) a team note."""
+
+    message: Message | None
     actions: list[AgentAction] = field(default_factory=list)
+    note: InternalNote | None = None
+
+    @property
+    def at(self) -> datetime:
+        if self.message is not None:
+            return self.message.created_at
+        if self.note is not None:
+            return self.note.created_at
+        raise ValueError("a transcript entry holds a message or a note")
 
 
 @dataclass(frozen=True)
@@ -28,7 +41,9 @@ class Transcript:
 
 
 def conversation_transcript(store: Store, conversation_id: int) -> Transcript:
-    """Three queries. Raises Conversation.DoesNotExist for another store's conversation."""
+    """Four queries; team notes sit between the messages by time.
+
+    Raises Conversation.DoesNotExist for another store's conversation."""
     conversation = Conversation.objects.select_related("order_in_focus").get(
         pk=conversation_id, store=store
     )
@@ -39,4 +54,7 @@ def conversation_transcript(store: Store, conversation_id: int) -> Transcript:
     for action in actions:
         entry = entries.get(action.message_id) if action.message_id else None
         (entry.actions if entry else loose).append(action)
-    return Transcript(conversation, list(entries.values()), loose)
+    notes = InternalNote.objects.filter(conversation=conversation, store=store).order_by("id")
+    merged = list(entries.values()) + [TranscriptEntry(None, note=n) for n in notes]
+    merged.sort(key=lambda e: e.at)  # stable: messages keep their id order on equal times
+    return Transcript(conversation, merged, loose)

@@ -7,6 +7,9 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from apps.conversations.models import Conversation
+from apps.dashboard.selectors.customers import CustomerIdentity, customer_identity
+
 register = template.Library()
 
 _CONVERSATION_TONES = {
@@ -68,3 +71,9 @@ def percent(score: float) -> str:
 def pretty_json(value: object) -> str:
     """Evidence as indented JSON for a <pre>; autoescaping still applies."""
     return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+@register.filter
+def customer(conversation: Conversation) -> CustomerIdentity:
+    """Who the conversation's customer is, from verified facts only."""
+    return customer_identity(conversation)
