@@ -19,6 +19,7 @@ from apps.stores.models import Store
 
 PAGE_SIZE = 25
 PREVIEW_CHARS = 140
+MAX_PHONE_CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _matching(store: Store, search: str) -> Q:
         orders = orders.filter(number=number)
         sender = Q(pk__in=[])
     elif phone := normalise_phone(text):
-        orders = orders.filter(phone__endswith=phone)
+        orders = orders.filter(pk__in=_orders_by_phone(orders, phone))
         sender = Q(channel=Channel.SMS, customer_phone__endswith=phone)
     else:
         orders = orders.filter(customer_name__icontains=text)
@@ -80,6 +81,13 @@ def _matching(store: Store, search: str) -> Q:
     order_ids = orders.values("pk")
     acted_on = AgentAction.objects.filter(conversation=OuterRef("pk"), order__in=order_ids)
     return Q(order_in_focus__in=order_ids) | Exists(acted_on) | sender
+
+
+def _orders_by_phone(orders: QuerySet[Order], phone: str) -> list[int]:
+    """Phones are stored as the platform gave them ("+1 555 010 1234"): narrow by the last
+    four digits in the database, then compare digits."""
+    candidates = orders.filter(phone__endswith=phone[-4:]).values_list("pk", "phone")
+    return [pk for pk, raw in candidates[:MAX_PHONE_CANDIDATES] if normalise_phone(raw) == phone]
 
 
 def _looks_like_phone(text: str) -> bool:
