@@ -199,7 +199,9 @@ CHAT_TRUSTED_PROXY_HOPS = env.int("CHAT_TRUSTED_PROXY_HOPS", default=0)
 CHAT_RATE_LIMITS = env.dict("CHAT_RATE_LIMITS", default={})
 
 # CELERY
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# "memory://localhost/" rather than "memory://": kombu warns about a missing hostname on
+# every inline task otherwise, noise a newcomer reads as a broken broker.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
