@@ -6,9 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from apps.conversations.models import AgentAction, Conversation, Message
+from apps.conversations.models import ActionKind, AgentAction, Conversation, Message
 from apps.dashboard.models import InternalNote
 from apps.stores.models import Store
+
+
+# Reads that change nothing: the merchant wants to know they happened, not read them.
+ROUTINE_KINDS = frozenset(
+    {ActionKind.LOOKUP_ORDER, ActionKind.TRACK_SHIPMENT, ActionKind.SEARCH_PRODUCTS}
+)
 
 
 @dataclass
@@ -18,6 +24,16 @@ class TranscriptEntry:
     message: Message | None
     actions: list[AgentAction] = field(default_factory=list)
     note: InternalNote | None = None
+
+    @property
+    def routine_actions(self) -> list[AgentAction]:
+        """Lookups: shown as one line per turn, opened on demand."""
+        return [a for a in self.actions if a.kind in ROUTINE_KINDS]
+
+    @property
+    def notable_actions(self) -> list[AgentAction]:
+        """What changed something or waits for someone: each shown in full."""
+        return [a for a in self.actions if a.kind not in ROUTINE_KINDS]
 
     @property
     def at(self) -> datetime:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 
+from datetime import datetime
+
 from django import template
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
 
 from apps.conversations.models import Conversation
 from apps.dashboard.selectors.customers import CustomerIdentity, customer_identity
@@ -77,3 +83,13 @@ def pretty_json(value: object) -> str:
 def customer(conversation: Conversation) -> CustomerIdentity:
     """Who the conversation's customer is, from verified facts only."""
     return customer_identity(conversation)
+
+
+@register.filter
+def stamp(value: datetime | None) -> SafeString | str:
+    """A time the merchant can read: labelled with its zone ("Dec 4, 05:36 UTC"), which
+    dashboard.js turns into the merchant's own time zone, still labelled."""
+    if value is None:
+        return ""
+    label = date_format(localtime(value), "M j, H:i T")
+    return format_html('<time datetime="{}" data-local>{}</time>', value.isoformat(), label)
