@@ -10,7 +10,6 @@ from apps.conversations.models import ActionKind, AgentAction, Conversation, Mes
 from apps.dashboard.models import InternalNote
 from apps.stores.models import Store
 
-
 # Reads that change nothing: the merchant wants to know they happened, not read them.
 ROUTINE_KINDS = frozenset(
     {ActionKind.LOOKUP_ORDER, ActionKind.TRACK_SHIPMENT, ActionKind.SEARCH_PRODUCTS}

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
-
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.dateformat import format as date_format
