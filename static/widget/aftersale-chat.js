@@ -395,9 +395,11 @@
       return;
     }
     var item = pending(text, kind);
-    S.outbox.push(item);
     /* Behind a message in flight it waits its turn; behind failed ones, sending retries them
-       all, in order. */
+       all, in order. A request for a person goes first: it has its own server-side limit,
+       so a rate-limited message ahead of it must not hold it back. */
+    if (kind === 'handoff' && !S.flushing) S.outbox.unshift(item);
+    else S.outbox.push(item);
     if (S.flushing) item.waiting();
     else flush();
   }

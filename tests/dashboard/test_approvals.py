@@ -182,9 +182,7 @@ def _asks_for_refund(store, text: str) -> AgentAction:
     return AgentAction.objects.get(conversation=conversation, kind=ActionKind.REFUND)
 
 
-def test_two_chats_asking_about_one_order_each_get_a_badge_and_an_answer(
-    demo_merchant, demo_store
-):
+def test_two_chats_asking_about_one_order_each_get_a_badge_and_an_answer(demo_merchant, demo_store):
     first = _asks_for_refund(demo_store, "please refund 60 dollars on order 1011")
     second = _asks_for_refund(demo_store, "please refund 70 dollars on order 1011")
     assert first.conversation_id != second.conversation_id

@@ -30,6 +30,8 @@ from apps.conversations.models import Conversation, ConversationStatus
 from apps.conversations.services import MessageRejected, conversation_start, message_add_customer
 
 CONFIG_MAX_AGE = 300
+# What a "Talk to a person" request says in the transcript (the client's text is ignored).
+HANDOFF_TEXT = "I'd like to talk to a person, please."
 
 
 @chat_endpoint("GET")
@@ -92,11 +94,17 @@ def _conversation_for(request: HttpRequest, client: ChatClient, raw_id: str) -> 
 def _message_create(
     request: HttpRequest, client: ChatClient, conversation: Conversation
 ) -> HttpResponse:
-    ratelimit.enforce(
-        ("message_per_address", client.address),
-        ("message_per_conversation", str(conversation.pk)),
-    )
-    text = message_text(read_json_object(request))
+    data = read_json_object(request)
+    if data.get("kind") == "handoff":
+        # The widget's "Talk to a person": never rate-limited away by the message limits.
+        ratelimit.enforce(("handoff_per_conversation", str(conversation.pk)))
+        text = HANDOFF_TEXT
+    else:
+        ratelimit.enforce(
+            ("message_per_address", client.address),
+            ("message_per_conversation", str(conversation.pk)),
+        )
+        text = message_text(data)
     try:
         message = message_add_customer(conversation, text)
     except MessageRejected as rejected:  # our checks above already match the service's
