@@ -151,3 +151,40 @@ def test_the_whole_merchant_loop(page, chromium, live_server, demo, eager_agent)
     assert AgentAction.objects.get(pk=waiting.pk).status == ActionStatus.EXECUTED
     merchant_context.close()
     assert errors == [], f"JavaScript errors in the dashboard: {errors}"
+
+
+def test_the_composer_keeps_drafts_inserts_saved_answers_and_adds_notes(
+    page, live_server, demo, eager_agent
+):
+    from apps.conversations.services import conversation_start, message_add_customer
+    from apps.dashboard.models import InternalNote
+
+    conversation = conversation_start(demo, "web")
+    message_add_customer(conversation, "Do you offer gift wrapping?")
+    _offline(page)
+    page.goto(f"{live_server.url}/app/conversations/{conversation.pk}/")  # no token: demo mints
+
+    box = page.get_by_label("Message", exact=True)
+    box.fill("Half-written answer")
+    page.reload()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Half-written answer")
+
+    box = page.get_by_label("Message", exact=True)
+    box.fill("")
+    page.get_by_label("Insert a saved answer").select_option(index=1)
+    expect(box).not_to_have_value("")
+    inserted = box.input_value()
+    assert inserted  # the FAQ answer, ready to edit
+    screenshot(page, "merchant-composer-saved-answer")
+
+    page.get_by_label("Internal note").check()
+    box.fill("Customer is a repeat buyer")
+    box.press("Enter")
+    expect(page.locator(".bubble-note")).to_contain_text("Customer is a repeat buyer")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
+    page.reload()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")  # sent: draft gone
+    assert InternalNote.objects.get(conversation=conversation).text == "Customer is a repeat buyer"
+    conversation.refresh_from_db()
+    assert conversation.status != ConversationStatus.HUMAN_HANDLING  # a note takes nothing over
+    screenshot(page, "merchant-composer-note")
