@@ -249,6 +249,9 @@
   }
   /* kind: 'send' errors stay until a send succeeds; 'poll' errors clear on the next good poll. */
   function showError(text, retry, kind) {
+    /* A poll problem never replaces the notice about unsent messages: a later good poll
+       would clear it while they are still unsent. */
+    if (kind === 'poll' && S.outbox.length && !S.flushing) return;
     var same = !ui.error.hidden && ui.errorText.textContent === text;
     S.retry = retry || null;
     S.errorKind = kind || 'send';

@@ -72,17 +72,25 @@ def test_failed_messages_keep_their_order_their_id_and_the_banner(
         ),
     )
 
-    def down(route):
-        if route.request.method == "POST":
-            route.fulfill(status=503, content_type="application/json", body="{}")
-        else:
-            route.continue_()
+    def down(route):  # sends and polls alike
+        route.fulfill(status=503, content_type="application/json", body="{}")
 
     page.route(MESSAGES, down)
     _send(page, "first")
     expect(page.locator(".asc-msg--failed")).to_have_count(1)
     _send(page, "second")  # retries "first", in order; both stay unsent
     expect(page.locator(".asc-msg--failed")).to_have_count(2)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # a failing poll
+    page.wait_for_timeout(500)
+    page.unroute(MESSAGES)  # polls work again, sends still fail
+    page.route(
+        MESSAGES,
+        lambda route: (
+            route.fulfill(status=503, body="{}")
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # a good poll
     page.wait_for_timeout(500)
     alert = page.get_by_role("alert")
