@@ -31,6 +31,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="conversation-hand-back",
     ),
     path(
+        "conversations/<int:conversation_id>/transcript/",
+        inbox.transcript,
+        name="conversation-transcript",
+    ),
+    path(
         "conversations/<int:conversation_id>/compose/",
         inbox.compose,
         name="conversation-compose",

@@ -138,6 +138,11 @@ def test_the_whole_merchant_loop(page, chromium, live_server, demo, eager_agent)
     expect(reply).to_contain_text("Hi Alex, Sam here.\nYour refund is on its way")
     screenshot(shop, "merchant-loop-9-shopper-sees-reply")
 
+    # The shopper answers; the merchant's open page shows it without a reload (polled).
+    _shopper_says(shop, "No, that's all, thank you!")
+    expect(merchant.locator(".bubble-customer").last).to_contain_text("that's all, thank you")
+    expect(merchant.get_by_label("Message", exact=True)).to_be_visible()
+
     # 6. Hand back: the AI answers the next question.
     merchant.get_by_role("button", name="Hand back to Aftersale").click()
     expect(merchant.locator("[data-status]").first).to_have_attribute("data-status", "ai_handling")

@@ -52,6 +52,7 @@ def routes(o: Objects) -> list[tuple[str, str]]:
         ("POST", f"/app/conversations/{c}/take-over/"),
         ("POST", f"/app/conversations/{c}/hand-back/"),
         ("POST", f"/app/conversations/{c}/compose/"),
+        ("GET", f"/app/conversations/{c}/transcript/"),
         ("POST", f"/app/actions/{a}/approve/"),
         ("POST", f"/app/actions/{a}/reject/"),
         ("GET", "/app/settings/"),

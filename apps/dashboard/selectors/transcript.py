@@ -50,6 +50,15 @@ class Transcript:
     loose_actions: list[AgentAction]  # actions tied to no message still in the transcript
 
     @property
+    def version(self) -> str:
+        """Changes whenever anything shown changes: a message, a note, an action's state."""
+        messages = [e.message.pk for e in self.entries if e.message is not None]
+        notes = [e.note.pk for e in self.entries if e.note is not None]
+        every = [a for e in self.entries for a in e.actions] + self.loose_actions
+        touched = max((a.updated_at.timestamp() for a in every), default=0.0)
+        return f"{max(messages, default=0)}.{max(notes, default=0)}.{len(every)}.{touched:.6f}"
+
+    @property
     def awaiting(self) -> list[AgentAction]:
         every = [a for e in self.entries for a in e.actions] + self.loose_actions
         return [a for a in every if a.status == "awaiting_approval"]

@@ -58,6 +58,18 @@ def conversation_detail(request: EmbeddedRequest, conversation_id: int) -> HttpR
 
 
 @dashboard_view
+@require_GET
+def transcript(request: EmbeddedRequest, conversation_id: int) -> HttpResponse:
+    """The transcript alone, for the page's poll: 204 while nothing changed since the
+    version the page shows, so the merchant sees the customer's answer without a reload."""
+    current = _transcript_or_404(request.store, conversation_id)
+    if request.GET.get("v", "") == current.version:
+        return HttpResponse(status=204)
+    context = _panel_context(request, current)
+    return partial(request, "dashboard/partials/transcript.html", context)
+
+
+@dashboard_view
 @require_POST
 def take_over(request: EmbeddedRequest, conversation_id: int) -> HttpResponse:
     return _conversation_change(
