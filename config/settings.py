@@ -261,3 +261,7 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Inline tasks (the demo): "task succeeded" lines would interleave with what the demo
+    # prints for a newcomer; failures still log.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # type: ignore[index]
