@@ -40,6 +40,8 @@ def test_a_reply_while_the_ai_handles_takes_over_and_is_signed(merchant, shop):
     assert "data-sent" in html  # the page drops the saved draft
     assert "Sent to the customer" in response.headers["HX-Trigger"]
     assert StaffProfile.objects.get(store=shop, user_id=STAFF).display_name == "Sam"
+    inbox = merchant.get("/app/conversations/").content.decode()
+    assert '<span class="muted">Your team: </span>Hi, Sam here.' in inbox
 
 
 def test_the_chosen_name_is_offered_next_time(merchant, shop):
