@@ -211,3 +211,32 @@ def test_phone_details(chromium, live_server, demo_store, eager_agent):
         assert favicon.status == 200
     finally:
         context.close()
+
+
+def test_a_person_asked_for_behind_a_message_in_flight_still_gets_through(
+    page, live_server, demo_store, eager_agent, settings
+):
+    settings.CHAT_RATE_LIMITS = {"message_per_conversation": "1/60"}
+    _open(page, live_server)
+    _send(page, "hi")
+    expect(page.locator(".asc-msg--customer[data-id]")).to_have_count(1)
+    held = []
+
+    def hold_the_next_message(route):
+        body = json.loads(route.request.post_data or "{}")
+        if route.request.method == "POST" and body.get("text") == "hi again" and not held:
+            held.append(route)  # in flight until released below
+        else:
+            route.continue_()
+
+    page.route(MESSAGES, hold_the_next_message)
+    _send(page, "hi again")
+    page.wait_for_timeout(300)
+    page.get_by_role("button", name="Talk to a person").click()
+    expect(page.locator(".asc-msg-state", has_text="Waiting to send")).to_have_count(1)
+    held[0].continue_()  # the server answers 429: the request for a person goes next
+
+    expect(page.locator(".asc-team")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("a little too fast")
+    texts = _customer_texts(demo_store)
+    assert texts == ["hi", "I'd like to talk to a person, please."]

@@ -376,6 +376,15 @@
         notice('Your previous chat has ended; this continues in a new one.');
         return deliver(item, true);
       }
+      var handoff = -1;
+      S.outbox.forEach(function (waiting, i) { if (waiting.kind === 'handoff' && handoff < 0) handoff = i; });
+      if (err.status === 429 && handoff > 0) {
+        /* The message limit does not apply to asking for a person: send that first. */
+        var person = S.outbox.splice(handoff, 1)[0];
+        S.outbox.unshift(person);
+        item.failed();
+        return deliver(person, false);
+      }
       S.flushing = false;
       S.outbox.forEach(function (waiting) { waiting.failed(); });
       showError(friendly(err) + (S.outbox.length > 1 ? ' ' + S.outbox.length + ' messages are not sent yet.' : ''),
