@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
@@ -122,6 +132,16 @@ def inbox_page(store: Store, filters: InboxFilters, page_number: str | int | Non
     """One page of the filtered inbox (an out-of-range or bad number gives the nearest page)."""
     paginator = Paginator(conversations_filtered(store, filters), PAGE_SIZE)
     return paginator.get_page(page_number)
+
+
+def inbox_version(store: Store) -> str:
+    """Changes whenever any of the store's conversations does (a message, a status, an
+    action waiting or decided all touch the conversation): one aggregate query."""
+    seen = Conversation.objects.filter(store=store).aggregate(
+        latest=Max("updated_at"), n=Count("id")
+    )
+    latest = seen["latest"].timestamp() if seen["latest"] else 0.0
+    return f"{seen['n']}.{latest:.6f}"
 
 
 def awaiting_approval_count(store: Store) -> int:

@@ -15,7 +15,7 @@ from apps.dashboard.auth import dashboard_view
 from apps.dashboard.forms.inbox import InboxFilterForm
 from apps.dashboard.rendering import render_page
 from apps.dashboard.selectors.composer import canned_replies
-from apps.dashboard.selectors.inbox import inbox_page
+from apps.dashboard.selectors.inbox import inbox_page, inbox_version
 from apps.dashboard.selectors.transcript import Transcript, conversation_transcript
 from apps.dashboard.services.conversations import conversation_hand_back, conversation_take_over
 from apps.dashboard.services.replies import conversation_reply, display_name_for, note_add
@@ -31,17 +31,21 @@ MAX_REASON = 500
 @dashboard_view
 @require_GET
 def conversation_list(request: EmbeddedRequest) -> HttpResponse:
-    form = InboxFilterForm(request.GET or None)
+    version = inbox_version(request.store)
+    if target_is(request, RESULTS_ID) and request.GET.get("v") == version:
+        return HttpResponse(status=204)  # the page's poll: nothing changed
+    query = request.GET.copy()
+    for own in ("page", "id_token", "v"):
+        query.pop(own, None)
+    form = InboxFilterForm(query or None)
     if form.is_bound:
         form.is_valid()  # errors are shown; valid filters still apply
     page = inbox_page(request.store, form.filters(), request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("id_token", None)
     context = {
         "form": form,
         "page": page,
         "filter_query": query.urlencode(),
+        "version": version,
         "agent_name": store_settings(request.store).agent_name,
     }
     if target_is(request, RESULTS_ID):
