@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/aftersale)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 
-.PHONY: demo test test-clock lint format bench install worker clean lock upgrade
+.PHONY: demo demo-link test test-clock lint format bench install worker clean lock upgrade
 
 # Every dependency is pinned with its hashes: requirements.lock (what production runs: the
 # Dockerfile) and requirements-dev.lock (that plus the test and lint tools: make, CI). Both
@@ -34,6 +34,10 @@ demo: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py demo_links --port $(PORT)
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# A fresh link to the demo store's dashboard (the one `make demo` printed lives minutes).
+demo-link: $(VENV)/.installed
+	@DEBUG=1 $(PY) manage.py demo_links --port $(PORT)
 
 test: $(VENV)/.installed
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bin/check_services.py

@@ -271,7 +271,9 @@ CHAT_TOKEN_MAX_AGE_DAYS = env.int("CHAT_TOKEN_MAX_AGE_DAYS", default=7)
 AGENT_VERIFICATION_IDLE_MINUTES = env.int("AGENT_VERIFICATION_IDLE_MINUTES", default=30)
 
 # CELERY
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# "memory://localhost/" rather than "memory://": kombu warns about a missing hostname on
+# every inline task otherwise, noise a newcomer reads as a broken broker.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -360,3 +362,7 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Inline tasks (the demo): "task succeeded" lines would interleave with what the demo
+    # prints for a newcomer; failures still log.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # type: ignore[index]

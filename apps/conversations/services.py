@@ -178,19 +178,32 @@ def message_add_assistant(
     return message
 
 
-def message_add_human_agent(conversation: Conversation, text: str, *, author: str = "") -> Message:
-    """A reply from the merchant's people: from now on the AI stays silent here."""
+def message_add_human_agent(
+    conversation: Conversation, text: str, *, author: str = "", display_name: str = ""
+) -> Message:
+    """A reply from the merchant's people: from now on the AI stays silent here.
+
+    `display_name` is what the customer sees the reply signed with. Once committed, the
+    reply hooks see it like any reply (so a channel that delivers replies delivers it too).
+    Raises MessageRejected (nothing saved) for an empty or too long text.
+    """
+    from apps.agent.hooks import reply_committed
+
     cleaned = _checked_text(text)
+    metadata = {"author": author[:200]} if author else {}
+    if display_name.strip():
+        metadata["display_name"] = display_name.strip()[:60]
     with transaction.atomic():
         message = Message.objects.create(
             store_id=conversation.store_id,
             conversation=conversation,
             role=MessageRole.HUMAN_AGENT,
             text=cleaned,
-            metadata={"author": author[:200]} if author else {},
+            metadata=metadata,
         )
         _touch(conversation, message, status=ConversationStatus.HUMAN_HANDLING)
         void_pending_proposals(conversation, reason="a person replied")
+        transaction.on_commit(lambda: reply_committed(message.pk))
     return message
 
 

@@ -19,9 +19,16 @@ from typing import Concatenate, ParamSpec
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from apps.dashboard.demo_tokens import DemoTokenError, is_demo_token, verify_demo_token
+from apps.dashboard.demo_tokens import (
+    DemoTokenError,
+    is_demo_token,
+    mint_demo_token,
+    verify_demo_token,
+)
+from apps.integrations.commerce.demo.data import DEMO_DOMAIN
 from apps.shopify_app.embedded import EmbeddedRequest, EmbeddedView, embedded_view
 from apps.shopify_app.responses import (
     RETRY_INVALID_SESSION_HEADER,
@@ -30,7 +37,7 @@ from apps.shopify_app.responses import (
     set_frame_ancestors,
 )
 from apps.shopify_app.session_tokens import SessionTokenClaims
-from apps.stores.models import Store
+from apps.stores.models import Platform, Store, StoreStatus
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +64,8 @@ def dashboard_view(
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         token = presented_token(request)
+        if settings.DEBUG and not token and _demo_page_load(request):
+            token = _fresh_demo_token()
         # With DEBUG off a demo token is not special: the Shopify path refuses it.
         if settings.DEBUG and is_demo_token(token):
             response = _demo(request, token, view, *args, **kwargs)
@@ -84,8 +93,35 @@ def _demo(
         logger.info("demo session token rejected path=%s: %s", request.path, exc)
         return _demo_refused(request)
     embedded = _as_embedded(request, store, claims)
+    request.page_token = token  # type: ignore[attr-defined]  # the page's own, maybe minted
     # The demo is opened on its own, never framed by an admin.
     return set_frame_ancestors(view(embedded, *args, **kwargs), None)
+
+
+def _demo_page_load(request: HttpRequest) -> bool:
+    """A page opened by hand in the local demo (a reload, a typed or bookmarked URL): a
+    document GET with no token, and not Shopify loading the app (which names the shop)."""
+    return (
+        request.method == "GET"
+        and "HX-Request" not in request.headers
+        and "shop" not in request.GET
+        and "host" not in request.GET
+    )
+
+
+def _fresh_demo_token() -> str:
+    """A new demo-store token ("" when there is no demo store): with DEBUG on, reloading
+    the demo dashboard keeps working instead of asking for a new link. Production never
+    gets here; there App Bridge provides a fresh token on every load."""
+    store = Store.objects.filter(
+        platform=Platform.DEMO, domain=DEMO_DOMAIN, status=StoreStatus.INSTALLED
+    ).first()
+    if store is None:
+        return ""
+    try:
+        return mint_demo_token(store)
+    except DemoTokenError:
+        return ""
 
 
 def _as_embedded(request: HttpRequest, store: Store, claims: SessionTokenClaims) -> EmbeddedRequest:
@@ -102,8 +138,10 @@ def _demo_refused(request: HttpRequest) -> HttpResponse:
             request,
             status=401,
             title="This demo link has expired",
-            message="Demo dashboard links live a few minutes. Run `python manage.py demo_links` "
-            "(or `make demo`) for a fresh one.",
+            message="Demo dashboard links live a few minutes. Open the demo dashboard again "
+            "below, or print a fresh link in a terminal:",
+            command="make demo-link",
+            link=(reverse("dashboard:home"), "Open the demo dashboard"),
         )
     response[RETRY_INVALID_SESSION_HEADER] = "1"
     return response

@@ -1,4 +1,4 @@
-"""What only the dashboard keeps: onboarding steps the merchant marked done by hand."""
+"""What only the dashboard keeps: onboarding marks, team notes, staff names, analytics rollups."""
 
 from __future__ import annotations
 
@@ -28,7 +28,46 @@ class OnboardingMark(models.Model):
         return f"{self.step} done"
 
 
+class InternalNote(models.Model):
+    """A note the merchant's team leaves on a conversation. It lives apart from `Message`
+    on purpose: nothing that reads messages (the widget, the agent, a helpdesk mirror) can
+    ever show a note to the customer."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="internal_notes")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="internal_notes"
+    )
+    author = models.CharField(max_length=64)  # Shopify staff user id (session token `sub`)
+    author_name = models.CharField(max_length=60, blank=True)
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "id"])]
+
+    def __str__(self) -> str:
+        return f"note on conversation {self.conversation_id}"
+
+
+class StaffProfile(models.Model):
+    """The name a staff member signs customer replies with (the session token carries only
+    an id, and customers should see a name, not a number)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="staff_profiles")
+    user_id = models.CharField(max_length=64)
+    display_name = models.CharField(max_length=60)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "user_id"], name="staff_profile_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
 # The analytics rollup lives with its package; importing it here registers the model.
 from apps.dashboard.analytics.models import DailyRollup  # noqa: E402
 
-__all__ = ["DailyRollup", "OnboardingMark", "OnboardingStep"]
+__all__ = ["DailyRollup", "InternalNote", "OnboardingMark", "OnboardingStep", "StaffProfile"]

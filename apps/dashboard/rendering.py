@@ -75,7 +75,7 @@ def base_context(request: EmbeddedRequest, *, nav: str = "") -> dict[str, Any]:
         "api_key": settings.SHOPIFY_API_KEY,
         # App Bridge outside a Shopify admin would send the demo off to one: not for the demo.
         "app_bridge_src": "" if is_demo else APP_BRIDGE_SRC,
-        "page_token": presented_token(request),
+        "page_token": getattr(request, "page_token", "") or presented_token(request),
         "is_demo": is_demo,
         "link_query": query,
         "nav_items": [

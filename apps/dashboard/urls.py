@@ -31,6 +31,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="conversation-hand-back",
     ),
     path("actions/<int:action_id>/", inbox.action_status, name="action-status"),
+    path(
+        "conversations/<int:conversation_id>/transcript/",
+        inbox.transcript,
+        name="conversation-transcript",
+    ),
+    path(
+        "conversations/<int:conversation_id>/compose/",
+        inbox.compose,
+        name="conversation-compose",
+    ),
     path("actions/<int:action_id>/approve/", inbox.approve, name="action-approve"),
     path("actions/<int:action_id>/reject/", inbox.reject, name="action-reject"),
     # Settings and knowledge base

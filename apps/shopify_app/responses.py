@@ -53,9 +53,17 @@ def error_page(
     shop: str | None = None,
     link: tuple[str, str] | None = None,
     embedded: bool = False,
+    command: str = "",
 ) -> HttpResponse:
-    """A plain, self-explanatory error page. `link` is (url, label) for the way forward."""
-    context = {"title": title, "message": message, "link": link, "embedded": embedded}
+    """A plain, self-explanatory error page. `link` is (url, label) for the way forward;
+    `command` is a shell command shown as code, to copy as printed."""
+    context = {
+        "title": title,
+        "message": message,
+        "link": link,
+        "embedded": embedded,
+        "command": command,
+    }
     response = render(request, "shopify_app/error.html", context, status=status)
     return set_frame_ancestors(response, shop if embedded else None)
 

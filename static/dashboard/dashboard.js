@@ -120,6 +120,121 @@
     }
   });
 
+  // The composer: Enter sends, Shift+Enter is a new line; the draft is kept per conversation
+  // (localStorage) so a reload or a wandering click does not lose it.
+  function draftKey(form) {
+    return form ? form.getAttribute("data-draft-key") : null;
+  }
+
+  function storage() {
+    try {
+      return window.localStorage;
+    } catch (e) {
+      return null; // storage blocked (private mode, embedded iframe policies)
+    }
+  }
+
+  function setUpComposer() {
+    var form = document.getElementById("composer");
+    if (!form || form.hasAttribute("data-ready")) {
+      return;
+    }
+    form.setAttribute("data-ready", "");
+    var box = form.querySelector("[data-composer]");
+    var key = draftKey(form);
+    var store = storage();
+    if (store && key) {
+      if (form.hasAttribute("data-sent")) {
+        store.removeItem(key);
+      } else if (!box.value) {
+        box.value = store.getItem(key) || "";
+      }
+    }
+    if (box.hasAttribute("data-focus")) {
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+    }
+  }
+
+  document.addEventListener("input", function (evt) {
+    var box = evt.target;
+    if (!box.matches || !box.matches("[data-composer]")) {
+      return;
+    }
+    var store = storage();
+    var key = draftKey(box.form);
+    if (store && key) {
+      if (box.value) {
+        store.setItem(key, box.value);
+      } else {
+        store.removeItem(key);
+      }
+    }
+  });
+
+  document.addEventListener("keydown", function (evt) {
+    var box = evt.target;
+    if (!box.matches || !box.matches("[data-composer]")) {
+      return;
+    }
+    // isComposing: Enter that confirms an IME candidate (Japanese, Chinese...) is not "send".
+    if (evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
+      evt.preventDefault();
+      if (box.value.trim()) {
+        box.form.requestSubmit();
+      }
+    }
+  });
+
+  document.addEventListener("change", function (evt) {
+    var select = evt.target;
+    if (!select.matches || !select.matches("[data-canned]")) {
+      return;
+    }
+    var option = select.options[select.selectedIndex];
+    var body = option ? option.getAttribute("data-body") : "";
+    var box = select.form.querySelector("[data-composer]");
+    if (body && box) {
+      box.value = box.value ? box.value.replace(/\s*$/, "\n\n") + body : body;
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+      box.focus();
+    }
+    select.value = "";
+  });
+
+  // Times arrive labelled in the server's zone (UTC); show them in the merchant's own zone,
+  // still labelled, so "05:36" is never ambiguous.
+  var localFormat = null;
+  try {
+    localFormat = new Intl.DateTimeFormat(undefined, {
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZoneName: "short",
+    });
+  } catch (e) {
+    localFormat = null;
+  }
+
+  function localTimes() {
+    if (!localFormat) {
+      return;
+    }
+    document.querySelectorAll("time[data-local]").forEach(function (node) {
+      var when = new Date(node.getAttribute("datetime"));
+      if (!isNaN(when.getTime())) {
+        node.title = node.textContent;
+        node.textContent = localFormat.format(when);
+        node.removeAttribute("data-local");
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", localTimes);
+  document.addEventListener("htmx:afterSettle", localTimes);
+  document.addEventListener("DOMContentLoaded", setUpComposer);
+  document.addEventListener("htmx:afterSettle", setUpComposer);
   document.addEventListener("DOMContentLoaded", markAppBridge);
   document.addEventListener("htmx:afterSettle", markAppBridge);
   markAppBridge();

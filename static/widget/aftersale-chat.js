@@ -31,7 +31,8 @@
 
   var S = {
     conv: null, after: 0, seen: {}, working: false, since: 0, open: false, ready: false,
-    timer: 0, delay: 0, failures: 0, chain: Promise.resolve(), unread: false, name: 'Support'
+    timer: 0, delay: 0, failures: 0, chain: Promise.resolve(), unread: false, name: 'Support',
+    outbox: [], flushing: false
   };
   var ui = {};
 
@@ -161,13 +162,15 @@
   }
 
   /* ---------- messages ---------- */
-  function bubble(role, text, id) {
-    var who = role === 'customer' ? 'You' : role === 'human_agent' ? 'Support team' : S.name;
+  function bubble(role, text, id, author) {
+    var person = role === 'human_agent';
+    var who = role === 'customer' ? 'You' : person ? (author || 'Support team') : S.name;
     var body = el('p', { class: 'asc-text' });
     renderText(body, text);
-    var node = el('div', { class: 'asc-msg asc-msg--' + role }, [
-      el('span', { class: 'asc-sr', text: who + ' said: ' }), body
-    ]);
+    /* A person's reply carries their name visibly: the shopper should know who answers. */
+    var label = person ? el('span', { class: 'asc-who', text: who })
+      : el('span', { class: 'asc-sr', text: who + ' said: ' });
+    var node = el('div', { class: 'asc-msg asc-msg--' + role }, [label, body]);
     if (id) node.setAttribute('data-id', String(id));
     return node;
   }
@@ -184,27 +187,46 @@
     scrollDown();
   }
   function scrollDown() { ui.log.scrollTop = ui.log.scrollHeight; }
+  function nearBottom() { return ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 48; }
   function addMessage(m) {
     S.after = Math.max(S.after, m.id);
     if (S.seen[m.id]) return;
     S.seen[m.id] = true;
-    insert(bubble(m.role, m.text, m.id), m.id);
+    insert(bubble(m.role, m.text, m.id, m.author), m.id);
     if (m.role !== 'customer' && !S.open) setUnread(true);
   }
-  function pending(text) {
+  /* A random id per message, reused on every retry: the server keeps one copy whatever
+     the network did with the earlier tries. */
+  function messageId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+  function pending(text, kind) {
     var node = bubble('customer', text);
     node.classList.add('asc-msg--pending');
     var state = el('span', { class: 'asc-msg-state', text: 'Sending\u2026' });
-    node.appendChild(state);
+    var again = el('button', { type: 'button', class: 'asc-msg-retry', text: 'Retry' });
+    again.hidden = true;
+    again.addEventListener('click', function () { flush(); });
+    node.appendChild(el('span', { class: 'asc-msg-foot' }, [state, again]));
     ui.log.appendChild(node);
     scrollDown();
     return {
-      node: node,
-      sending: function () { node.classList.remove('asc-msg--failed'); state.textContent = 'Sending\u2026'; },
-      failed: function () { node.classList.add('asc-msg--failed'); state.textContent = 'Not sent'; },
+      node: node, text: text, kind: kind || '', id: messageId(),
+      sending: function () {
+        node.classList.remove('asc-msg--failed'); state.textContent = 'Sending\u2026'; again.hidden = true;
+      },
+      waiting: function () { state.textContent = 'Waiting to send\u2026'; again.hidden = true; },
+      failed: function () {
+        node.classList.add('asc-msg--failed'); state.textContent = 'Not sent'; again.hidden = false;
+      },
       done: function (m) {
         node.classList.remove('asc-msg--pending', 'asc-msg--failed');
-        node.removeChild(state);
+        node.removeChild(state.parentNode);
         S.seen[m.id] = true;
         node.setAttribute('data-id', String(m.id));
         ui.log.removeChild(node);
@@ -227,6 +249,9 @@
   }
   /* kind: 'send' errors stay until a send succeeds; 'poll' errors clear on the next good poll. */
   function showError(text, retry, kind) {
+    /* A poll problem never replaces the notice about unsent messages: a later good poll
+       would clear it while they are still unsent. */
+    if (kind === 'poll' && S.outbox.length && !S.flushing) return;
     var same = !ui.error.hidden && ui.errorText.textContent === text;
     S.retry = retry || null;
     S.errorKind = kind || 'send';
@@ -245,7 +270,11 @@
   function setUnread(on) {
     S.unread = on;
     ui.launcher.classList.toggle('asc-unread', on);
-    ui.launcher.setAttribute('aria-label', on ? 'Open chat (new message)' : 'Open chat');
+    launcherLabel();
+  }
+  function launcherLabel() {
+    ui.launcher.setAttribute('aria-label', S.open ? 'Close chat'
+      : S.unread ? 'Open chat (new message)' : 'Open chat');
   }
 
   /* ---------- talking to the API ---------- */
@@ -309,31 +338,65 @@
       schedule(Math.max((err.retryAfter || 0) * 1000, backoff));
     });
   }
-  function deliver(item, text, fresh) {
+  /* Messages leave in the order they were written: one at a time from the outbox. When one
+     fails, it and everything after it wait (each keeps its place and a Retry) and the
+     banner stays until the outbox is empty. */
+  function flush() {
+    if (S.flushing || !S.outbox.length) return;
+    S.flushing = true;
+    clearError('send');
+    S.outbox.forEach(function (item, i) { if (i) item.waiting(); });
+    deliver(S.outbox[0], false);
+  }
+  function deliver(item, fresh) {
     item.sending();
-    clearError();
     queue(function () {
       return ensureConversation().then(function (conv) {
         var path = '/conversations/' + conv.id + '/messages';
-        return api('POST', path, { token: conv.token }, { text: text });
+        var body = { text: item.text, client_message_id: item.id };
+        if (item.kind) body.kind = item.kind;
+        return api('POST', path, { token: conv.token }, body);
       });
     }).then(function (res) {
       item.done(res.message);
+      S.outbox.shift();
       setTeam(res.conversation.with_team);
       setWorking(res.agent_working);
       S.delay = 0;
       schedule(600);
+      if (S.outbox.length) return deliver(S.outbox[0], false);
+      S.flushing = false;
+      clearError('send');
+      return null;
     }, function (err) {
       if (err.status === 404 && !fresh) {
+        /* The server no longer accepts our conversation token (expired or revoked): start
+           a new conversation and send there, same message id. */
         forget();
-        return deliver(item, text, true);
+        notice('Your previous chat has ended; this continues in a new one.');
+        return deliver(item, true);
       }
-      item.failed();
-      showError(friendly(err), function () { deliver(item, text, fresh); });
+      var handoff = -1;
+      S.outbox.forEach(function (waiting, i) { if (waiting.kind === 'handoff' && handoff < 0) handoff = i; });
+      if (err.status === 429 && handoff > 0) {
+        /* The message limit does not apply to asking for a person: send that first. */
+        var person = S.outbox.splice(handoff, 1)[0];
+        S.outbox.unshift(person);
+        item.failed();
+        return deliver(person, false);
+      }
+      S.flushing = false;
+      S.outbox.forEach(function (waiting) { waiting.failed(); });
+      showError(friendly(err) + (S.outbox.length > 1 ? ' ' + S.outbox.length + ' messages are not sent yet.' : ''),
+        flush, 'send');
+      if (err.status === 429 && err.retryAfter) {
+        clearTimeout(S.resend);
+        S.resend = setTimeout(flush, err.retryAfter * 1000 + 250);
+      }
       return null;
     });
   }
-  function send(text) {
+  function send(text, kind) {
     text = text.replace(/^\s+|\s+$/g, '');
     if (!text) {
       ui.count.textContent = 'Please type a message.';
@@ -343,7 +406,14 @@
       showError('Messages can be at most 2,000 characters long.');
       return;
     }
-    deliver(pending(text), text, false);
+    var item = pending(text, kind);
+    /* Behind a message in flight it waits its turn; behind failed ones, sending retries them
+       all, in order. A request for a person goes first: it has its own server-side limit,
+       so a rate-limited message ahead of it must not hold it back. */
+    if (kind === 'handoff' && !S.flushing) S.outbox.unshift(item);
+    else S.outbox.push(item);
+    if (S.flushing) item.waiting();
+    else flush();
   }
 
   /* ---------- opening, closing, keyboard ---------- */
@@ -352,6 +422,7 @@
     ui.panel.hidden = !open;
     ui.root.classList.toggle('asc-is-open', open);
     ui.launcher.setAttribute('aria-expanded', String(open));
+    launcherLabel();
     storeSet('sessionStorage', SCOPE + ':open', open ? '1' : null);
     if (open) {
       setUnread(false);
@@ -432,7 +503,7 @@
     ui.launcher.addEventListener('click', function () { setOpen(!S.open); });
     ui.close.addEventListener('click', function () { setOpen(false); });
     ui.retry.addEventListener('click', function () { if (S.retry) S.retry(); });
-    ui.human.addEventListener('click', function () { send(HANDOFF); });
+    ui.human.addEventListener('click', function () { send(HANDOFF, 'handoff'); });
     ui.form.addEventListener('submit', function (e) {
       e.preventDefault();
       var text = ui.input.value;
@@ -442,6 +513,12 @@
       ui.input.focus();
     });
     ui.input.addEventListener('input', updateCount);
+    /* The phone keyboard opening shrinks the viewport: keep the newest message in view. */
+    var pinned = true;
+    ui.log.addEventListener('scroll', function () { pinned = nearBottom(); });
+    function keepPinned() { if (pinned) scrollDown(); }
+    if (window.ResizeObserver) new ResizeObserver(keepPinned).observe(ui.log);
+    if (window.visualViewport) window.visualViewport.addEventListener('resize', keepPinned);
     ui.input.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
         e.preventDefault();

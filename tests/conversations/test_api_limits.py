@@ -159,3 +159,28 @@ def test_limits_hold_in_the_single_process_demo_mode(monkeypatch):
         with pytest.raises(ratelimit.ChatProblem) as exc:
             ratelimit.enforce(("message_per_conversation", "demo"))
     assert exc.value.status == 429
+
+
+def test_asking_for_a_person_gets_through_after_the_message_limit(client, shop):
+    conversation = widget_start(client, shop, **FLOODER)
+    url = widget_messages_url(shop, *conversation)
+    for i in range(11):
+        post_json(client, url, {"text": f"spam {i}"}, **FLOODER)
+    assert post_json(client, url, {"text": "still?"}, **FLOODER).status_code == 429
+
+    handoff = post_json(client, url, {"text": "anything", "kind": "handoff"}, **FLOODER)
+
+    assert handoff.status_code == 201
+    # The text is fixed on the server: the handoff lane carries no free text.
+    assert handoff.json()["message"]["text"] == "I'd like to talk to a person, please."
+
+
+def test_the_handoff_lane_has_its_own_small_limit(client, shop):
+    url = widget_messages_url(shop, *widget_start(client, shop, **FLOODER))
+    statuses = [
+        post_json(client, url, {"text": "", "kind": "handoff"}, **FLOODER).status_code
+        for _ in range(4)
+    ]
+
+    assert statuses == [201, 201, 201, 429]
+    assert Message.objects.filter(text="I'd like to talk to a person, please.").count() == 3

@@ -213,7 +213,9 @@ def test_polling_returns_only_what_a_shopper_may_see(client, store):
         "Could you share your order number?",
         "Hi, Sam from the team here.",
     ]
-    assert all(set(m) == {"id", "role", "text", "created_at"} for m in body["messages"])
+    base = {"id", "role", "text", "created_at"}
+    assert [set(m) for m in body["messages"]] == [base, base, base | {"author"}]
+    assert body["messages"][2]["author"] == ""  # only a display name leaves metadata, none here
     assert "internal" not in response.content.decode()
     assert body["more"] is False
     # The customer message has not been handled: the agent is still working on it.

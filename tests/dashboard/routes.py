@@ -17,8 +17,12 @@ class Objects:
 
 def store_objects(store: Store) -> Objects:
     """A conversation with an action awaiting approval, and an FAQ entry, in `store`."""
+    # By email, so the address is the customer's own and the inbox shows it.
     conversation = Conversation.objects.create(
-        store=store, customer_email="secret-customer@example.com", primary_intent="refund_request"
+        store=store,
+        channel="email",
+        customer_email="secret-customer@example.com",
+        primary_intent="refund_request",
     )
     action = AgentAction.objects.create(
         store=store,
@@ -47,6 +51,8 @@ def routes(o: Objects) -> list[tuple[str, str]]:
         ("GET", f"/app/conversations/{c}/"),
         ("POST", f"/app/conversations/{c}/take-over/"),
         ("POST", f"/app/conversations/{c}/hand-back/"),
+        ("POST", f"/app/conversations/{c}/compose/"),
+        ("GET", f"/app/conversations/{c}/transcript/"),
         ("POST", f"/app/actions/{a}/approve/"),
         ("POST", f"/app/actions/{a}/reject/"),
         ("GET", "/app/settings/"),

@@ -221,3 +221,36 @@ def test_a_demo_token_cannot_reach_another_stores_conversation(demo_store, shop,
 
     assert response.status_code == 404
     assert b"private@example.com" not in response.content
+
+
+def _asks_for_refund(store, text: str) -> AgentAction:
+    conversation = conversation_start(store, Channel.WEB, customer_email="alex@example.com")
+    run_turn(message_add_customer(conversation, text))
+    run_turn(message_add_customer(conversation, "yes"))
+    return AgentAction.objects.get(conversation=conversation, kind=ActionKind.REFUND)
+
+
+def test_two_chats_asking_about_one_order_each_get_a_badge_and_an_answer(demo_merchant, demo_store):
+    first = _asks_for_refund(demo_store, "please refund 60 dollars on order 1011")
+    second = _asks_for_refund(demo_store, "please refund 70 dollars on order 1011")
+    assert first.conversation_id != second.conversation_id
+    assert first.status == second.status == ActionStatus.AWAITING_APPROVAL
+
+    inbox = demo_merchant.get("/app/conversations/", {"needs_approval": "on"}).content.decode()
+    for action in (first, second):
+        row = inbox.split(f'data-conversation="{action.conversation_id}"', 1)[1].split("</tr>")[0]
+        assert "1 awaiting approval" in row
+
+    told = {a.pk: len(_assistant_texts(a.conversation_id)) for a in (first, second)}
+    demo_merchant.post(f"/app/actions/{first.pk}/approve/")
+    demo_merchant.post(f"/app/actions/{second.pk}/reject/", {"reason": "one refund is enough"})
+
+    # Each conversation hears about its own request, and only about its own.
+    first_news = _assistant_texts(first.conversation_id)[told[first.pk] :]
+    second_news = _assistant_texts(second.conversation_id)[told[second.pk] :]
+    assert len(first_news) == len(second_news) == 1
+    assert "$60.00" in first_news[0]
+    assert "approved" in first_news[0]
+    assert "$70.00" in second_news[0]
+    assert "approved" not in second_news[0]
+    assert _refunds(demo_store) == ["60.00"]

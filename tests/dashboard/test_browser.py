@@ -129,7 +129,10 @@ def test_the_merchant_approves_a_refund_waiting_for_approval(
     screenshot(offline, "dashboard-inbox")
     offline.get_by_label("Needs approval").check()
     expect(offline.locator("#inbox-results tbody tr")).to_have_count(1)
-    offline.get_by_role("link", name="alex@example.com").click()
+    # Alex proved they own order 1011: the inbox names them from the order, not "Visitor".
+    offline.get_by_role("link", name="Alex Kim").click()
+    expect(offline.locator("[data-customer]")).to_contain_text("alex@example.com")
+    expect(offline.locator("[data-customer]")).to_contain_text("Owns order #1011")
 
     card = offline.locator(f"#action-{waiting.pk}")
     expect(card).to_contain_text("Awaiting approval")

@@ -155,7 +155,51 @@ def test_a_document_load_with_an_expired_demo_link_explains_what_to_do(demo_stor
     response = Client().get("/app/", {"id_token": expired})
 
     assert response.status_code == 401
-    assert b"demo_links" in response.content
+    html = response.content.decode()
+    assert "<code>make demo-link</code>" in html  # rendered as code, no literal backticks
+    assert "`" not in html
+    assert 'href="/app/"' in html
+
+
+def test_a_reload_of_the_demo_dashboard_without_a_token_keeps_working(demo_store, debug):
+    response = Client().get("/app/conversations/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Northwind" in html
+    token = html.split('name="aftersale-session-token" content="', 1)[1].split('"', 1)[0]
+    store, _ = verify_demo_token(token)  # the page carries a fresh demo token for htmx
+    assert store == demo_store
+
+
+@pytest.mark.parametrize(
+    ("params", "headers"),
+    [
+        ({"shop": "northwind.myshopify.com"}, {}),  # Shopify loading the app: its own flow
+        ({"host": "YWRtaW4"}, {}),
+        ({}, {"HX-Request": "true"}),  # an htmx request without a token stays refused
+    ],
+)
+def test_only_a_plain_page_load_gets_a_fresh_demo_token(demo_store, debug, params, headers):
+    response = Client().get("/app/", params, headers=headers)
+
+    assert response.status_code in (401, 302)
+    assert b"Northwind" not in response.content
+
+
+def test_without_debug_a_page_load_without_a_token_never_opens_the_demo(demo_store, settings):
+    settings.DEBUG = False
+
+    response = Client().get("/app/")
+
+    assert b"Northwind" not in response.content
+    assert response.status_code in (401, 302)
+
+
+def test_without_a_demo_store_a_page_load_without_a_token_is_refused(db, debug):
+    response = Client().get("/app/")
+
+    assert response.status_code in (401, 302)
 
 
 def test_demo_links_prints_the_storefront_and_a_dashboard_link_for_the_demo_store(
@@ -195,7 +239,7 @@ def test_demo_links_refuses_with_debug_off(demo_store, settings):
 
 
 def test_demo_links_needs_a_seeded_demo_store(db, debug):
-    with pytest.raises(CommandError, match="seed_demo"):
+    with pytest.raises(CommandError, match="make demo"):
         call_command("demo_links", stdout=StringIO())
 
 

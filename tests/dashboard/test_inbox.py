@@ -122,7 +122,7 @@ def test_an_htmx_filter_request_gets_only_the_results(merchant, shop):
     )
 
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="inbox-results">')
+    assert html.lstrip().startswith('<div id="inbox-results"')
     assert "<html" not in html
 
 
@@ -191,3 +191,26 @@ def test_hostile_customer_text_is_shown_as_text(merchant, shop):
 
 def test_an_unknown_conversation_is_404(merchant):
     assert merchant.get("/app/conversations/999999/").status_code == 404
+
+
+def test_the_inbox_poll_answers_204_until_a_conversation_changes(merchant, shop):
+    from apps.conversations.services import message_add_customer
+
+    conversation = make.conversation(shop, status="escalated")
+    page = merchant.get("/app/conversations/", {"status": "escalated"}).content.decode()
+    poll = re.search(r'id="inbox-results" hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "status=escalated" in poll  # the poll keeps the merchant's filters
+
+    quiet = merchant.get(poll, htmx=True, target="inbox-results")
+    assert quiet.status_code == 204
+
+    message_add_customer(conversation, "Hello? Anyone?")
+    fresh = merchant.get(poll, htmx=True, target="inbox-results")
+
+    assert fresh.status_code == 200
+    assert "Hello? Anyone?" in fresh.content.decode()
+    assert _listed(fresh) == [conversation.pk]
+    # The next poll asks about the new version, and carries no stale one.
+    again = re.search(r'hx-get="([^"]+)"', fresh.content.decode()).group(1)
+    assert again.count("v=") == 1
+    assert again != poll.replace("&", "&amp;")

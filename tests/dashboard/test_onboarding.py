@@ -115,3 +115,10 @@ def test_the_demo_store_points_at_the_demo_storefront(demo_merchant):
     assert steps["policies"] is True
     assert 'href="/demo/"' in html
     assert "/admin/themes/current/editor" not in html
+    # The checklist tells the truth about the demo: the widget is live on the demo page and
+    # the plan is what Billing says (every Growth feature, never billed).
+    assert steps["widget"] is True
+    assert steps["plan"] is True
+    assert "every Growth feature" in html
+    billing = demo_merchant.get("/app/billing/").content.decode()
+    assert "every Growth feature" in billing

@@ -35,6 +35,9 @@ DEFAULT_LIMITS: dict[str, str] = {
     "message_per_address": "30/60",
     # New conversations: a reload keeps the old one, so few are ever needed.
     "start_per_address": "10/600",
+    # "Talk to a person" counts here instead of the message limits, so a shopper who was
+    # told to slow down can still reach a human; its text is fixed, so it carries nothing.
+    "handoff_per_conversation": "3/600",
     # Polls and config reads: two open tabs polling every second stay well under this.
     "read_per_address": "300/60",
 }

@@ -36,7 +36,7 @@ def chat_messages_after(
             id__gt=after,
             role__in=VISIBLE_ROLES,
         )
-        .only("id", "role", "text", "created_at")
+        .only("id", "role", "text", "metadata", "created_at")
         .order_by("id")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit

@@ -9,6 +9,7 @@ from apps.conversations.models import (
     Conversation,
     ConversationStatus,
     Message,
+    MessageRole,
 )
 from apps.stores.models import Store, StoreSettings
 
@@ -17,12 +18,16 @@ _WITH_PEOPLE = (ConversationStatus.ESCALATED, ConversationStatus.HUMAN_HANDLING)
 
 def message_json(message: Message) -> dict[str, Any]:
     # Text is returned as stored: the widget inserts it as text, never as HTML.
-    return {
+    body: dict[str, Any] = {
         "id": message.pk,
         "role": message.role,
         "text": message.text,
         "created_at": message.created_at.isoformat(),
     }
+    if message.role == MessageRole.HUMAN_AGENT:
+        # The name the merchant's person signed with; nothing else of metadata leaves.
+        body["author"] = str((message.metadata or {}).get("display_name") or "")
+    return body
 
 
 def conversation_json(conversation: Conversation) -> dict[str, Any]:

@@ -42,6 +42,8 @@ from apps.conversations.services import (
 from apps.core.clients import client_key
 
 CONFIG_MAX_AGE = 300
+# What a "Talk to a person" request says in the transcript (the client's text is ignored).
+HANDOFF_TEXT = "I'd like to talk to a person, please."
 
 
 @chat_endpoint("GET")
@@ -105,12 +107,17 @@ def _conversation_for(request: HttpRequest, client: ChatClient, raw_id: str) -> 
 def _message_create(
     request: HttpRequest, client: ChatClient, conversation: Conversation
 ) -> HttpResponse:
-    ratelimit.enforce(
-        ("message_per_address", client.address),
-        ("message_per_conversation", str(conversation.pk)),
-    )
     data = read_json_object(request)
-    text = message_text(data)
+    if data.get("kind") == "handoff":
+        # The widget's "Talk to a person": never rate-limited away by the message limits.
+        ratelimit.enforce(("handoff_per_conversation", str(conversation.pk)))
+        text = HANDOFF_TEXT
+    else:
+        ratelimit.enforce(
+            ("message_per_address", client.address),
+            ("message_per_conversation", str(conversation.pk)),
+        )
+        text = message_text(data)
     try:
         # A keyed hash of the caller's address: the agent counts failed order checks per
         # client across conversations (apps.agent.probing).

@@ -14,6 +14,14 @@ ANY = [("", "Any")]
 
 
 class InboxFilterForm(forms.Form):
+    search = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Email, phone, order number or name"}
+        ),
+    )
     status = forms.ChoiceField(choices=ANY + list(ConversationStatus.choices), required=False)
     intent = forms.ChoiceField(
         choices=ANY + [(i, i.replace("_", " ").capitalize()) for i in INTENTS], required=False
@@ -40,4 +48,5 @@ class InboxFilterForm(forms.Form):
             date_from=data.get("date_from") if "date_to" not in self.errors else None,
             date_to=data.get("date_to") if "date_to" not in self.errors else None,
             needs_approval=bool(data.get("needs_approval")),
+            search=(data.get("search") or "").strip(),
         )

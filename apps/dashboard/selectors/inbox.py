@@ -3,21 +3,35 @@ of queries whatever the page size (everything a row shows is annotated, not look
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from apps.conversations.models import ActionStatus, AgentAction, Conversation, Message
+from apps.conversations.models import ActionStatus, AgentAction, Channel, Conversation, Message
+from apps.integrations.commerce.base import normalise_email, normalise_phone, parse_order_number
+from apps.orders.models import Order
 from apps.stores.models import Store
 
 PAGE_SIZE = 25
 COUNT_CAP = 10_000
 PREVIEW_CHARS = 140
+MAX_PHONE_CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,8 @@ class InboxFilters:
     date_from: date | None = None
     date_to: date | None = None
     needs_approval: bool = False
+    # An email, a phone, an order number or a customer's name.
+    search: str = ""
 
 
 def _awaiting(conversation: OuterRef) -> QuerySet[AgentAction]:
@@ -38,7 +54,8 @@ def _awaiting(conversation: OuterRef) -> QuerySet[AgentAction]:
 
 def conversations_filtered(store: Store, filters: InboxFilters) -> QuerySet[Conversation]:
     """The store's conversations matching `filters`, newest first, with row annotations."""
-    return _annotated(_matching(store, filters)).order_by("-created_at", "-id")
+    rows = _annotated(_matching(store, filters)).select_related("order_in_focus")
+    return rows.order_by("-created_at", "-id")
 
 
 def _matching(store: Store, filters: InboxFilters) -> QuerySet[Conversation]:
@@ -55,7 +72,43 @@ def _matching(store: Store, filters: InboxFilters) -> QuerySet[Conversation]:
         rows = rows.filter(created_at__lt=_day_start(filters.date_to, after=True))
     if filters.needs_approval:
         rows = rows.filter(Exists(_awaiting(OuterRef("pk"))))
+    if filters.search:
+        rows = rows.filter(_search(store, filters.search))
     return rows
+
+
+def _search(store: Store, search: str) -> Q:
+    """Conversations whose verified customer matches `search`: the order in focus, or any
+    order the agent looked up or acted on there (an action has an order only once the
+    shopper proved they own it), and the sender's own address on SMS and email."""
+    text = search.strip()
+    orders = Order.objects.filter(store=store)
+    if "@" in text:
+        orders = orders.filter(email__iexact=normalise_email(text))
+        sender = Q(channel=Channel.EMAIL, customer_email__iexact=normalise_email(text))
+    elif (number := parse_order_number(text)) is not None and not _looks_like_phone(text):
+        orders = orders.filter(number=number)
+        sender = Q(pk__in=[])
+    elif phone := normalise_phone(text):
+        orders = orders.filter(pk__in=_orders_by_phone(orders, phone))
+        sender = Q(channel=Channel.SMS, customer_phone__endswith=phone)
+    else:
+        orders = orders.filter(customer_name__icontains=text)
+        sender = Q(pk__in=[])
+    order_ids = orders.values("pk")
+    acted_on = AgentAction.objects.filter(conversation=OuterRef("pk"), order__in=order_ids)
+    return Q(order_in_focus__in=order_ids) | Exists(acted_on) | sender
+
+
+def _orders_by_phone(orders: QuerySet[Order], phone: str) -> list[int]:
+    """Phones are stored as the platform gave them ("+1 555 010 1234"): narrow by the last
+    four digits in the database, then compare digits."""
+    candidates = orders.filter(phone__endswith=phone[-4:]).values_list("pk", "phone")
+    return [pk for pk, raw in candidates[:MAX_PHONE_CANDIDATES] if normalise_phone(raw) == phone]
+
+
+def _looks_like_phone(text: str) -> bool:
+    return len(re.sub(r"\D", "", text)) >= 7
 
 
 def _annotated(rows: QuerySet[Conversation]) -> QuerySet[Conversation]:
@@ -109,6 +162,16 @@ def inbox_page(store: Store, filters: InboxFilters, page_number: str | int | Non
     matching = _matching(store, filters)
     rows = _annotated(matching).order_by("-created_at", "-id")
     return CappedPaginator(rows, matching).get_page(page_number)
+
+
+def inbox_version(store: Store) -> str:
+    """Changes whenever any of the store's conversations does (a message, a status, an
+    action waiting or decided all touch the conversation): one aggregate query."""
+    seen = Conversation.objects.filter(store=store).aggregate(
+        latest=Max("updated_at"), n=Count("id")
+    )
+    latest = seen["latest"].timestamp() if seen["latest"] else 0.0
+    return f"{seen['n']}.{latest:.6f}"
 
 
 def awaiting_approval_count(store: Store) -> int:

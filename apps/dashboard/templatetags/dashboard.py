@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django import template
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.timezone import localtime
+
+from apps.conversations.models import Conversation
+from apps.dashboard.selectors.customers import CustomerIdentity, customer_identity
 
 register = template.Library()
 
@@ -69,3 +77,19 @@ def percent(score: float) -> str:
 def pretty_json(value: object) -> str:
     """Evidence as indented JSON for a <pre>; autoescaping still applies."""
     return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+@register.filter
+def customer(conversation: Conversation) -> CustomerIdentity:
+    """Who the conversation's customer is, from verified facts only."""
+    return customer_identity(conversation)
+
+
+@register.filter
+def stamp(value: datetime | None) -> SafeString | str:
+    """A time the merchant can read: labelled with its zone ("Dec 4, 05:36 UTC"), which
+    dashboard.js turns into the merchant's own time zone, still labelled."""
+    if value is None:
+        return ""
+    label = date_format(localtime(value), "M j, H:i T")
+    return format_html('<time datetime="{}" data-local>{}</time>', value.isoformat(), label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
@@ -10,13 +11,16 @@ from django_htmx.http import reswap, retarget
 
 from apps.agent.services import action_approve, action_reject
 from apps.conversations.models import ActionStatus, AgentAction, Conversation
+from apps.conversations.services import MessageRejected
 from apps.dashboard.auth import dashboard_view
 from apps.dashboard.forms.inbox import InboxFilterForm
 from apps.dashboard.rendering import render_page
-from apps.dashboard.selectors.inbox import inbox_page
+from apps.dashboard.selectors.composer import canned_replies
+from apps.dashboard.selectors.inbox import inbox_page, inbox_version
 from apps.dashboard.selectors.transcript import Transcript, conversation_transcript
 from apps.dashboard.services.conversations import conversation_hand_back, conversation_take_over
-from apps.dashboard.views.common import actor, partial, target_is
+from apps.dashboard.services.replies import conversation_reply, display_name_for, note_add
+from apps.dashboard.views.common import FORM_ERRORS, actor, partial, target_is
 from apps.shopify_app.embedded import EmbeddedRequest
 from apps.stores.models import Store
 from apps.stores.services import store_settings
@@ -28,17 +32,21 @@ MAX_REASON = 500
 @dashboard_view
 @require_GET
 def conversation_list(request: EmbeddedRequest) -> HttpResponse:
-    form = InboxFilterForm(request.GET or None)
+    version = inbox_version(request.store)
+    if target_is(request, RESULTS_ID) and request.GET.get("v") == version:
+        return HttpResponse(status=204)  # the page's poll: nothing changed
+    query = request.GET.copy()
+    for own in ("page", "id_token", "v"):
+        query.pop(own, None)
+    form = InboxFilterForm(query or None)
     if form.is_bound:
         form.is_valid()  # errors are shown; valid filters still apply
     page = inbox_page(request.store, form.filters(), request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("id_token", None)
     context = {
         "form": form,
         "page": page,
         "filter_query": query.urlencode(),
+        "version": version,
         "agent_name": store_settings(request.store).agent_name,
     }
     if target_is(request, RESULTS_ID):
@@ -50,16 +58,65 @@ def conversation_list(request: EmbeddedRequest) -> HttpResponse:
 @require_GET
 def conversation_detail(request: EmbeddedRequest, conversation_id: int) -> HttpResponse:
     transcript = _transcript_or_404(request.store, conversation_id)
-    context = {"transcript": transcript, "conversation": transcript.conversation}
+    context = _panel_context(request, transcript)
     return render_page(request, "dashboard/conversation.html", context, nav="conversations")
+
+
+@dashboard_view
+@require_GET
+def transcript(request: EmbeddedRequest, conversation_id: int) -> HttpResponse:
+    """The transcript alone, for the page's poll: 204 while nothing changed since the
+    version the page shows, so the merchant sees the customer's answer without a reload."""
+    current = _transcript_or_404(request.store, conversation_id)
+    if request.GET.get("v", "") == current.version:
+        return HttpResponse(status=204)
+    context = _panel_context(request, current)
+    return partial(request, "dashboard/partials/transcript.html", context)
 
 
 @dashboard_view
 @require_POST
 def take_over(request: EmbeddedRequest, conversation_id: int) -> HttpResponse:
     return _conversation_change(
-        request, conversation_id, conversation_take_over, "You are handling this conversation"
+        request,
+        conversation_id,
+        conversation_take_over,
+        "You are handling this conversation",
+        focus_composer=True,
     )
+
+
+@dashboard_view
+@require_POST
+def compose(request: EmbeddedRequest, conversation_id: int) -> HttpResponse:
+    """The composer: a reply to the customer (taking the conversation over when the AI
+    has it), or a note for the team only."""
+    text = request.POST.get("text", "")
+    kind = "note" if request.POST.get("kind") == "note" else "reply"
+    name = request.POST.get("display_name", "")
+    try:
+        if kind == "note":
+            note_add(
+                store=request.store,
+                conversation_id=conversation_id,
+                text=text,
+                author=actor(request),
+            )
+        else:
+            conversation_reply(
+                store=request.store,
+                conversation_id=conversation_id,
+                text=text,
+                author=actor(request),
+                display_name=name,
+            )
+    except Conversation.DoesNotExist:
+        raise Http404("no such conversation") from None
+    except MessageRejected as rejected:
+        draft = {"text": text, "kind": kind, "display_name": name, "error": str(rejected)}
+        return _panel(request, conversation_id, status=FORM_ERRORS, draft=draft)
+    toast = "Note added for your team" if kind == "note" else "Sent to the customer"
+    return _panel(request, conversation_id, toast=toast, focus_composer=True, sent=True)
 
 
 @dashboard_view
@@ -122,18 +179,39 @@ def _conversation_change(
     conversation_id: int,
     change: Callable[..., Conversation],
     toast: str,
+    *,
+    focus_composer: bool = False,
 ) -> HttpResponse:
     try:
         change(store=request.store, conversation_id=conversation_id)
     except Conversation.DoesNotExist:
         raise Http404("no such conversation") from None
-    return _panel(request, conversation_id, toast=toast)
+    return _panel(request, conversation_id, toast=toast, focus_composer=focus_composer)
 
 
-def _panel(request: EmbeddedRequest, conversation_id: int, *, toast: str) -> HttpResponse:
+def _panel(
+    request: EmbeddedRequest,
+    conversation_id: int,
+    *,
+    toast: str = "",
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
     transcript = _transcript_or_404(request.store, conversation_id)
-    context = {"transcript": transcript, "conversation": transcript.conversation}
-    return partial(request, "dashboard/partials/conversation_panel.html", context, toast=toast)
+    context = {**_panel_context(request, transcript), **extra}
+    return partial(
+        request, "dashboard/partials/conversation_panel.html", context, toast=toast, status=status
+    )
+
+
+def _panel_context(request: EmbeddedRequest, transcript: Transcript) -> dict[str, Any]:
+    return {
+        "transcript": transcript,
+        "conversation": transcript.conversation,
+        "canned_replies": canned_replies(request.store),
+        "display_name": display_name_for(request.store, actor(request)),
+        "agent_name": store_settings(request.store).agent_name,
+    }
 
 
 def _transcript_or_404(store: Store, conversation_id: int) -> Transcript:

@@ -34,7 +34,7 @@ def find_store(domain: str) -> Store:
     wanted = domain.strip().lower()
     stores = list(Store.objects.filter(domain=wanted)[:2])
     if not stores:
-        raise CommandError(f"no store with domain {wanted!r} (run `manage.py seed_demo`?)")
+        raise CommandError(f"no store with domain {wanted!r} (run `make demo`?)")
     if len(stores) > 1:
         raise CommandError(f"several stores use the domain {wanted!r}")
     if not stores[0].is_installed:

@@ -34,12 +34,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
-            raise CommandError("Demo links exist only with DEBUG on (run: DEBUG=1 make demo).")
+            raise CommandError("Demo links exist only with DEBUG on (run: make demo-link).")
         store = Store.objects.filter(
             platform=Platform.DEMO, domain=DEMO_DOMAIN, status=StoreStatus.INSTALLED
         ).first()
         if store is None:
-            raise CommandError("No demo store yet: run `python manage.py seed_demo` first.")
+            raise CommandError("No demo store yet: run `make demo` first.")
         if not options["no_samples"]:
             created = demo_conversations_ensure(store)
             if created:
@@ -56,6 +56,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  Merchant dashboard (link valid {options['minutes']} minutes; "
-            f"run `python manage.py demo_links` for a new one):"
+            f"run `make demo-link` for a new one; while DEBUG is on, reloading "
+            f"{base}{reverse('dashboard:home')} works too):"
         )
         self.stdout.write(f"  {dashboard}")

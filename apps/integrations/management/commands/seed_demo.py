@@ -40,6 +40,6 @@ class Command(BaseCommand):
             numbers = " ".join(data.order_numbers_of(customer, now))
             out.write(f"  {customer.name:<12} {customer.email:<18} {customer.phone:<17} {numbers}")
         out.write(
-            f"Try: python manage.py chat --store {store.domain} --customer-email "
+            f"Try: DEBUG=1 .venv/bin/python manage.py chat --store {store.domain} --customer-email "
             f'{data.JANE.email} "Where is my order #1001?"'
         )
