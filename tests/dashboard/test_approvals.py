@@ -151,7 +151,7 @@ def test_the_card_of_an_approved_action_polls_until_the_outcome_is_in(demo_merch
     assert finished["HX-Retarget"] == "#conversation-panel"
     body = finished.content.decode()
     assert 'data-status="executed"' in body
-    assert "hx-trigger" not in body
+    assert 'hx-trigger="every 2s"' not in body  # the card stops polling
     assert "approved your request to refund $250.00" in body
 
 
@@ -243,6 +243,7 @@ def test_two_chats_asking_about_one_order_each_get_a_badge_and_an_answer(demo_me
 
     told = {a.pk: len(_assistant_texts(a.conversation_id)) for a in (first, second)}
     demo_merchant.post(f"/app/actions/{first.pk}/approve/")
+    action_carry_out(first.pk)  # the worker runs the approved execution
     demo_merchant.post(f"/app/actions/{second.pk}/reject/", {"reason": "one refund is enough"})
 
     # Each conversation hears about its own request, and only about its own.
