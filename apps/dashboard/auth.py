@@ -20,6 +20,7 @@ from typing import Concatenate, ParamSpec
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from apps.dashboard.demo_tokens import (
@@ -58,7 +59,9 @@ def presented_token(request: HttpRequest) -> str:
 def dashboard_view(
     view: EmbeddedView[P],
 ) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """Authenticate like @embedded_view (plus the DEBUG-only demo token), never cache."""
+    """Authenticate like @embedded_view (plus the DEBUG-only demo token), never cache.
+    The page renders its times in the store's own time zone."""
+    view = _in_store_zone(view)
     shopify_view = embedded_view(view)
 
     @wraps(view)
@@ -78,6 +81,19 @@ def dashboard_view(
     # Session tokens are never ambient (no cookie), so there is nothing for CSRF to protect.
     wrapper.csrf_exempt = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def _in_store_zone(view: EmbeddedView[P]) -> EmbeddedView[P]:
+    """Render in the store's time zone: "05:36" on a transcript is the merchant's 05:36,
+    whatever zone the server or the person looking at it is in (pages render eagerly, so
+    the override covers the template)."""
+
+    @wraps(view)
+    def zoned(request: EmbeddedRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        with timezone.override(request.store.zone):
+            return view(request, *args, **kwargs)
+
+    return zoned
 
 
 def _demo(

@@ -202,37 +202,6 @@
     select.value = "";
   });
 
-  // Times arrive labelled in the server's zone (UTC); show them in the merchant's own zone,
-  // still labelled, so "05:36" is never ambiguous.
-  var localFormat = null;
-  try {
-    localFormat = new Intl.DateTimeFormat(undefined, {
-      month: "short",
-      day: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-      timeZoneName: "short",
-    });
-  } catch (e) {
-    localFormat = null;
-  }
-
-  function localTimes() {
-    if (!localFormat) {
-      return;
-    }
-    document.querySelectorAll("time[data-local]").forEach(function (node) {
-      var when = new Date(node.getAttribute("datetime"));
-      if (!isNaN(when.getTime())) {
-        node.title = node.textContent;
-        node.textContent = localFormat.format(when);
-        node.removeAttribute("data-local");
-      }
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", localTimes);
-  document.addEventListener("htmx:afterSettle", localTimes);
   document.addEventListener("DOMContentLoaded", setUpComposer);
   document.addEventListener("htmx:afterSettle", setUpComposer);
   document.addEventListener("DOMContentLoaded", markAppBridge);

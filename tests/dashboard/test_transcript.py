@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,16 +30,20 @@ def test_lookups_fold_into_one_line_and_a_refund_stays_a_card(merchant, shop):
     assert html.count("data-routine") == 1
 
 
-def test_times_are_labelled_with_their_zone(merchant, shop):
+def test_times_are_in_the_stores_zone_and_labelled_with_it(merchant, shop):
+    shop.timezone = "America/New_York"
+    shop.save(update_fields=["timezone"])
     conversation = make.conversation(shop)
 
     html = merchant.get(f"/app/conversations/{conversation.pk}/").content.decode()
     inbox = merchant.get("/app/conversations/").content.decode()
 
     for page in (html, inbox):
-        stamps = re.findall(r'<time datetime="([^"]+)" data-local>([^<]+)</time>', page)
+        stamps = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', page)
         assert stamps
-        assert all(label.endswith(" UTC") for _, label in stamps)
+        for moment, label in stamps:
+            there = datetime.fromisoformat(moment).astimezone(ZoneInfo("America/New_York"))
+            assert label == f"{there:%b} {there.day}, {there:%H:%M} {there.tzname()}"
 
 
 def _version(html: str) -> str:

@@ -87,9 +87,9 @@ def customer(conversation: Conversation) -> CustomerIdentity:
 
 @register.filter
 def stamp(value: datetime | None) -> SafeString | str:
-    """A time the merchant can read: labelled with its zone ("Dec 4, 05:36 UTC"), which
-    dashboard.js turns into the merchant's own time zone, still labelled."""
+    """A time the merchant can read: in the store's time zone (the dashboard renders in it),
+    labelled with that zone ("Dec 4, 00:36 EST") so it is never ambiguous."""
     if value is None:
         return ""
     label = date_format(localtime(value), "M j, H:i T")
-    return format_html('<time datetime="{}" data-local>{}</time>', value.isoformat(), label)
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), label)
