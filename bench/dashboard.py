@@ -404,7 +404,7 @@ def main() -> int:
           f"{counts['messages']:,} messages, {counts['actions']:,} actions over {DAYS} days, "
           f"{how} in {time.monotonic() - started:.1f} s")  # fmt: skip
 
-    import dashboard_scale as scale
+    import _dashboard_scale as scale
     from django.test import Client
 
     days, seconds = scale.build_rollups(store_id)

@@ -7,7 +7,7 @@ informative words (weighted by how rare they are among the store's entries) that
 contains — words in its title or policy type count more, and naming its topic at all
 earns a bonus. Scores run from 0 to 1.
 
-Passages (issue 17): a policy is a list of rules, and the customer asked about one of them.
+Passages: a policy is a list of rules, and the customer asked about one of them.
 Each entry is cut into passages (sentences, and the clauses of a sentence that lists rules
 with semicolons), each quoted exactly as written. `best_passage` scores every passage the same
 way, weighing words that name a topic (returns, shipping, payment...) above the ones that

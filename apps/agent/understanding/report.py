@@ -20,7 +20,7 @@ from apps.agent.understanding.model import DATA_DIR
 from apps.agent.understanding.understand import understand
 
 EVAL_CASES = Path(__file__).resolve().parents[3] / "tests" / "eval" / "cases.jsonl"
-# Written before the model was reworked for issue 17 and never trained or tuned on.
+# Written before the model was reworked to generalise, and never trained or tuned on.
 HELDOUT_PATH = DATA_DIR / "heldout.jsonl"
 
 

@@ -72,7 +72,7 @@ class Understanding:
     dialogue.py), else it is None. `source` says what decided the intent: "rule", "model",
     "answer", "empty" (nothing to read) or "unknown" (no word the classifier knows).
 
-    What the consent rules and the reply need beyond the intent (issue 17):
+    What the consent rules and the reply need beyond the intent:
     `refused` are intents the customer explicitly turned down ("I do NOT want a refund",
     "please don't cancel"): the intent is never one of them. `requests` lists every ask found
     in the message, the main one (`intent`) first, when there are several. `unsure_between`

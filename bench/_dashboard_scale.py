@@ -1,4 +1,4 @@
-"""The data-at-scale parts of bench/dashboard.py (issue 18): rollups, EXPLAIN checks of the
+"""The data-at-scale parts of bench/dashboard.py: rollups, EXPLAIN checks of the
 hot queries, webhook events to purge, and retention measured against webhook ingestion.
 
 Imported by bench/dashboard.py after Django is set up; not part of the test suite.
