@@ -8,6 +8,7 @@ them with now (parsing a payload, formatting a timestamp).
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -33,3 +34,10 @@ def iso_ago(**delta: float) -> str:
 
 def iso_ahead(**delta: float) -> str:
     return iso(ahead(**delta))
+
+
+def clock_is_moved() -> bool:
+    """True under `make test-clock` (libfaketime preloaded). It moves what the process reads
+    of the clock, but a thread's timed wait (pthread_cond_timedwait) still ends by the kernel's
+    own monotonic clock, so a test that times such waits cannot run there."""
+    return "FAKETIME" in os.environ or "faketime" in os.environ.get("LD_PRELOAD", "")
