@@ -1,0 +1,42 @@
+"""EasyPost tracker events: move the store's return along (forward only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.integrations.shipping.easypost.provider import tracker_from
+from apps.integrations.shipping.models import ReturnShipment
+from apps.integrations.shipping.records import apply_tracking
+from apps.webhooks.handlers.base import HandlerResult, PermanentHandlerError
+
+if TYPE_CHECKING:
+    from apps.stores.models import Store
+    from apps.webhooks.models import WebhookEvent
+
+UNKNOWN_TRACKER = "no return of this store has this tracker"
+
+
+def handle_tracker(event: WebhookEvent, store: Store) -> HandlerResult:
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    result = payload.get("result")
+    if not isinstance(result, dict) or result.get("object") != "Tracker":
+        raise PermanentHandlerError("the event's result is not a Tracker")
+    info = tracker_from(result)
+    with transaction.atomic():
+        # Only this store's rows: another store's tracker id finds nothing here.
+        mine = ReturnShipment.objects.select_for_update().filter(store=store)
+        shipment = mine.filter(tracker_id=info.id).first() if info.id else None
+        if shipment is None and info.tracking_code:
+            shipment = mine.filter(
+                tracking_code=info.tracking_code, carrier__iexact=info.carrier
+            ).first()
+        if shipment is None:
+            return HandlerResult.ignored(UNKNOWN_TRACKER)
+        changed = apply_tracking(shipment, info, timezone.now())
+        if not changed:
+            return HandlerResult.processed(f"stale: still {shipment.tracking_status}")
+        shipment.save(update_fields=[*changed, "updated_at"])
+    return HandlerResult.processed(f"{shipment.tracking_status}")
