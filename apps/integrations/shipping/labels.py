@@ -72,8 +72,10 @@ def return_label_buy(
                 rate = choose_rate(shipment.rates, rule)
             except NoRates as exc:
                 said = [*exc.carrier_messages, *shipment.carrier_messages]
-                _fail(row, LabelState.NO_RATES, "; ".join([exc.message, *said]))
-                raise NoRates(exc.message, said) from exc
+                # What the carriers said goes to the merchant (row and action error).
+                explained = "; ".join([exc.message, *said])
+                _fail(row, LabelState.NO_RATES, explained)
+                raise NoRates(explained, said) from exc
             try:
                 label = shipping.buy(shipment.id, rate.id)
             except ShippingError as exc:
