@@ -86,6 +86,18 @@ class Tone(models.TextChoices):
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1a73e8.")
 
 
+class ReturnLabels(models.TextChoices):
+    OFF = "off", "No prepaid labels"
+    MERCHANT_PAYS = "merchant_pays", "Prepaid, the store pays"
+    DEDUCTED = "deducted", "Prepaid, deducted from the refund"
+
+
+class RefundRelease(models.TextChoices):
+    FIRST_SCAN = "first_scan", "On the carrier's first scan"
+    DELIVERED = "delivered", "On delivery to the warehouse"
+    INSPECTED = "inspected", "After a person inspects the return"
+
+
 class StoreSettings(models.Model):
     """The merchant's rules. The policy engine reads only these; no customer text moves them.
 
@@ -121,6 +133,14 @@ class StoreSettings(models.Model):
     # Intents that always go to a human (e.g. ["complaint", "payment_issue"]).
     always_human_intents = models.JSONField(default=list, blank=True)
     escalation_email = models.EmailField(blank=True)
+    # Returns that finish themselves (issue 16): whether a prepaid label is bought for an
+    # accepted return and who pays for it, and when a returned parcel releases the refund.
+    return_labels = models.CharField(
+        max_length=20, choices=ReturnLabels.choices, default=ReturnLabels.OFF
+    )
+    refund_release = models.CharField(
+        max_length=20, choices=RefundRelease.choices, default=RefundRelease.INSPECTED
+    )
 
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -52,6 +52,9 @@ class ReturnShipment(models.Model):
     latest_event = models.CharField(max_length=300, blank=True)
     latest_event_at = models.DateTimeField(null=True, blank=True)
     estimated_delivery_at = models.DateTimeField(null=True, blank=True)
+    # The refund action released for this return (conversations.AgentAction, a layer
+    # above: an id, not a foreign key). Set once, under a row lock: one refund per return.
+    refund_action_id = models.BigIntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

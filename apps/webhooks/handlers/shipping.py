@@ -7,10 +7,16 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from apps.agent.return_refunds import return_refund_release
+from apps.integrations.commerce.base import TransientCommerceError
 from apps.integrations.shipping.easypost.provider import tracker_from
 from apps.integrations.shipping.models import ReturnShipment
 from apps.integrations.shipping.records import apply_tracking
-from apps.webhooks.handlers.base import HandlerResult, PermanentHandlerError
+from apps.webhooks.handlers.base import (
+    HandlerResult,
+    PermanentHandlerError,
+    TransientHandlerError,
+)
 
 if TYPE_CHECKING:
     from apps.stores.models import Store
@@ -36,7 +42,15 @@ def handle_tracker(event: WebhookEvent, store: Store) -> HandlerResult:
         if shipment is None:
             return HandlerResult.ignored(UNKNOWN_TRACKER)
         changed = apply_tracking(shipment, info, timezone.now())
-        if not changed:
-            return HandlerResult.processed(f"stale: still {shipment.tracking_status}")
-        shipment.save(update_fields=[*changed, "updated_at"])
-    return HandlerResult.processed(f"{shipment.tracking_status}")
+        if changed:
+            shipment.save(update_fields=[*changed, "updated_at"])
+    # Asked on every event, not only on a change: a release cut short by an outage is
+    # finished by the retry or the next event (the refund's key makes it happen once).
+    try:
+        refund = return_refund_release(shipment)
+    except TransientCommerceError as exc:
+        raise TransientHandlerError(str(exc)) from exc
+    note = shipment.tracking_status if changed else f"stale: still {shipment.tracking_status}"
+    if refund is not None:
+        note += f"; refund {refund.status}"
+    return HandlerResult.processed(note)
