@@ -87,6 +87,8 @@ def easypost_webhook(request: HttpRequest, store_id: int) -> HttpResponse:
         validate_webhook(body, request.headers, secret)  # type: ignore[arg-type]
     except SignatureVerificationError:
         return problem(401, "Unauthorized", "X-Hmac-Signature missing or invalid.")
+    except ValueError:  # signed, but not JSON (the SDK parses it after checking)
+        return problem(400, "Bad webhook", "The body is not an EasyPost event.")
     event = _event(body)
     if event is None:
         return problem(400, "Bad webhook", "The body is not an EasyPost event.")

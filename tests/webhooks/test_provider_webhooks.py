@@ -157,6 +157,13 @@ def test_another_stores_tracker_is_never_applied_here(client, stores, standin):
     assert WebhookEvent.objects.get().status == WebhookStatus.IGNORED
 
 
+def test_a_signed_body_that_is_not_an_event_is_refused(client, stores):
+    store, _ = stores
+    for body in (b"not json", b"[1, 2]", b'{"object": "Event"}'):
+        assert _post_easypost(client, store, body).status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
 def test_a_store_without_the_integration_has_no_endpoint(client, db, standin):
     store = StoreFactory(domain="c.myshopify.com")
     body = standin.event(standin._tracker(standin.accounts["EZTKA"], "EZ1", "USPS", "pre_transit"))
