@@ -171,3 +171,36 @@ def test_above_the_auto_approve_limit_it_waits_for_the_merchant(client, standin,
     (refund,) = _refunds(world["store"])
     assert refund.status == ActionStatus.AWAITING_APPROVAL
     assert _refundable(world) == before
+
+
+def test_a_release_cut_short_by_an_outage_is_finished_by_the_retry_once(
+    client, standin, world, monkeypatch
+):
+    from apps.agent import return_refunds
+    from apps.integrations.commerce.base import TransientCommerceError
+
+    _rules(world["store"], refund_release=RefundRelease.FIRST_SCAN)
+    real = return_refunds.get_commerce_provider
+    outages = [TransientCommerceError("Shopify is down")]
+
+    class Flaky:
+        def __init__(self, store: Any) -> None:
+            self.inner = real(store)
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "get_order" and outages:
+                raise outages.pop()
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(return_refunds, "get_commerce_provider", Flaky)
+    _scan(client, standin, world, "in_transit")
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookStatus.FAILED
+    assert event.next_attempt_at is not None
+    assert _refunds(world["store"]) == []
+    WebhookEvent.objects.filter(pk=event.pk).update(next_attempt_at=event.received_at)
+    webhook_event_process(event.pk)  # the retry
+    assert [r.status for r in _refunds(world["store"])] == [ActionStatus.EXECUTED]
+    _scan(client, standin, world, "delivered")
+    (refund,) = _refunds(world["store"])
+    assert refund.status == ActionStatus.EXECUTED
