@@ -32,6 +32,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db.models import Sum
 from django.utils import timezone
 
+from apps.agent.label_executor import buy_return_label
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
 from apps.core.locks import LockTimeout, named_lock
 from apps.core.logging import redact
@@ -41,6 +42,7 @@ from apps.integrations.commerce.base import (
     CommerceProvider,
     LineItemQuantity,
 )
+from apps.integrations.shipping.base import ShippingError
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +178,7 @@ EXECUTORS: dict[str, Callable[[CommerceProvider, AgentAction], Outcome]] = {
     ActionKind.CANCEL_ORDER: _cancel,
     ActionKind.CHANGE_ADDRESS: _change_address,
     ActionKind.CREATE_RETURN: _create_return,
+    ActionKind.RETURN_LABEL: buy_return_label,
 }
 
 
@@ -262,7 +265,7 @@ def _execute_locked(action: AgentAction, provider: CommerceProvider) -> AgentAct
         result, evidence = EXECUTORS[action.kind](provider, action)
     except SoftTimeLimitExceeded:
         raise  # the turn is out of time; the row stays executing and is resumed later
-    except CommerceError as exc:
+    except (CommerceError, ShippingError) as exc:
         return _finish(action, ActionStatus.FAILED, error=str(exc) or type(exc).__name__)
     except Exception as exc:  # a failed side effect must be recorded whatever raised
         logger.exception("agent action %s raised unexpectedly", action.pk)

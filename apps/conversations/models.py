@@ -133,6 +133,8 @@ class ActionKind(models.TextChoices):
     LOOKUP_ORDER = "lookup_order", "Look up order"
     TRACK_SHIPMENT = "track_shipment", "Track shipment"
     CREATE_RETURN = "create_return", "Create return"
+    # A prepaid label for a return (apps/agent/return_labels.py); its result holds the cost.
+    RETURN_LABEL = "return_label", "Buy return label"
     REFUND = "refund", "Refund"
     CANCEL_ORDER = "cancel_order", "Cancel order"
     CHANGE_ADDRESS = "change_address", "Change shipping address"

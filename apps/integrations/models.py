@@ -137,3 +137,8 @@ class DemoOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on order {self.order_id}"
+
+
+# Provider records live beside their protocol; imported here so Django registers them.
+from apps.integrations.payments.models import PaymentRefundRecord  # noqa: E402, F401
+from apps.integrations.shipping.models import ReturnShipment  # noqa: E402, F401

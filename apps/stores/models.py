@@ -105,6 +105,18 @@ class Tone(models.TextChoices):
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1a73e8.")
 
 
+class ReturnLabels(models.TextChoices):
+    OFF = "off", "No prepaid labels"
+    MERCHANT_PAYS = "merchant_pays", "Prepaid, the store pays"
+    DEDUCTED = "deducted", "Prepaid, deducted from the refund"
+
+
+class RefundRelease(models.TextChoices):
+    FIRST_SCAN = "first_scan", "On the carrier's first scan"
+    DELIVERED = "delivered", "On delivery to the warehouse"
+    INSPECTED = "inspected", "After a person inspects the return"
+
+
 class StoreSettings(models.Model):
     """The merchant's rules. The policy engine reads only these; no customer text moves them.
 
@@ -144,6 +156,14 @@ class StoreSettings(models.Model):
     # retention job; the analytics rollups keep the daily totals.
     conversation_retention_days = models.PositiveIntegerField(
         default=730, validators=[MinValueValidator(30), MaxValueValidator(3650)]
+    )
+    # Returns that finish themselves: whether a prepaid label is bought for an
+    # accepted return and who pays for it, and when a returned parcel releases the refund.
+    return_labels = models.CharField(
+        max_length=20, choices=ReturnLabels.choices, default=ReturnLabels.OFF
+    )
+    refund_release = models.CharField(
+        max_length=20, choices=RefundRelease.choices, default=RefundRelease.INSPECTED
     )
 
     updated_at = models.DateTimeField(auto_now=True)

@@ -14,6 +14,8 @@ from apps.stores.models import Store
 
 class Provider(models.TextChoices):
     SHOPIFY = "shopify", "Shopify"
+    EASYPOST = "easypost", "EasyPost"
+    STRIPE = "stripe", "Stripe"
 
 
 class WebhookStatus(models.TextChoices):

@@ -1,8 +1,10 @@
 from django.urls import URLPattern, URLResolver, path
 
-from apps.webhooks import views
+from apps.webhooks import provider_views, views
 
 app_name = "webhooks"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("shopify", views.shopify_webhook, name="shopify"),
+    path("easypost/<int:store_id>", provider_views.easypost_webhook, name="easypost"),
+    path("stripe/<int:store_id>", provider_views.stripe_webhook, name="stripe"),
 ]

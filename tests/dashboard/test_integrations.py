@@ -39,8 +39,11 @@ CONFIGS = {
     },
     "front": {"api_token": "eyJhbGciOiJIUzI1NiJ9.front.token-9876"},
     "intercom": {"access_token": "dG9rOmludGVyY29tLXRva2VuLTU1NTU=", "region": "eu"},
-    "easypost": {"api_key": "EZTK0123456789abcdef0123456789ab"},
-    "stripe": {"secret_key": STRIPE_KEY},
+    "easypost": {
+        "api_key": "EZTK0123456789abcdef0123456789ab",
+        "webhook_secret": "tracker-hmac-secret-0001",
+    },
+    "stripe": {"secret_key": STRIPE_KEY, "webhook_secret": "whsec_0123456789abcdef"},
     "sendgrid": {
         "api_key": "SG.abcdefghijklmnop.qrstuvwxyzABCDEFGHIJ0123456789",
         "from_email": "support@fancysocks.example",
@@ -185,7 +188,10 @@ def test_the_secret_is_encrypted_at_rest_and_never_shown_again(connect, merchant
     assert STRIPE_KEY not in form
     assert "configured, ends in …1234" in page
     assert STRIPE_KEY not in json.dumps(audit.changes)
-    assert audit.changes == {"secret_key": {"old": None, "new": "(secret changed)"}}
+    assert audit.changes == {
+        "secret_key": {"old": None, "new": "(secret changed)"},
+        "webhook_secret": {"old": None, "new": "(secret changed)"},
+    }
     assert STRIPE_KEY not in repr(_row(shop, "stripe"))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apps.webhooks import topics
-from apps.webhooks.handlers import app, billing, compliance, orders
+from apps.webhooks.handlers import app, billing, compliance, orders, payments, shipping
 from apps.webhooks.handlers.base import Handler
 
 HANDLERS: dict[str, Handler] = {
@@ -17,4 +17,11 @@ HANDLERS: dict[str, Handler] = {
     topics.CUSTOMERS_REDACT: compliance.handle_customer_redact,
     topics.SHOP_REDACT: compliance.handle_shop_redact,
     topics.APP_SUBSCRIPTIONS_UPDATE: billing.handle_app_subscriptions_update,
+    # A store's own provider accounts (provider_views): "<provider>/<the provider's event>".
+    "easypost/tracker.created": shipping.handle_tracker,
+    "easypost/tracker.updated": shipping.handle_tracker,
+    "stripe/refund.created": payments.handle_refund,
+    "stripe/refund.updated": payments.handle_refund,
+    "stripe/refund.failed": payments.handle_refund,
+    "stripe/charge.refunded": payments.handle_charge_refunded,
 }

@@ -38,6 +38,17 @@ FIELDS: tuple[CredentialField, ...] = (
         pattern_error="Stripe keys start with sk_ or rk_, then test_ or live_.",
         max_length=255,
     ),
+    # Verifies refund events (Stripe-Signature) sent to this store's /webhooks/stripe/<id>.
+    CredentialField(
+        "webhook_secret",
+        "Webhook signing secret",
+        help="Developers → Webhooks → the endpoint for this store → Signing secret.",
+        secret=True,
+        pattern=r"whsec_[A-Za-z0-9]{8,247}",
+        pattern_error="Stripe signing secrets start with whsec_.",
+        max_length=255,
+        required=False,  # the endpoint answers 404 until it is set
+    ),
 )
 
 SPEC = ProviderSpec(

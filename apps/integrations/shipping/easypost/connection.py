@@ -29,6 +29,16 @@ def check_connection(config: Config) -> CheckResult:
 
 FIELDS: tuple[CredentialField, ...] = (
     token_field("api_key", "API key", "Account settings → API keys (test or production)."),
+    # Verifies tracker webhooks (X-Hmac-Signature); set on the webhook pointed at this
+    # store's /webhooks/easypost/<store id> URL.
+    CredentialField(
+        "webhook_secret",
+        "Webhook secret",
+        help="The secret you set on the EasyPost webhook for this store's URL.",
+        secret=True,
+        max_length=255,
+        required=False,  # the endpoint answers 404 until it is set
+    ),
 )
 
 SPEC = ProviderSpec(

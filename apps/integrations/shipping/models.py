@@ -1,0 +1,73 @@
+"""What we keep of a return label: the intent, the label bought, and where the parcel is.
+
+A row is written BEFORE anything is bought (the intent, keyed by the AgentAction's durable
+`reference`, unique per store), so a retried or killed task finds it and never buys a
+second label: the shipment id is saved as soon as the shipment exists, and a shipment that
+already has postage is read back, not bought again (EasyPostShipping.buy).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.integrations.shipping.base import TrackingStatus
+from apps.stores.models import Store
+
+
+class LabelState(models.TextChoices):
+    INTENDED = "intended", "Intended"  # nothing bought yet (maybe a shipment with rates)
+    BOUGHT = "bought", "Bought"
+    NO_RATES = "no_rates", "No rates"  # nothing bought; the customer was offered a person
+    FAILED = "failed", "Failed"
+    VOIDED = "voided", "Voided"
+
+
+class ReturnShipment(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="return_shipments")
+    provider = models.CharField(max_length=30, default="easypost")
+    # The AgentAction that asked for the label (its idempotency key): one label per action.
+    reference = models.CharField(max_length=255)
+    state = models.CharField(max_length=12, choices=LabelState.choices, default=LabelState.INTENDED)
+    shipment_id = models.CharField(max_length=64, blank=True)
+    tracker_id = models.CharField(max_length=64, blank=True)
+    tracking_code = models.CharField(max_length=64, blank=True)
+    carrier = models.CharField(max_length=64, blank=True)
+    service = models.CharField(max_length=64, blank=True)
+    cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    label_url = models.URLField(max_length=500, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    # Where the parcel is: only ever moves forward (shipping.base.moves_forward).
+    tracking_status = models.CharField(
+        max_length=24,
+        choices=[(s.value, s.value.replace("_", " ")) for s in TrackingStatus],
+        default=TrackingStatus.UNKNOWN,
+    )
+    tracking_status_at = models.DateTimeField(null=True, blank=True)
+    # The first carrier scan (in transit or later): a merchant may release the refund on it.
+    first_scan_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    latest_event = models.CharField(max_length=300, blank=True)
+    latest_event_at = models.DateTimeField(null=True, blank=True)
+    estimated_delivery_at = models.DateTimeField(null=True, blank=True)
+    # The refund action released for this return (conversations.AgentAction, a layer
+    # above: an id, not a foreign key). Set once, under a row lock: one refund per return.
+    refund_action_id = models.BigIntegerField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "reference"], name="returnshipment_unique_store_reference"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["store", "tracker_id"], name="returnshipment_store_tracker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.tracking_code or self.reference} ({self.state})"

@@ -1,0 +1,56 @@
+"""EasyPost tracker events: move the store's return along (forward only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.agent.return_refunds import return_refund_release
+from apps.integrations.commerce.base import TransientCommerceError
+from apps.integrations.shipping.easypost.provider import tracker_from
+from apps.integrations.shipping.models import ReturnShipment
+from apps.integrations.shipping.records import apply_tracking
+from apps.webhooks.handlers.base import (
+    HandlerResult,
+    PermanentHandlerError,
+    TransientHandlerError,
+)
+
+if TYPE_CHECKING:
+    from apps.stores.models import Store
+    from apps.webhooks.models import WebhookEvent
+
+UNKNOWN_TRACKER = "no return of this store has this tracker"
+
+
+def handle_tracker(event: WebhookEvent, store: Store) -> HandlerResult:
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    result = payload.get("result")
+    if not isinstance(result, dict) or result.get("object") != "Tracker":
+        raise PermanentHandlerError("the event's result is not a Tracker")
+    info = tracker_from(result)
+    with transaction.atomic():
+        # Only this store's rows: another store's tracker id finds nothing here.
+        mine = ReturnShipment.objects.select_for_update().filter(store=store)
+        shipment = mine.filter(tracker_id=info.id).first() if info.id else None
+        if shipment is None and info.tracking_code:
+            shipment = mine.filter(
+                tracking_code=info.tracking_code, carrier__iexact=info.carrier
+            ).first()
+        if shipment is None:
+            return HandlerResult.ignored(UNKNOWN_TRACKER)
+        changed = apply_tracking(shipment, info, timezone.now())
+        if changed:
+            shipment.save(update_fields=[*changed, "updated_at"])
+    # Asked on every event, not only on a change: a release cut short by an outage is
+    # finished by the retry or the next event (the refund's key makes it happen once).
+    try:
+        refund = return_refund_release(shipment)
+    except TransientCommerceError as exc:
+        raise TransientHandlerError(str(exc)) from exc
+    note = shipment.tracking_status if changed else f"stale: still {shipment.tracking_status}"
+    if refund is not None:
+        note += f"; refund {refund.status}"
+    return HandlerResult.processed(note)
