@@ -43,6 +43,13 @@ def required_id(body: Any, *path: str, what: str) -> str:
     return found
 
 
+def numeric(value: str) -> int:
+    """A numeric id (Gorgias, Zendesk) for a request body; anything else is refused."""
+    if not value.isdigit() or len(value) > 19:
+        raise PermanentError(f"not a numeric id: {value[:40]!r}")
+    return int(value)
+
+
 def hmac_digest(secret: str, message: bytes, algorithm: str) -> bytes:
     return hmac.new(secret.encode(), message, getattr(hashlib, algorithm)).digest()
 

@@ -38,6 +38,7 @@ from apps.integrations.helpdesk.common import (
     header,
     ident,
     items,
+    numeric,
     obj,
     required_id,
 )
@@ -91,7 +92,7 @@ class GorgiasProvider:
         if found is not None:
             return found
         ticket = {
-            "customer": {"id": int(customer.id)},
+            "customer": {"id": numeric(customer.id)},
             "subject": subject,
             "channel": "api",
             "via": "api",
@@ -119,17 +120,19 @@ class GorgiasProvider:
             "via": "api",
         }
         if message.kind is MessageKind.CUSTOMER:
-            sent.update(from_agent=False, channel="api", sender={"id": int(customer_id)})
+            sent.update(from_agent=False, channel="api", sender={"id": numeric(customer_id)})
         elif message.kind is MessageKind.NOTE:
             sent.update(
-                from_agent=True, channel=INTERNAL_NOTE, sender={"id": int(self.tenant.bot_actor_id)}
+                from_agent=True,
+                channel=INTERNAL_NOTE,
+                sender={"id": numeric(self.tenant.bot_actor_id)},
             )
         else:
             sent.update(
                 from_agent=True,
                 channel="api",
-                sender={"id": int(self.tenant.bot_actor_id)},
-                receiver={"id": int(customer_id)},
+                sender={"id": numeric(self.tenant.bot_actor_id)},
+                receiver={"id": numeric(customer_id)},
             )
         if message.kind is not MessageKind.NOTE and message.delivered:
             # With sent_datetime Gorgias stores the message and does not send it again.
@@ -163,7 +166,7 @@ class GorgiasProvider:
             names = self.thread_tags(thread) | set(add_tags)
             change["tags"] = [{"name": n} for n in sorted(names)]
         if assignee_id:
-            change["assignee_user"] = {"id": int(assignee_id)}
+            change["assignee_user"] = {"id": numeric(assignee_id)}
         if change:
             self.http.call("PUT", f"/tickets/{thread.id}", json=change)
 

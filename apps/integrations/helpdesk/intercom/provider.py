@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apps.core.untrusted_json import InvalidJSON, parse_json
 from apps.integrations.helpdesk.base import (
     Author,
     Customer,
@@ -33,6 +34,7 @@ from apps.integrations.helpdesk.base import (
     WebhookRequest,
 )
 from apps.integrations.helpdesk.common import (
+    MAX_WEBHOOK_AGE,
     check_tenant,
     header,
     ident,
@@ -79,20 +81,26 @@ class IntercomProvider:
         )
         return Customer(required_id(body, "id", what="contact id"), email, name)
 
-    def _find(self, external_id: str) -> ThreadRef | None:
-        query = {
-            "query": {
-                "field": f"custom_attributes.{REF_ATTRIBUTE}",
-                "operator": "=",
-                "value": external_id,
-            }
+    def _search(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        found = self.http.call("POST", "/conversations/search", json={"query": query})
+        return [c for c in items(obj(found).get("conversations")) if ident(c.get("id"))]
+
+    def _find(self, external_id: str, customer: Customer, first_body: str) -> ThreadRef | None:
+        field = f"custom_attributes.{REF_ATTRIBUTE}"
+        for conversation in self._search({"field": field, "operator": "=", "value": external_id}):
+            return ThreadRef(ident(conversation["id"]), customer.id)
+        # A create whose answer was lost left a conversation not yet marked with our id:
+        # this contact's, unmarked, starting with the same words.
+        same_start = {
+            "operator": "AND",
+            "value": [
+                {"field": "contact_ids", "operator": "=", "value": customer.id},
+                {"field": "source.body", "operator": "=", "value": first_body},
+            ],
         }
-        found = self.http.call("POST", "/conversations/search", json=query)
-        for conversation in items(obj(found).get("conversations")):
-            if ident(conversation.get("id")):
-                contacts = items(obj(conversation.get("contacts")).get("contacts"))
-                customer = ident(contacts[0].get("id")) if contacts else ""
-                return ThreadRef(ident(conversation["id"]), customer)
+        for conversation in self._search(same_start):
+            if not obj(conversation.get("custom_attributes")).get(REF_ATTRIBUTE):
+                return ThreadRef(ident(conversation["id"]), customer.id)
         return None
 
     def create_thread(
@@ -106,18 +114,15 @@ class IntercomProvider:
     ) -> ThreadRef:
         if first.kind is not MessageKind.CUSTOMER:
             raise ValueError("an Intercom conversation starts with the customer's message")
-        thread = self._find(external_id)
+        body = first.body_html or first.body_text
+        thread = self._find(external_id, customer, body)
         if thread is None:
-            start = {
-                "from": {"type": "user", "id": customer.id},
-                "body": first.body_html or first.body_text,
-            }
-            body = self.http.call("POST", "/conversations", json=start)
+            start = {"from": {"type": "user", "id": customer.id}, "body": body}
+            created = self.http.call("POST", "/conversations", json=start)
             thread = ThreadRef(
-                required_id(body, "conversation_id", what="conversation id"), customer.id
+                required_id(created, "conversation_id", what="conversation id"), customer.id
             )
-        # Marked after creation: a failure between the two is the one window in which a
-        # retry can start a second conversation (our own row records the id first).
+        # Marked after creation; a retry after a lost answer finds it unmarked (above).
         self.http.call(
             "PUT",
             f"/conversations/{thread.id}",
@@ -197,15 +202,20 @@ class IntercomProvider:
         expected = hmac.new(secret.encode(), request.body, hashlib.sha1).hexdigest()
         if not secret or not given or not hmac.compare_digest(given.encode(), expected.encode()):
             raise InvalidWebhook("bad signature")
+        # No signed timestamp: the signed body's created_at dates the notification.
+        try:
+            created = obj(parse_json(request.body)).get("created_at")
+        except InvalidJSON as exc:
+            raise InvalidWebhook("not JSON") from exc
+        if not isinstance(created, int) or isinstance(created, bool):
+            raise InvalidWebhook("no created_at")
+        age = request.received_at - datetime.fromtimestamp(created, UTC)
+        if age > MAX_NOTIFICATION_AGE or age < -MAX_WEBHOOK_AGE:
+            raise InvalidWebhook("stale notification")
 
     def parse_webhook(self, payload: Any) -> list[HelpdeskEvent]:
         body = obj(payload)
         check_tenant(ident(body.get("app_id")), self.tenant.tenant_key)
-        created = body.get("created_at")
-        if not isinstance(created, int) or isinstance(created, bool):
-            raise InvalidWebhook("no created_at")
-        if datetime.now(UTC) - datetime.fromtimestamp(created, UTC) > MAX_NOTIFICATION_AGE:
-            raise InvalidWebhook("stale notification")
         event_id, topic = ident(body.get("id")), str(body.get("topic") or "")
         item = obj(obj(body.get("data")).get("item"))
         thread_id = ident(item.get("id"))

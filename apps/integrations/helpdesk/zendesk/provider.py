@@ -36,6 +36,7 @@ from apps.integrations.helpdesk.common import (
     header,
     ident,
     items,
+    numeric,
     obj,
     required_id,
 )
@@ -84,7 +85,7 @@ class ZendeskProvider:
         ticket = {
             "subject": subject,
             "comment": self._comment(first, customer.id),
-            "requester_id": int(customer.id),
+            "requester_id": numeric(customer.id),
             "external_id": external_id,
             "tags": list(tags),
         }
@@ -105,7 +106,7 @@ class ZendeskProvider:
         if message.body_html:
             comment["html_body"] = message.body_html
         if message.kind is MessageKind.CUSTOMER:
-            comment.update(public=True, author_id=int(customer_id))
+            comment.update(public=True, author_id=numeric(customer_id))
         else:
             # A public comment emails the requester: only an undelivered reply may go public.
             comment["public"] = message.kind is MessageKind.REPLY and not message.delivered
@@ -134,7 +135,7 @@ class ZendeskProvider:
         if add_tags:
             ticket["additional_tags"] = list(add_tags)
         if assignee_id:
-            ticket["assignee_id"] = int(assignee_id)
+            ticket["assignee_id"] = numeric(assignee_id)
         if ticket:
             self.http.call("PUT", f"/tickets/{thread.id}", json={"ticket": ticket})
 
