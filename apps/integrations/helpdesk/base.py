@@ -76,7 +76,12 @@ class NotFound(PermanentError):
 
 
 class TransientError(HelpdeskError):
-    """Network failure, timeout or 5xx: retry later. A timeout may have succeeded."""
+    """Network failure, timeout or 5xx: retry later. `ambiguous`: the request left and
+    its answer was lost (a read timeout), so the provider may have acted on it."""
+
+    def __init__(self, message: str, *, status: int | None = None, ambiguous: bool = False):
+        super().__init__(message, status=status)
+        self.ambiguous = ambiguous
 
 
 class RateLimited(TransientError):

@@ -58,8 +58,11 @@ class HelpdeskHttp:
         try:
             with http_client(timeout=TIMEOUT) as client:
                 response = client.request(method, url, json=json, params=params, headers=sent)
+        except httpx.ConnectTimeout as exc:
+            raise TransientError(f"could not reach {self.name} in time") from exc
         except httpx.TimeoutException as exc:
-            raise TransientError(f"{self.name} did not answer in time") from exc
+            # The request left: the provider may have acted on it.
+            raise TransientError(f"{self.name} did not answer in time", ambiguous=True) from exc
         except httpx.HTTPError as exc:
             raise TransientError(f"could not reach {self.name}: {type(exc).__name__}") from exc
         return self.answer(response)

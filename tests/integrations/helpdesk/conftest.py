@@ -64,3 +64,32 @@ def world(request: pytest.FixtureRequest) -> Iterator[HelpdeskWorld]:
         yield HelpdeskWorld(
             request.param, fake, provider_for(fake.tenant()), create_path, missing, foreign
         )
+
+
+def stored_config(world: HelpdeskWorld) -> dict[str, str]:
+    """What connecting the stand-in's account stores (IntegrationCredential.config)."""
+    fake = world.standin
+    common = {"bot_actor_id": fake.bot_id, "webhook_secret": fake.webhook_secret}
+    if world.name == "gorgias":
+        return {
+            **common,
+            "subdomain": fake.tenant_key,
+            "email": "owner@merchant.test",
+            "api_key": fake.token,
+        }
+    if world.name == "zendesk":
+        return {
+            **common,
+            "subdomain": "northwind",
+            "email": "bot@merchant.test",
+            "api_token": fake.token,
+            "account_id": fake.tenant_key,
+        }
+    if world.name == "front":
+        return {
+            **common,
+            "api_token": fake.token,
+            "company_id": fake.tenant_key,
+            "inbox_id": fake.channel_ref,
+        }
+    return {**common, "access_token": fake.token, "region": "us", "app_id": fake.tenant_key}
