@@ -14,6 +14,10 @@ from apps.stores.models import Store
 
 class Provider(models.TextChoices):
     SHOPIFY = "shopify", "Shopify"
+    GORGIAS = "gorgias", "Gorgias"
+    ZENDESK = "zendesk", "Zendesk"
+    FRONT = "front", "Front"
+    INTERCOM = "intercom", "Intercom"
 
 
 class WebhookStatus(models.TextChoices):

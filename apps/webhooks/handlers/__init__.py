@@ -5,6 +5,7 @@ from __future__ import annotations
 from apps.webhooks import topics
 from apps.webhooks.handlers import app, billing, compliance, orders
 from apps.webhooks.handlers.base import Handler
+from apps.webhooks.handlers.helpdesk import TOPIC_PREFIX, handle_helpdesk_event
 
 HANDLERS: dict[str, Handler] = {
     topics.APP_UNINSTALLED: app.handle_app_uninstalled,
@@ -18,3 +19,9 @@ HANDLERS: dict[str, Handler] = {
     topics.SHOP_REDACT: compliance.handle_shop_redact,
     topics.APP_SUBSCRIPTIONS_UPDATE: billing.handle_app_subscriptions_update,
 }
+HANDLERS.update(
+    {
+        f"{TOPIC_PREFIX}{p}": handle_helpdesk_event
+        for p in ("gorgias", "zendesk", "front", "intercom")
+    }
+)
