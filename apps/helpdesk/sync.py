@@ -58,12 +58,27 @@ class SendOutcome:
     next_row: int | None = None  # the thread's next row, now free to go
 
 
-def connected_helpdesks(store: Store) -> list[str]:
+def connected_helpdesks(store: Store | int) -> list[str]:
+    store_id = store if isinstance(store, int) else store.pk
     return list(
         IntegrationCredential.objects.filter(
-            store=store, provider__in=HELPDESKS, status=IntegrationStatus.CONNECTED
+            store_id=store_id, provider__in=HELPDESKS, status=IntegrationStatus.CONNECTED
         ).values_list("provider", flat=True)
     )
+
+
+def start_mirroring(conversation: Conversation, providers: list[str]) -> list[int]:
+    """Mirror `conversation` into each provider from its first message: the thread rows and
+    a sync row per message so far (later messages get theirs as they are saved). Returns
+    the first row to send per provider. Idempotent."""
+    messages = list(conversation.messages.filter(role__in=list(KINDS)).order_by("id"))
+    first_rows = []
+    for provider in providers:
+        thread_for(conversation, provider)
+        rows = [mirror_message(m, [provider])[0] for m in messages]
+        if rows:
+            first_rows.append(rows[0])
+    return first_rows
 
 
 def mirror_message(message: Message, providers: list[str]) -> list[int]:

@@ -141,3 +141,26 @@ def test_the_sweep_takes_back_a_dead_workers_row_as_uncertain(
     assert sync_send(row).status == SyncStatus.SENT
     assert len(world.standin.threads) == 1
     assert sync_sweep() == []
+
+
+def test_a_message_saved_in_a_mirrored_conversation_gets_its_row_with_it(
+    world: HelpdeskWorld, conversation: Conversation, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    from apps.conversations.services import message_add_assistant
+    from apps.helpdesk.sync import start_mirroring
+
+    Message.objects.create(
+        store=conversation.store, conversation=conversation, role=MessageRole.CUSTOMER, text="Hi"
+    )
+    assert not HelpdeskSync.objects.exists()  # not mirrored yet
+    [first] = start_mirroring(conversation, connected_helpdesks(conversation.store))
+    assert sync_send(first).status == SyncStatus.SENT
+    with django_capture_on_commit_callbacks() as callbacks:
+        reply = message_add_assistant(conversation, "Happy to help.")
+    row = HelpdeskSync.objects.get(message=reply)
+    assert row.provider == world.name
+    assert row.status == SyncStatus.PENDING
+    assert callbacks  # the send is enqueued on commit
+    assert sync_send(row.pk).status == SyncStatus.SENT
+    [thread] = world.standin.threads.values()
+    assert [m.body for m in thread.messages] == ["Hi", "Happy to help."]
