@@ -6,9 +6,9 @@ helpdesk exactly once, in order, within the tenant's rate budget.
 - `sync_send` claims one row with a conditional UPDATE (two workers: one wins), sends it,
   and records the provider's id for it in the statement that releases the row.
 - Order within a thread: a row waits while an earlier row of its thread is unsent.
-- A row whose answer was lost (read timeout, worker death mid-send) becomes `uncertain`:
-  it is re-sent automatically only when the send is idempotent at the provider (a thread
-  creation, keyed by our external id); otherwise it waits for a check of the thread.
+- A row whose answer was lost (read timeout, worker death mid-send) becomes `uncertain`;
+  its next attempt first looks for the message in the thread (`find_message`) and posts
+  only when it is not there. A thread creation needs no look: it is keyed by our id.
 """
 
 from __future__ import annotations
@@ -191,13 +191,17 @@ def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
             thread_id=ref.id, customer_ref=ref.customer_id
         )
         return f"thread:{ref.id}"
+    ref = ThreadRef(thread.thread_id, thread.customer_ref)
+    external_id = f"msg-{message.pk}"
     if _was_uncertain(row):
-        # Posting again could duplicate the message: a person (or the thread check that
-        # comes with the retry button) decides.
-        raise HelpdeskError("uncertain: the previous attempt may have been delivered")
-    return provider.post_message(
-        ThreadRef(thread.thread_id, thread.customer_ref), out, external_id=f"msg-{message.pk}"
-    )
+        # The last attempt's answer was lost: look in the thread before posting again.
+        ours = HelpdeskSync.objects.filter(
+            conversation_id=row.conversation_id, provider=row.provider, status=SyncStatus.SENT
+        ).values_list("provider_message_id", flat=True)
+        found = provider.find_message(ref, out, external_id=external_id, exclude=set(ours))
+        if found:
+            return found
+    return provider.post_message(ref, out, external_id=external_id)
 
 
 def _customer(conversation: Conversation, provider: HelpdeskProvider) -> Customer:

@@ -114,7 +114,7 @@ def test_a_create_whose_answer_was_lost_is_retried_without_a_second_thread(
     assert len(world.standin.threads) == 1
 
 
-def test_a_post_whose_answer_was_lost_is_never_sent_blindly_again(
+def test_a_post_whose_answer_was_lost_is_looked_for_before_it_is_sent_again(
     world: HelpdeskWorld, conversation: Conversation
 ):
     first = say(conversation, MessageRole.CUSTOMER, "Hello")
@@ -125,8 +125,9 @@ def test_a_post_whose_answer_was_lost_is_never_sent_blindly_again(
     world.standin.fail_next("lost", "", "imported_messages" if world.name == "front" else thread.id)
     assert sync_send(second).status == SyncStatus.UNCERTAIN
     HelpdeskSync.objects.filter(pk=second).update(next_attempt_at=None)
-    assert sync_send(second).status == SyncStatus.FAILED
+    assert sync_send(second).status == SyncStatus.SENT
     assert [m.body for m in thread.messages].count("Are you there?") == 1
+    assert HelpdeskSync.objects.get(pk=second).provider_message_id
 
 
 def test_the_sweep_takes_back_a_dead_workers_row_as_uncertain(

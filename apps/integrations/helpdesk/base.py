@@ -14,7 +14,7 @@ after the provider's own wait), needs-reauth (stop, show "reconnect" to the merc
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -211,6 +211,13 @@ class HelpdeskProvider(Protocol):
 
     def post_message(self, thread: ThreadRef, message: OutMessage, *, external_id: str) -> str:
         """Add a message; return the provider's id for it (Front: the message uid)."""
+        ...
+
+    def find_message(
+        self, thread: ThreadRef, message: OutMessage, *, external_id: str, exclude: Collection[str]
+    ) -> str | None:
+        """The id of `message` if an earlier attempt whose answer was lost did post it
+        (ids in `exclude` are other messages of ours, already accounted for)."""
         ...
 
     def update_thread(

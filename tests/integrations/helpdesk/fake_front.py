@@ -148,6 +148,10 @@ class FakeFront(StandIn):
         if not rest and method == "PATCH":
             thread.status = body.get("status", thread.status)
             return httpx.Response(204)
+        if rest in (["messages"], ["comments"]) and method == "GET":
+            public = rest == ["messages"]
+            listed = [self.raw[m.id] for m in thread.messages if m.public == public]
+            return httpx.Response(200, json={"_results": listed, "_pagination": {"next": None}})
         if rest == ["messages"] and method == "POST":
             message = self._store(thread, "bot", True, body["body"], notified=True)
             if body.get("options", {}).get("archive", True):

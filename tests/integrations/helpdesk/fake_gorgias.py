@@ -87,6 +87,9 @@ class FakeGorgias(StandIn):
             if "assignee_user" in body:
                 thread.assignee = str(body["assignee_user"]["id"])
             return httpx.Response(200, json=self._ticket(thread))
+        if rest == ["messages"] and method == "GET":
+            listed = [m for m in self.raw_messages.values() if m["ticket_id"] == int(thread.id)]
+            return httpx.Response(200, json={"data": listed, "meta": {"next_cursor": None}})
         if rest == ["messages"] and method == "POST":
             return httpx.Response(201, json=self._add(thread, body))
         if len(rest) == 2 and rest[0] == "messages" and method == "GET":

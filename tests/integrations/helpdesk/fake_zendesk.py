@@ -53,6 +53,15 @@ class FakeZendesk(StandIn):
                 return httpx.Response(200, json={"ticket": self._ticket(thread)})
             if method == "PUT":
                 return self._update(thread, body["ticket"])
+        if len(parts) == 3 and parts[0] == "tickets" and parts[2] == "comments":
+            thread = self.threads.get(parts[1])
+            if thread is None:
+                return self.error(404, "RecordNotFound")
+            comments = [
+                {"id": int(m.id), "body": m.body, "public": m.public, "author_id": int(m.author_id)}
+                for m in reversed(thread.messages)
+            ]
+            return httpx.Response(200, json={"comments": comments, "meta": {"has_more": False}})
         if parts == ["webhooks"] and method == "POST":
             webhook_id = f"01H{self.new_id()}"
             self.webhooks[webhook_id] = body["webhook"]

@@ -228,3 +228,42 @@ def test_webhooks_are_registered_and_removed(world: HelpdeskWorld):
     world.provider.unsubscribe_webhooks(state)
     world.provider.unsubscribe_webhooks(state)  # already gone is fine
     assert world.standin.webhooks == {}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        OutMessage("Not here yet.", MessageKind.CUSTOMER),
+        OutMessage("Sorry, a colleague will check.", MessageKind.REPLY, delivered=False),
+        OutMessage("Customer verified.", MessageKind.NOTE),
+    ],
+    ids=["customer", "reply", "note"],
+)
+def test_a_post_whose_answer_was_lost_is_found_or_harmless_to_repeat(
+    world: HelpdeskWorld, message: OutMessage
+):
+    """After a lost answer the sync asks `find_message` first; when it finds nothing,
+    posting again must be safe (the provider dedupes, as Front's imports do)."""
+    _, thread = start(world)
+    imported = world.name == "front" and message.kind is MessageKind.CUSTOMER
+    world.standin.fail_next("lost", "", "imported_messages" if imported else thread.id)
+    with pytest.raises(TransientError) as caught:
+        world.provider.post_message(thread, message, external_id="m-lost")
+    assert caught.value.ambiguous
+    found = world.provider.find_message(thread, message, external_id="m-lost", exclude=set())
+    if found is None:
+        world.provider.post_message(thread, message, external_id="m-lost")
+    stored = world.standin.thread(thread.id).messages
+    assert [m.body for m in stored].count(message.body_text) == 1
+    if found is not None:
+        assert found in {m.id for m in stored}
+        # Already accounted for: not found again for another message with the same text.
+        assert (
+            world.provider.find_message(thread, message, external_id="m-2", exclude={found}) is None
+        )
+
+
+def test_a_message_never_posted_is_not_found(world: HelpdeskWorld):
+    _, thread = start(world)
+    message = OutMessage("Anything else?", MessageKind.REPLY, delivered=False)
+    assert world.provider.find_message(thread, message, external_id="m-9", exclude=set()) is None

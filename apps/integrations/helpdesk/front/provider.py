@@ -11,7 +11,7 @@ base64(HMAC-SHA256(key, f"{timestamp}:{body}")) and carry previews only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -134,6 +134,23 @@ class FrontProvider:
             body = self.http.call("POST", f"/conversations/{thread.id}/messages", json=reply)
             return required_id(body, "message_uid", what="uid")
         return self._import(message, thread.customer_id, external_id, conversation_id=thread.id)
+
+    def find_message(
+        self, thread: ThreadRef, message: OutMessage, *, external_id: str, exclude: Collection[str]
+    ) -> str | None:
+        if message.kind is MessageKind.CUSTOMER or (
+            message.kind is MessageKind.REPLY and message.delivered
+        ):
+            return None  # an import: Front dedupes it on external_id, so posting again is safe
+        path = "comments" if message.kind is MessageKind.NOTE else "messages"
+        found = self.http.call("GET", f"/conversations/{thread.id}/{path}")
+        wanted = (message.body_html or message.body_text).strip()
+        for sent in items(obj(found).get("_results")):
+            mine = ident(obj(sent.get("author")).get("id")) == self.tenant.bot_actor_id
+            same = str(sent.get("text") or sent.get("body") or "").strip() == wanted
+            if mine and same and ident(sent.get("id")) not in exclude:
+                return ident(sent["id"])
+        return None
 
     def _tag_ids(self, names: Sequence[str]) -> list[str]:
         known = {

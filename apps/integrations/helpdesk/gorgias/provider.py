@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -143,6 +143,16 @@ class GorgiasProvider:
         sent = self._message(message, thread.customer_id, external_id)
         body = self.http.call("POST", f"/tickets/{thread.id}/messages", json=sent)
         return required_id(body, "id", what="message id")
+
+    def find_message(
+        self, thread: ThreadRef, message: OutMessage, *, external_id: str, exclude: Collection[str]
+    ) -> str | None:
+        # Our external_id is stored on the message as sent (Gorgias ignores it otherwise).
+        found = self.http.call("GET", f"/tickets/{thread.id}/messages", params={"limit": "100"})
+        for sent in items(obj(found).get("data")):
+            if sent.get("external_id") == external_id and ident(sent.get("id")) not in exclude:
+                return ident(sent["id"])
+        return None
 
     def _ticket(self, thread: ThreadRef) -> dict[str, Any]:
         ticket = obj(self.http.call("GET", f"/tickets/{thread.id}"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -154,6 +154,22 @@ class IntercomProvider:
         if not parts or not ident(parts[-1].get("id")):
             return required_id(answer, "id", what="conversation part id")
         return ident(parts[-1]["id"])
+
+    def find_message(
+        self, thread: ThreadRef, message: OutMessage, *, external_id: str, exclude: Collection[str]
+    ) -> str | None:
+        customer = message.kind is MessageKind.CUSTOMER
+        author = thread.customer_id if customer else self.tenant.bot_actor_id
+        wanted = (message.body_html or message.body_text).strip()
+        parts = items(
+            obj(self._conversation(thread).get("conversation_parts")).get("conversation_parts")
+        )
+        for part in parts:
+            mine = ident(obj(part.get("author")).get("id")) == author
+            same = str(part.get("body") or "").strip() == wanted
+            if mine and same and ident(part.get("id")) not in exclude:
+                return ident(part["id"])
+        return None
 
     def _part(self, thread: ThreadRef, **part: str) -> None:
         sent = {"type": "admin", "admin_id": self.tenant.bot_actor_id, **part}

@@ -10,7 +10,7 @@ email, so a reply the customer already has is mirrored as an internal note.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -119,6 +119,23 @@ class ZendeskProvider:
             if event.get("type") == "Comment" and ident(event.get("id")):
                 return ident(event["id"])
         return required_id(body, "audit", "id", what="comment audit")
+
+    def find_message(
+        self, thread: ThreadRef, message: OutMessage, *, external_id: str, exclude: Collection[str]
+    ) -> str | None:
+        # Comments carry no id of ours: the same text by the same author, not yet accounted for.
+        author = (
+            thread.customer_id if message.kind is MessageKind.CUSTOMER else self.tenant.bot_actor_id
+        )
+        found = self.http.call(
+            "GET", f"/tickets/{thread.id}/comments", params={"sort_order": "desc"}
+        )
+        for comment in items(obj(found).get("comments")):
+            same = str(comment.get("body") or "").strip() == message.body_text.strip()
+            mine = ident(comment.get("author_id")) == author
+            if same and mine and ident(comment.get("id")) not in exclude:
+                return ident(comment["id"])
+        return None
 
     def update_thread(
         self,
