@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from celery import shared_task
+from django.db import transaction
 
-from apps.helpdesk.sync import sync_send, sync_sweep
+from apps.conversations.models import Conversation
+from apps.helpdesk.sync import connected_helpdesks, start_mirroring, sync_send, sync_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +40,18 @@ def sweep_helpdesk_sync() -> int:
     for row_id in rows:
         enqueue_sync(row_id)
     return len(rows)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def mirror_conversation(conversation_id: int) -> int:
+    """Start mirroring an escalated conversation into every connected helpdesk (idempotent):
+    the ticket is created with the transcript by the sync rows, in order."""
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        return 0
+    providers = connected_helpdesks(conversation.store_id)
+    with transaction.atomic():
+        first_rows = start_mirroring(conversation, providers)
+        for row_id in first_rows:
+            transaction.on_commit(partial(enqueue_sync, row_id))
+    return len(first_rows)
