@@ -159,3 +159,22 @@ def test_gorgias_is_believed_only_after_the_api_confirms_the_message(
     assert event.status == WebhookStatus.IGNORED
     mirrored.refresh_from_db()
     assert mirrored.status == ConversationStatus.AI_HANDLING
+
+
+def test_fronts_validation_request_is_answered_with_its_challenge(
+    client: Client, world: HelpdeskWorld, credential: IntegrationCredential
+):
+    if world.name != "front":
+        pytest.skip("Front alone validates an app webhook with a challenge")
+    request = world.standin.deliver(
+        {"type": "sync", "authorization": {"id": world.standin.tenant_key}}
+    )
+    url = f"/webhooks/helpdesk/front/{webhook_path_token(credential)}"
+    headers = {**request.headers, "x-front-challenge": "chal-123"}
+    response = client.post(url, data=request.body, content_type="application/json", headers=headers)
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "chal-123"}
+    unsigned = {"x-front-challenge": "chal-123"}
+    refused = client.post(url, data=request.body, content_type="application/json", headers=unsigned)
+    assert refused.status_code == 401
+    assert not WebhookEvent.objects.exists()
