@@ -91,6 +91,7 @@ LOCAL_APPS = [
     "apps.webhooks",
     "apps.conversations",
     "apps.agent",
+    "apps.helpdesk",
     "apps.dashboard",
 ]
 INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
@@ -340,6 +341,10 @@ CELERY_BEAT_SCHEDULE = {
     "billing-charge-resolutions": {
         "task": "apps.billing.tasks.charge_resolutions",
         "schedule": float(BILLING_CHARGE_SECONDS),
+    },
+    "helpdesk-sweep-sync": {
+        "task": "apps.helpdesk.tasks.sweep_helpdesk_sync",
+        "schedule": 60.0,
     },
 }
 

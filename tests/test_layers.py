@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("dashboard", "webhooks"),
     ("billing",),  # uses shopify_app's admin URLs for Shopify's approval return URL
     ("shopify_app",),
+    ("helpdesk",),  # mirrors conversations into the merchant's helpdesk (issue 14)
     ("agent",),
     ("conversations",),
     ("integrations",),

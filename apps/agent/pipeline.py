@@ -40,10 +40,10 @@ from apps.agent.understanding import Understanding, understand
 from apps.conversations.models import (
     MAX_MESSAGE_LENGTH,
     Conversation,
-    ConversationStatus,
     Message,
     MessageRole,
 )
+from apps.conversations.takeover import ai_is_silent
 from apps.integrations.commerce.registry import get_commerce_provider
 from apps.stores.models import Store, StoreSettings
 from apps.stores.services import store_settings
@@ -66,7 +66,7 @@ def run_turn(message: Message) -> TurnResult:
     if message.handled_at is not None:
         return answered(message)
     conversation = message.conversation
-    if conversation.status == ConversationStatus.HUMAN_HANDLING:
+    if ai_is_silent(conversation):
         Message.objects.filter(pk=message.pk, handled_at__isnull=True).update(
             handled_at=timezone.now()
         )

@@ -15,7 +15,8 @@ from apps.agent.escalation import escalate_message
 from apps.agent.pipeline import reply_fallback, run_turn
 from apps.agent.reconcile import stuck_action_ids
 from apps.agent.services import action_carry_out
-from apps.conversations.models import ConversationStatus, Message, MessageRole
+from apps.conversations.models import Message, MessageRole
+from apps.conversations.takeover import AI_SILENT
 from apps.core.locks import LockTimeout, named_lock
 from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
 
@@ -152,7 +153,7 @@ def sweep_unanswered_messages() -> int:
             created_at__lt=now - grace,
             created_at__gte=now - timedelta(days=1),
         )
-        .exclude(conversation__status=ConversationStatus.HUMAN_HANDLING)
+        .exclude(conversation__status__in=AI_SILENT)
         .order_by("pk")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -16,6 +16,10 @@ class Provider(models.TextChoices):
     SHOPIFY = "shopify", "Shopify"
     EASYPOST = "easypost", "EasyPost"
     STRIPE = "stripe", "Stripe"
+    GORGIAS = "gorgias", "Gorgias"
+    ZENDESK = "zendesk", "Zendesk"
+    FRONT = "front", "Front"
+    INTERCOM = "intercom", "Intercom"
 
 
 class WebhookStatus(models.TextChoices):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from apps.webhooks import topics
 from apps.webhooks.handlers import app, billing, compliance, orders, payments, shipping
 from apps.webhooks.handlers.base import Handler
+from apps.webhooks.handlers.helpdesk import TOPIC_PREFIX, handle_helpdesk_event
 
 HANDLERS: dict[str, Handler] = {
     topics.APP_UNINSTALLED: app.handle_app_uninstalled,
@@ -25,3 +26,9 @@ HANDLERS: dict[str, Handler] = {
     "stripe/refund.failed": payments.handle_refund,
     "stripe/charge.refunded": payments.handle_charge_refunded,
 }
+HANDLERS.update(
+    {
+        f"{TOPIC_PREFIX}{p}": handle_helpdesk_event
+        for p in ("gorgias", "zendesk", "front", "intercom")
+    }
+)

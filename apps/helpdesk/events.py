@@ -1,0 +1,66 @@
+"""What a helpdesk webhook changes on our side, and which store's helpdesk it came from.
+
+The URL a helpdesk posts to names the store's connection and carries a per-connection
+secret (`/webhooks/helpdesk/<provider>/<credential id>.<token>`): for Gorgias, which signs
+nothing, it is the first proof; for the others it chooses whose signing secret to check.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from apps.conversations.takeover import Outcome, apply_helpdesk_event
+from apps.helpdesk.models import HelpdeskSync, HelpdeskThread, SyncStatus
+from apps.integrations.helpdesk.base import HelpdeskEvent
+from apps.integrations.helpdesk.tenants import HELPDESKS
+from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
+
+TOKEN_CONFIG_KEY = "webhook_token"
+MAX_TOKEN = 100
+
+
+def new_webhook_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def webhook_path_token(credential: IntegrationCredential) -> str:
+    return f"{credential.pk}.{credential.revealed_config().get(TOKEN_CONFIG_KEY, '')}"
+
+
+def credential_for_token(provider: str, token: str) -> IntegrationCredential | None:
+    """The connection the URL token names, or None (unknown, disconnected, wrong secret)."""
+    if provider not in HELPDESKS or len(token) > MAX_TOKEN:
+        return None
+    pk, _, secret = token.partition(".")
+    if not pk.isdigit() or not secret:
+        return None
+    credential = (
+        IntegrationCredential.objects.select_related("store")
+        .filter(pk=int(pk), provider=provider)
+        .exclude(status=IntegrationStatus.NOT_CONNECTED)
+        .first()
+    )
+    if credential is None:
+        return None
+    expected = credential.revealed_config().get(TOKEN_CONFIG_KEY, "")
+    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        return None
+    return credential
+
+
+def helpdesk_event_apply(store: Store, provider: str, event: HelpdeskEvent) -> Outcome:
+    """Apply a verified, hydrated event to the conversation its thread mirrors (if any)."""
+    thread = (
+        HelpdeskThread.objects.select_related("conversation")
+        .filter(store=store, provider=provider, thread_id=event.thread_id)
+        .first()
+    )
+    if thread is None:
+        return Outcome.IGNORED  # a ticket we never created: not ours to act on
+    ours = set(
+        HelpdeskSync.objects.filter(
+            conversation_id=thread.conversation_id, provider=provider, status=SyncStatus.SENT
+        ).values_list("provider_message_id", flat=True)
+    )
+    return apply_helpdesk_event(thread.conversation, event, our_message_ids=ours)

@@ -1,0 +1,87 @@
+"""The merchant's helpdesk as seen from our side: which thread mirrors which conversation,
+and the outbox of messages still to send there.
+
+A sync row is the unit of exactly-once delivery: one per (message, provider), claimed by
+one worker at a time with a conditional UPDATE, and marked sent with the provider's id
+for the message in the same statement that releases it.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from apps.conversations.models import Conversation, Message
+from apps.stores.models import Store
+
+
+class HelpdeskThread(models.Model):
+    """The ticket/conversation that mirrors one of our conversations at one provider."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="helpdesk_threads"
+    )
+    provider = models.CharField(max_length=20)
+    # Ours, sent as the provider's idempotency key / external id: a create retried after
+    # a lost answer finds the thread instead of opening a second one.
+    external_id = models.CharField(max_length=64)
+    thread_id = models.CharField(max_length=64, blank=True)  # empty until created
+    customer_ref = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "provider"], name="helpdeskthread_unique_conversation"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="helpdeskthread_unique_external_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["store", "provider", "thread_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} thread {self.thread_id or '(not created)'}"
+
+
+class SyncStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    # The last attempt timed out after the request left: the provider may have it. It is
+    # sent again only after the thread was checked for it (never blindly).
+    UNCERTAIN = "uncertain", "Uncertain"
+    FAILED = "failed", "Failed"  # permanent, or out of attempts: the page offers a retry
+
+
+class HelpdeskSync(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="helpdesk_syncs")
+    provider = models.CharField(max_length=20)
+    provider_message_id = models.CharField(max_length=128, blank=True)
+    status = models.CharField(max_length=12, choices=SyncStatus.choices, default=SyncStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The fencing token of the attempt holding the row.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "provider"], name="helpdesksync_unique_message_provider"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["conversation", "provider", "id"],
+                name="helpdesksync_unsent",
+                condition=~models.Q(status="sent"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"sync of message {self.message_id} to {self.provider} ({self.status})"

@@ -1,0 +1,284 @@
+"""The helpdesk outbox: each message of a mirrored conversation is sent to each connected
+helpdesk exactly once, in order, within the tenant's rate budget.
+
+- `mirror_message` writes the sync rows; call it inside the transaction that saves the
+  message, so a message never exists without its rows (the task is enqueued on commit).
+- `sync_send` claims one row with a conditional UPDATE (two workers: one wins), sends it,
+  and records the provider's id for it in the statement that releases the row.
+- Order within a thread: a row waits while an earlier row of its thread is unsent.
+- A row whose answer was lost (read timeout, worker death mid-send) becomes `uncertain`;
+  its next attempt first looks for the message in the thread (`find_message`) and posts
+  only when it is not there. A thread creation needs no look: it is keyed by our id.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.conversations.models import Conversation, Message, MessageRole
+from apps.helpdesk.models import HelpdeskSync, HelpdeskThread, SyncStatus
+from apps.integrations.helpdesk import throttle
+from apps.integrations.helpdesk.base import (
+    Customer,
+    HelpdeskError,
+    HelpdeskProvider,
+    MessageKind,
+    NeedsReauth,
+    OutMessage,
+    RateLimited,
+    ThreadRef,
+    TransientError,
+)
+from apps.integrations.helpdesk.registry import provider_for
+from apps.integrations.helpdesk.tenants import HELPDESKS, tenant_from_config
+from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+MAX_BACKOFF_SECONDS = 3600
+# Roles mirrored, and as what. Human agents' messages came from the helpdesk itself.
+KINDS = {
+    MessageRole.CUSTOMER: MessageKind.CUSTOMER,
+    MessageRole.ASSISTANT: MessageKind.REPLY,
+    MessageRole.SYSTEM: MessageKind.NOTE,
+}
+UNSENT = (SyncStatus.PENDING, SyncStatus.SENDING, SyncStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: str
+    retry_in: float | None = None  # seconds until the row's task should run again
+    next_row: int | None = None  # the thread's next row, now free to go
+
+
+def connected_helpdesks(store: Store | int) -> list[str]:
+    store_id = store if isinstance(store, int) else store.pk
+    return list(
+        IntegrationCredential.objects.filter(
+            store_id=store_id, provider__in=HELPDESKS, status=IntegrationStatus.CONNECTED
+        ).values_list("provider", flat=True)
+    )
+
+
+def start_mirroring(conversation: Conversation, providers: list[str]) -> list[int]:
+    """Mirror `conversation` into each provider from its first message: the thread rows and
+    a sync row per message so far (later messages get theirs as they are saved). Returns
+    the first row to send per provider. Idempotent."""
+    messages = list(conversation.messages.filter(role__in=list(KINDS)).order_by("id"))
+    first_rows = []
+    for provider in providers:
+        thread_for(conversation, provider)
+        rows = [mirror_message(m, [provider])[0] for m in messages]
+        if rows:
+            first_rows.append(rows[0])
+    return first_rows
+
+
+def mirror_message(message: Message, providers: list[str]) -> list[int]:
+    """Sync rows for `message` to each provider (existing rows are kept); their ids."""
+    if message.role not in KINDS:
+        return []
+    ids = []
+    for provider in providers:
+        row, _ = HelpdeskSync.objects.get_or_create(
+            message=message,
+            provider=provider,
+            defaults={"store_id": message.store_id, "conversation_id": message.conversation_id},
+        )
+        ids.append(row.pk)
+    return ids
+
+
+def thread_for(conversation: Conversation, provider: str) -> HelpdeskThread:
+    thread, _ = HelpdeskThread.objects.get_or_create(
+        conversation=conversation,
+        provider=provider,
+        defaults={
+            "store_id": conversation.store_id,
+            "external_id": f"aftersale-{conversation.store_id}-{conversation.pk}",
+        },
+    )
+    return thread
+
+
+def sync_send(row_id: int) -> SendOutcome:
+    row = _claim(row_id)
+    if row is None:
+        return SendOutcome("skipped")
+    if _earlier_unsent(row):
+        return _release(row, SyncStatus.PENDING, wait=5, counted=False, status_name="waiting")
+    credential = IntegrationCredential.objects.filter(
+        store_id=row.store_id, provider=row.provider
+    ).first()
+    if credential is None:
+        return _release(row, SyncStatus.FAILED, error="the helpdesk is not connected")
+    try:
+        tenant = tenant_from_config(row.provider, credential.revealed_config())
+    except NeedsReauth as exc:
+        _needs_reconnect(credential, str(exc))
+        return _release(row, SyncStatus.FAILED, error=str(exc))
+    wait = throttle.seconds_until_allowed(tenant)
+    if wait:
+        return _release(row, SyncStatus.PENDING, wait=wait, counted=False, status_name="throttled")
+    try:
+        provider_id = _send(row, provider_for(tenant))
+    except RateLimited as exc:
+        throttle.pause(tenant, exc.retry_after)
+        return _release(row, SyncStatus.PENDING, wait=exc.retry_after, counted=False)
+    except NeedsReauth as exc:
+        _needs_reconnect(credential, str(exc))
+        return _release(row, SyncStatus.FAILED, error=str(exc))
+    except TransientError as exc:
+        if exc.ambiguous:
+            return _release(row, SyncStatus.UNCERTAIN, error=str(exc), wait=_backoff(row))
+        if row.attempts >= MAX_ATTEMPTS:
+            return _release(row, SyncStatus.FAILED, error=str(exc))
+        return _release(row, SyncStatus.PENDING, error=str(exc), wait=_backoff(row))
+    except HelpdeskError as exc:
+        return _release(row, SyncStatus.FAILED, error=str(exc))
+    return _sent(row, provider_id)
+
+
+def _claim(row_id: int) -> HelpdeskSync | None:
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    claimed = HelpdeskSync.objects.filter(
+        due, pk=row_id, status__in=(SyncStatus.PENDING, SyncStatus.UNCERTAIN)
+    ).update(status=SyncStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return HelpdeskSync.objects.select_related("message", "conversation").get(pk=row_id)
+
+
+def _was_uncertain(row: HelpdeskSync) -> bool:
+    return row.last_error.startswith("uncertain:")
+
+
+def _earlier_unsent(row: HelpdeskSync) -> bool:
+    return (
+        HelpdeskSync.objects.filter(
+            conversation_id=row.conversation_id,
+            provider=row.provider,
+            id__lt=row.pk,
+            status__in=(*UNSENT, SyncStatus.UNCERTAIN),
+        )
+        .exclude(status=SyncStatus.FAILED)
+        .exists()
+    )
+
+
+def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
+    message = row.message
+    out = OutMessage(message.text, KINDS[MessageRole(message.role)])
+    thread = thread_for(row.conversation, row.provider)
+    if not thread.thread_id:
+        customer = _customer(row.conversation, provider)
+        ref = provider.create_thread(
+            customer,
+            f"Aftersale conversation {row.conversation_id}",
+            out,
+            external_id=thread.external_id,
+            tags=("aftersale",),
+        )
+        HelpdeskThread.objects.filter(pk=thread.pk).update(
+            thread_id=ref.id, customer_ref=ref.customer_id
+        )
+        return f"thread:{ref.id}"
+    ref = ThreadRef(thread.thread_id, thread.customer_ref)
+    external_id = f"msg-{message.pk}"
+    if _was_uncertain(row):
+        # The last attempt's answer was lost: look in the thread before posting again.
+        ours = HelpdeskSync.objects.filter(
+            conversation_id=row.conversation_id, provider=row.provider, status=SyncStatus.SENT
+        ).values_list("provider_message_id", flat=True)
+        found = provider.find_message(ref, out, external_id=external_id, exclude=set(ours))
+        if found:
+            return found
+    return provider.post_message(ref, out, external_id=external_id)
+
+
+def _customer(conversation: Conversation, provider: HelpdeskProvider) -> Customer:
+    email = conversation.customer_email or f"conversation-{conversation.pk}@customers.invalid"
+    return provider.find_or_create_customer(email)
+
+
+def _sent(row: HelpdeskSync, provider_id: str) -> SendOutcome:
+    HelpdeskSync.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(
+        status=SyncStatus.SENT,
+        provider_message_id=provider_id[:128],
+        sent_at=timezone.now(),
+        last_error="",
+        next_attempt_at=None,
+    )
+    following = (
+        HelpdeskSync.objects.filter(
+            conversation_id=row.conversation_id,
+            provider=row.provider,
+            id__gt=row.pk,
+            status=SyncStatus.PENDING,
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return SendOutcome(SyncStatus.SENT, next_row=following)
+
+
+def _release(
+    row: HelpdeskSync,
+    status: str,
+    *,
+    error: str = "",
+    wait: float | None = None,
+    counted: bool = True,
+    status_name: str = "",
+) -> SendOutcome:
+    if status == SyncStatus.UNCERTAIN:
+        error = f"uncertain: {error}"
+    changes: dict[str, object] = {
+        "status": status,
+        "last_error": error[:300],
+        "next_attempt_at": timezone.now() + timedelta(seconds=wait) if wait else None,
+    }
+    if not counted:
+        changes["attempts"] = F("attempts") - 1
+    # Fenced: an attempt that lost its claim (taken back by the sweep) changes nothing.
+    HelpdeskSync.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(**changes)
+    retry = wait if status in (SyncStatus.PENDING, SyncStatus.UNCERTAIN) else None
+    return SendOutcome(status_name or str(status), retry_in=retry)
+
+
+def _backoff(row: HelpdeskSync) -> float:
+    return float(min(5 * 2 ** max(row.attempts - 1, 0), MAX_BACKOFF_SECONDS))
+
+
+def _needs_reconnect(credential: IntegrationCredential, error: str) -> None:
+    IntegrationCredential.objects.filter(pk=credential.pk).update(
+        status=IntegrationStatus.FAILING, last_error=f"Reconnect needed: {error}"[:500]
+    )
+
+
+# A claim older than the task's hard time limit belongs to a worker that died mid-send.
+CLAIM_LEASE = timedelta(seconds=120)
+
+
+def sync_sweep(*, limit: int = 500) -> list[int]:
+    """Rows to send again: due pending/uncertain rows, and rows whose worker died while
+    sending (marked uncertain first: the provider may have the message)."""
+    now = timezone.now()
+    HelpdeskSync.objects.filter(status=SyncStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE).update(
+        status=SyncStatus.UNCERTAIN, last_error="uncertain: the worker stopped mid-send"
+    )
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return list(
+        HelpdeskSync.objects.filter(due, status__in=(SyncStatus.PENDING, SyncStatus.UNCERTAIN))
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,61 @@
+"""A `Tenant` from a store's stored helpdesk config (IntegrationCredential.config).
+
+Connecting (token now, OAuth later) stores the credential fields plus what the connect
+step learns: the account's key in webhooks (`tenant_key`), our bot's actor id, the
+webhook secret and, for Front, the inbox threads are imported into.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from apps.integrations.helpdesk.base import Credentials, NeedsReauth, Tenant
+from apps.integrations.helpdesk.front.provider import API as FRONT_API
+from apps.integrations.helpdesk.gorgias.provider import base_url as gorgias_url
+from apps.integrations.helpdesk.intercom.provider import HOSTS
+from apps.integrations.helpdesk.zendesk.provider import base_url as zendesk_url
+
+HELPDESKS = ("gorgias", "zendesk", "front", "intercom")
+
+
+def tenant_from_config(provider: str, config: Mapping[str, str]) -> Tenant:
+    """Raises NeedsReauth when the config lacks what calls need (connect again)."""
+
+    def need(name: str) -> str:
+        value = str(config.get(name) or "")
+        if not value:
+            raise NeedsReauth(f"the {provider} connection is incomplete: connect it again")
+        return value
+
+    common = {
+        "provider": provider,
+        "bot_actor_id": need("bot_actor_id"),
+        "webhook_secret": str(config.get("webhook_secret") or ""),
+    }
+    if provider == "gorgias":
+        sub = need("subdomain")
+        creds = Credentials(need("api_key"), user=need("email"))
+        return Tenant(tenant_key=sub, base_url=gorgias_url(sub), credentials=creds, **common)
+    if provider == "zendesk":
+        creds = Credentials(need("api_token"), user=f"{need('email')}/token")
+        url = zendesk_url(need("subdomain"))
+        return Tenant(tenant_key=need("account_id"), base_url=url, credentials=creds, **common)
+    if provider == "front":
+        return Tenant(
+            tenant_key=need("company_id"),
+            base_url=FRONT_API,
+            credentials=Credentials(need("api_token")),
+            channel_ref=need("inbox_id"),
+            **common,
+        )
+    if provider == "intercom":
+        region = need("region")
+        if region not in HOSTS:
+            raise NeedsReauth("unknown Intercom region: connect it again")
+        return Tenant(
+            tenant_key=need("app_id"),
+            base_url=f"https://{HOSTS[region]}",
+            credentials=Credentials(need("access_token")),
+            **common,
+        )
+    raise ValueError(f"not a helpdesk: {provider!r}")

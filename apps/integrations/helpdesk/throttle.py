@@ -1,0 +1,63 @@
+"""A per-tenant budget for helpdesk calls, shared by every worker through Redis.
+
+Limits are per account at each provider (reference/helpdesks.md §10), so every worker
+sending for one merchant draws from one bucket, sized under the provider's documented
+limit so that our bucket throttles before the provider answers 429. When the provider
+does answer 429 anyway, `pause` holds every worker off that tenant for its Retry-After.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis.exceptions
+
+from apps.core.ratelimit import Rate, seconds_to_wait
+from apps.core.redis import get_redis
+from apps.integrations.helpdesk.base import Tenant
+
+logger = logging.getLogger(__name__)
+
+# Below each provider's smallest documented limit (the cheapest plan / API-key auth):
+# Gorgias 40 per 20 s (API key), Zendesk 200 per minute (Team), Front 50 per minute
+# (Starter), Intercom 10,000 per minute spread over 10 s windows.
+LIMITS: dict[str, Rate] = {
+    "gorgias": Rate(36, 20),
+    "zendesk": Rate(180, 60),
+    "front": Rate(45, 60),
+    "intercom": Rate(1500, 10),
+}
+
+
+def _key(tenant: Tenant) -> str:
+    return f"helpdesk:{tenant.provider}:{tenant.tenant_key}"
+
+
+def seconds_until_allowed(tenant: Tenant) -> int:
+    """0 when a call may go now (and counts it), else how long to wait before trying."""
+    paused = _paused_for(tenant)
+    if paused:
+        return paused
+    return seconds_to_wait((_key(tenant), LIMITS[tenant.provider]))
+
+
+def pause(tenant: Tenant, seconds: float) -> None:
+    """The provider said 429: nobody calls it for this tenant for `seconds`."""
+    client = get_redis()
+    if client is None:
+        return  # the demo runs one process: the task's own countdown is enough
+    try:
+        client.set(f"{_key(tenant)}:paused", "1", ex=max(1, int(seconds + 0.999)))
+    except redis.exceptions.RedisError:
+        logger.warning("helpdesk pause not recorded (Redis unavailable)")
+
+
+def _paused_for(tenant: Tenant) -> int:
+    client = get_redis()
+    if client is None:
+        return 0
+    try:
+        ttl = int(client.ttl(f"{_key(tenant)}:paused"))
+    except redis.exceptions.RedisError:
+        return 0
+    return ttl if ttl > 0 else 0
