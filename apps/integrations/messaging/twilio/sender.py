@@ -7,6 +7,7 @@ before the outbox sends it again.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,6 +53,11 @@ PERMANENT_CODES = {
 TRANSIENT_CODES = {21611: UNAVAILABLE, 20429: RATE_LIMITED}  # queue full, too many requests
 
 
+# The SDK logs every request and response at INFO; ours says what matters.
+_sdk_logger = logging.getLogger("apps.integrations.messaging.twilio.sdk")
+_sdk_logger.setLevel(logging.WARNING)
+
+
 class TwilioSender:
     key = "twilio"
 
@@ -93,7 +99,7 @@ class _HttpClient(TwilioHttpClient):
     """The SDK's own HTTP client, with a timeout and an overridable base URL (stand-ins)."""
 
     def __init__(self, api_base: str, *, timeout: float) -> None:
-        super().__init__(timeout=timeout, max_retries=0)
+        super().__init__(timeout=timeout, max_retries=0, logger=_sdk_logger)
         self._api_base = api_base.rstrip("/")
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
