@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import views as core_views
+from apps.webhooks.inbound_sms import inbound_sms
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -9,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("shopify/", include("apps.shopify_app.urls")),
     path("webhooks/", include("apps.webhooks.urls")),
+    path("inbound/sms/<str:token>", inbound_sms, name="inbound-sms"),
     path("app/", include("apps.dashboard.urls")),
     path("", include("apps.conversations.urls")),
 ]

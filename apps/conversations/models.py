@@ -267,3 +267,65 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class InboundEndpoint(models.Model):
+    """The store-scoped, unguessable token in a provider's inbound URL
+    (`/inbound/sms/<token>`): which store a provider's POST is for. The signature proves
+    it came from the provider; the token only routes it."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="inbound_endpoints")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "channel"], name="inbound_unique_store_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} inbound for store {self.store_id}"
+
+
+class InboundReceipt(models.Model):
+    """A provider's id for an inbound message already taken (Twilio retries and replays)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    external_id = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "channel", "external_id"], name="inbound_receipt_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.external_id}"
+
+
+class SmsOptOut(models.Model):
+    """A number that texted STOP to one of the store's numbers (START lifts it). Nothing is
+    ever sent from `store_number` to `phone` while `opted_out` holds."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="sms_opt_outs")
+    phone = models.CharField(max_length=32)
+    store_number = models.CharField(max_length=32)
+    opted_out = models.BooleanField(default=True)
+    keyword = models.CharField(max_length=20)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "phone", "store_number"], name="sms_opt_out_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {'out' if self.opted_out else 'in'} ({self.keyword})"

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.conversations.models import Channel, Conversation, Message, OutboundMessage
+from apps.conversations.models import Channel, Conversation, Message, OutboundMessage, SmsOptOut
 from apps.conversations.models import OutboundStatus as Status
 from apps.integrations.messaging import registry
 from apps.integrations.messaging.base import (
@@ -191,6 +191,10 @@ def _deliver_sms(row: OutboundMessage) -> Sent:
         body=row.body,
         from_number=config.get("from_number") or CONSOLE_FROM_NUMBER,
     )
+    if SmsOptOut.objects.filter(
+        store_id=row.store_id, phone=sms.to, store_number=sms.from_number, opted_out=True
+    ).exists():
+        raise PermanentError("The recipient texted STOP.", reason="unsubscribed")
     if row.status == Status.UNCONFIRMED:
         since = row.first_attempt_at or row.created_at
         earlier = sender.find_sms(sms, since=since)

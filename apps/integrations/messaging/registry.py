@@ -15,7 +15,7 @@ from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 
 def email_sender(store: Store) -> tuple[EmailSender, dict[str, str]] | None:
     """The sender and its stored config (from address, ...), None when email is not set up."""
-    config = _connected(store, "sendgrid")
+    config = connected_config(store, "sendgrid")
     if config is not None:
         sender = SendGridSender(
             api_key=config["api_key"],
@@ -30,7 +30,7 @@ def email_sender(store: Store) -> tuple[EmailSender, dict[str, str]] | None:
 
 def sms_sender(store: Store) -> tuple[SmsSender, dict[str, str]] | None:
     """The sender and its stored config (from number, ...), None when SMS is not set up."""
-    config = _connected(store, "twilio")
+    config = connected_config(store, "twilio")
     if config is not None:
         sender = TwilioSender(
             account_sid=config["account_sid"],
@@ -43,7 +43,8 @@ def sms_sender(store: Store) -> tuple[SmsSender, dict[str, str]] | None:
     return None
 
 
-def _connected(store: Store, provider: str) -> dict[str, str] | None:
+def connected_config(store: Store, provider: str) -> dict[str, str] | None:
+    """The store's decrypted config for a connected, connectable provider (never log it)."""
     # A provider that is not connectable yet is never used, even if a row exists for it.
     if not CONNECTABLE.get(provider, False):
         return None
