@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from apps.conversations import outbox
 from apps.conversations.models import (
     Channel,
     Conversation,
@@ -20,6 +23,7 @@ from apps.conversations.models import (
     InboundEndpoint,
     InboundReceipt,
     Message,
+    MessageRole,
     SmsOptOut,
 )
 from apps.conversations.services import conversation_start, message_receive_customer
@@ -118,3 +122,37 @@ def sms_text(text: str) -> str:
     cut = plain[: MAX_SMS_CHARS - 1]
     end = max(cut.rfind(". "), cut.rfind("\n"))
     return (cut[: end + 1] if end > MAX_SMS_CHARS // 2 else cut).rstrip() + "…"
+
+
+def queue_sms_reply(message_id: int) -> None:
+    """Reply hook: the agent's answer in an SMS conversation becomes one outbox row."""
+    reply = (
+        Message.objects.select_related("conversation", "store")
+        .filter(pk=message_id, role=MessageRole.ASSISTANT, conversation__channel=Channel.SMS)
+        .first()
+    )
+    if reply is None or not reply.conversation.customer_phone:
+        return
+    outbox.queue_sms(
+        store=reply.store,
+        to=reply.conversation.customer_phone,
+        text=sms_text(reply.text),
+        key=f"reply:{reply.pk}",
+        conversation=reply.conversation,
+        message=reply,
+    )
+
+
+def unqueued_replies(*, older_than: timedelta, within: timedelta) -> list[int]:
+    """Replies in SMS conversations that have no outbox row: their hook was lost between the
+    reply's commit and its run (a worker killed there). The outbox sweep queues them."""
+    now = timezone.now()
+    return list(
+        Message.objects.filter(
+            role=MessageRole.ASSISTANT,
+            conversation__channel=Channel.SMS,
+            created_at__lt=now - older_than,
+            created_at__gte=now - within,
+            outbound__isnull=True,
+        ).values_list("id", flat=True)[:500]
+    )

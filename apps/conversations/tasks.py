@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 
-from apps.conversations import outbox
+from apps.conversations import outbox, sms
+
+# A reply whose outbox row is still missing this long after it was saved lost its hook.
+LOST_HOOK = timedelta(minutes=2)
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=45, time_limit=60)
@@ -14,6 +19,8 @@ def send_outbound_message(outbound_id: int) -> str:
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=30, time_limit=60)
 def sweep_outbox() -> int:
+    for reply_id in sms.unqueued_replies(older_than=LOST_HOOK, within=timedelta(days=1)):
+        sms.queue_sms_reply(reply_id)
     ids = outbox.due_ids()
     for outbound_id in ids:
         send_outbound_message.delay(outbound_id)

@@ -1,5 +1,5 @@
-"""Twilio's inbound SMS webhook (`/inbound/sms/<store token>`) and the reply hook that puts
-the agent's answer to an SMS conversation in the outbox.
+"""Twilio's inbound SMS webhook (`/inbound/sms/<store token>`) (the reply hook that puts the agent's
+answer in the outbox is apps.conversations.sms.queue_sms_reply, registered in apps.py).
 
 The signature is checked over the public URL Twilio requested (APP_URL + path + query), not
 the host Django sees behind our proxy (reference §8.10), with the SDK's RequestValidator and the
@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from apps.conversations import outbox, sms
-from apps.conversations.models import Channel, Message, MessageRole
+from apps.conversations import sms
+from apps.conversations.models import Channel
 from apps.integrations.messaging.registry import connected_config
 
 MAX_BODY_BYTES = 64 * 1024  # a text is at most 1,600 characters plus Twilio's fields
@@ -58,22 +58,3 @@ def inbound_sms(request: HttpRequest, token: str) -> HttpResponse:
         body=request.POST.get("Body", "")[:1600] or "(empty message)",
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
-
-
-def queue_sms_reply(message_id: int) -> None:
-    """Reply hook: the agent's answer in an SMS conversation becomes one outbox row."""
-    reply = (
-        Message.objects.select_related("conversation", "store")
-        .filter(pk=message_id, role=MessageRole.ASSISTANT, conversation__channel=Channel.SMS)
-        .first()
-    )
-    if reply is None or not reply.conversation.customer_phone:
-        return
-    outbox.queue_sms(
-        store=reply.store,
-        to=reply.conversation.customer_phone,
-        text=sms.sms_text(reply.text),
-        key=f"reply:{reply.pk}",
-        conversation=reply.conversation,
-        message=reply,
-    )

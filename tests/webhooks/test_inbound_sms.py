@@ -4,6 +4,7 @@ honoured; the agent's reply becomes one outbox row."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -20,11 +21,11 @@ from apps.conversations.models import (
     SmsOptOut,
 )
 from apps.conversations.services import conversation_start, message_add_assistant
-from apps.conversations.sms import inbound_token, sms_text
+from apps.conversations.sms import inbound_token, queue_sms_reply, sms_text, unqueued_replies
+from apps.conversations.tasks import sweep_outbox
 from apps.integrations.connections import registry as connections
 from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
-from apps.webhooks.inbound_sms import queue_sms_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +182,13 @@ def test_a_long_reply_is_cut_at_a_sentence() -> None:
     cut = sms_text(text)
     assert len(cut) <= 1600
     assert cut.endswith(".…")
+
+
+def test_a_reply_whose_hook_was_lost_is_found_by_the_sweep(store: Store) -> None:
+    conversation = conversation_start(store, Channel.SMS, customer_phone=CUSTOMER)
+    reply = message_add_assistant(conversation, "It shipped.")
+    Message.objects.filter(pk=reply.pk).update(created_at=reply.created_at - timedelta(minutes=5))
+    assert unqueued_replies(older_than=timedelta(minutes=2), within=timedelta(days=1)) == [reply.pk]
+    sweep_outbox.run()
+    assert OutboundMessage.objects.get().message_id == reply.pk
+    assert unqueued_replies(older_than=timedelta(minutes=2), within=timedelta(days=1)) == []
