@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.conversations.inbound import inbound_token
 from apps.conversations.models import Channel, Conversation, Message, OutboundMessage, SmsOptOut
 from apps.conversations.models import OutboundStatus as Status
 from apps.integrations.messaging import registry
@@ -190,6 +191,7 @@ def _deliver_sms(row: OutboundMessage) -> Sent:
         to=row.recipient,
         body=row.body,
         from_number=config.get("from_number") or CONSOLE_FROM_NUMBER,
+        status_callback=_status_callback(row) if sender.key == "twilio" else "",
     )
     if SmsOptOut.objects.filter(
         store_id=row.store_id, phone=sms.to, store_number=sms.from_number, opted_out=True
@@ -201,6 +203,11 @@ def _deliver_sms(row: OutboundMessage) -> Sent:
         if earlier is not None:
             return earlier
     return sender.send_sms(sms)
+
+
+def _status_callback(row: OutboundMessage) -> str:
+    token = inbound_token(row.store, Channel.SMS)
+    return f"{settings.APP_URL}/inbound/sms/{token}/status"
 
 
 def _deliver_email(row: OutboundMessage) -> Sent:
@@ -255,3 +262,44 @@ def due_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
     lost = Q(status=Status.SENDING, attempt_started_at__lt=now - LOST_ATTEMPT)
     rows = OutboundMessage.objects.filter(due | lost).order_by("id")
     return list(rows.values_list("id", flat=True)[:limit])
+
+
+# Provider delivery events, by what they make of the row. Events arrive late, twice and out
+# of order: a row only moves forward (sent → delivered), and a failure after delivery is noise.
+DELIVERY_EVENTS = {
+    "sent": Status.SENT,
+    "delivered": Status.DELIVERED,
+    "undelivered": Status.FAILED,
+    "failed": Status.FAILED,
+    "bounce": Status.BOUNCED,
+    "dropped": Status.FAILED,
+}
+_RANK = {Status.SENT: 1, Status.DELIVERED: 2, Status.FAILED: 2, Status.BOUNCED: 2}
+
+
+def record_delivery(
+    *, store: Store, provider: str, message_id: str, event: str, detail: str = ""
+) -> bool:
+    """Apply a provider's delivery event to the store's row sent with `message_id`.
+    Returns False when nothing changed (unknown message, unknown event, or older news)."""
+    new = DELIVERY_EVENTS.get(event)
+    if new is None or not message_id:
+        return False
+    with transaction.atomic():
+        row = (
+            OutboundMessage.objects.select_for_update()
+            .filter(store=store, provider=provider, provider_message_id=message_id)
+            .first()
+        )
+        if row is None or _RANK.get(Status(row.status), 0) >= _RANK[new]:
+            return False
+        row.status = new
+        fields = ["status", "updated_at"]
+        if new == Status.DELIVERED:
+            row.delivered_at = timezone.now()
+            fields.append("delivered_at")
+        if new in (Status.FAILED, Status.BOUNCED):
+            row.error = f"{event}: provider code {detail or 'none'}"[:300]
+            fields.append("error")
+        row.save(update_fields=fields)
+    return True

@@ -9,7 +9,6 @@ agent asks for the order number as on the web.
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -20,7 +19,6 @@ from apps.conversations.models import (
     Channel,
     Conversation,
     ConversationStatus,
-    InboundEndpoint,
     InboundReceipt,
     Message,
     MessageRole,
@@ -37,23 +35,6 @@ STOP_WORDS = frozenset(
 )
 START_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
-
-
-def inbound_token(store: Store, channel: str) -> str:
-    """The store's token for `channel`'s inbound URL (created on first use)."""
-    endpoint, _ = InboundEndpoint.objects.get_or_create(
-        store=store, channel=channel, defaults={"token": secrets.token_urlsafe(24)}
-    )
-    return endpoint.token
-
-
-def store_for_token(token: str, channel: str) -> Store | None:
-    if not token or len(token) > 64:
-        return None
-    endpoint = (
-        InboundEndpoint.objects.select_related("store").filter(token=token, channel=channel).first()
-    )
-    return endpoint.store if endpoint else None
 
 
 def keyword(body: str) -> str:

@@ -16,9 +16,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from apps.conversations import sms
+from apps.conversations import inbound, outbox, sms
 from apps.conversations.models import Channel
 from apps.integrations.messaging.registry import connected_config
+from apps.stores.models import Store
 
 MAX_BODY_BYTES = 64 * 1024  # a text is at most 1,600 characters plus Twilio's fields
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
@@ -29,9 +30,50 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 @csrf_exempt
 @require_POST
 def inbound_sms(request: HttpRequest, token: str) -> HttpResponse:
+    verified = _verified(request, token)
+    if isinstance(verified, HttpResponse):
+        return verified
+    sid, customer = request.POST.get("MessageSid", ""), request.POST.get("From", "")
+    store_number = request.POST.get("To", "")
+    if not (
+        MESSAGE_SID.fullmatch(sid) and PHONE.fullmatch(customer) and PHONE.fullmatch(store_number)
+    ):
+        return HttpResponse(status=400)
+    sms.receive_sms(
+        store=verified,
+        message_sid=sid,
+        customer=customer,
+        store_number=store_number,
+        body=request.POST.get("Body", "")[:1600] or "(empty message)",
+    )
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def sms_status(request: HttpRequest, token: str) -> HttpResponse:
+    """Twilio's status callback for a message we sent: the outbox row follows it."""
+    verified = _verified(request, token)
+    if isinstance(verified, HttpResponse):
+        return verified
+    sid = request.POST.get("MessageSid", "")
+    if not MESSAGE_SID.fullmatch(sid):
+        return HttpResponse(status=400)
+    outbox.record_delivery(
+        store=verified,
+        provider="twilio",
+        message_id=sid,
+        event=request.POST.get("MessageStatus", "")[:20],
+        detail=request.POST.get("ErrorCode", "")[:10],
+    )
+    return HttpResponse(status=204)
+
+
+def _verified(request: HttpRequest, token: str) -> Store | HttpResponse:
+    """The store this signed Twilio request is for, or the refusal to answer with."""
     if len(request.body) > MAX_BODY_BYTES:
         return HttpResponse(status=413)
-    store = sms.store_for_token(token, Channel.SMS)
+    store = inbound.store_for_token(token, Channel.SMS)
     config = connected_config(store, "twilio") if store else None
     if store is None or config is None:
         return HttpResponse(status=404)
@@ -42,19 +84,4 @@ def inbound_sms(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse(status=403)
     if request.POST.get("AccountSid") != config["account_sid"]:
         return HttpResponse(status=403)
-    sid, customer = request.POST.get("MessageSid", ""), request.POST.get("From", "")
-    store_number = request.POST.get("To", "")
-    if (
-        not MESSAGE_SID.fullmatch(sid)
-        or not PHONE.fullmatch(customer)
-        or not PHONE.fullmatch(store_number)
-    ):
-        return HttpResponse(status=400)
-    sms.receive_sms(
-        store=store,
-        message_sid=sid,
-        customer=customer,
-        store_number=store_number,
-        body=request.POST.get("Body", "")[:1600] or "(empty message)",
-    )
-    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+    return store

@@ -10,10 +10,11 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from apps.conversations import outbox
-from apps.conversations.models import OutboundMessage
+from apps.conversations.models import InboundEndpoint, OutboundMessage
 from apps.conversations.models import OutboundStatus as Status
 from apps.integrations.connections import registry as connections
 from apps.stores.fields import Secret
@@ -76,6 +77,10 @@ def test_queueing_twice_with_one_key_is_one_row_sent_once(
     assert first.provider == "twilio"
     assert first.provider_message_id == stand_in.state.sms[0]["sid"]
     assert len(stand_in.state.sms) == 1
+    token = InboundEndpoint.objects.get(store=twilio_store, channel="sms").token
+    assert (
+        stand_in.state.sms[0]["status_callback"] == f"{settings.APP_URL}/inbound/sms/{token}/status"
+    )
 
 
 def test_a_500_after_twilio_accepted_sends_no_second_sms(

@@ -11,6 +11,7 @@ from django.test import Client
 from twilio.request_validator import RequestValidator
 
 from apps.conversations import outbox
+from apps.conversations.inbound import inbound_token
 from apps.conversations.models import (
     Channel,
     Conversation,
@@ -21,7 +22,7 @@ from apps.conversations.models import (
     SmsOptOut,
 )
 from apps.conversations.services import conversation_start, message_add_assistant
-from apps.conversations.sms import inbound_token, queue_sms_reply, sms_text, unqueued_replies
+from apps.conversations.sms import queue_sms_reply, sms_text, unqueued_replies
 from apps.conversations.tasks import sweep_outbox
 from apps.integrations.connections import registry as connections
 from apps.stores.fields import Secret
@@ -192,3 +193,57 @@ def test_a_reply_whose_hook_was_lost_is_found_by_the_sweep(store: Store) -> None
     sweep_outbox.run()
     assert OutboundMessage.objects.get().message_id == reply.pk
     assert unqueued_replies(older_than=timedelta(minutes=2), within=timedelta(days=1)) == []
+
+
+def _sent_row(store: Store, sid: str) -> OutboundMessage:
+    row = outbox.queue_sms(store=store, to=CUSTOMER, text="It shipped.", key=f"k-{sid}")
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        status=OutboundStatus.SENT, provider="twilio", provider_message_id=sid
+    )
+    return row
+
+
+def test_status_callbacks_move_the_row_forward_only(client: Client, store: Store) -> None:
+    path = f"/inbound/sms/{_connect(store)}/status"
+    sid = "SM" + "c" * 32
+    row = _sent_row(store, sid)
+    status = {"MessageSid": sid, "AccountSid": SID, "MessageStatus": "delivered", "To": CUSTOMER}
+
+    assert _post(client, path, status).status_code == 204
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.DELIVERED
+    assert row.delivered_at is not None
+    _post(client, path, {**status, "MessageStatus": "sent"})  # late and out of order
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.DELIVERED
+
+
+def test_a_failed_delivery_is_recorded_with_its_code(client: Client, store: Store) -> None:
+    path = f"/inbound/sms/{_connect(store)}/status"
+    sid = "SM" + "d" * 32
+    row = _sent_row(store, sid)
+    params = {
+        "MessageSid": sid,
+        "AccountSid": SID,
+        "MessageStatus": "undelivered",
+        "ErrorCode": "30003",
+    }
+    _post(client, path, params)
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.FAILED
+    assert "30003" in row.error
+
+
+def test_a_status_callback_is_verified_and_scoped_to_its_store(
+    client: Client, store: Store, other_store: Store
+) -> None:
+    path = f"/inbound/sms/{_connect(store)}/status"
+    other_path = f"/inbound/sms/{_connect(other_store, token='other-store-token')}/status"
+    sid = "SM" + "e" * 32
+    row = _sent_row(store, sid)
+    status = {"MessageSid": sid, "AccountSid": SID, "MessageStatus": "delivered"}
+    assert _post(client, path, status, token="forged").status_code == 403
+    # Properly signed for the other store: it cannot touch this store's row.
+    assert _post(client, other_path, status, token="other-store-token").status_code == 204
+    row.refresh_from_db()
+    assert row.status == OutboundStatus.SENT
