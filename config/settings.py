@@ -348,6 +348,19 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# MESSAGING: the outbox sends email/SMS through the store's connected provider.
+# Without one, and only in DEBUG/tests, the console provider writes what would be sent to
+# MESSAGING_CONSOLE_DIR. The *_API_* values point the SDKs at a stand-in (tests, benchmarks).
+MESSAGING_CONSOLE_DIR = env("MESSAGING_CONSOLE_DIR", default=str(BASE_DIR / "var" / "messages"))
+MESSAGING_SENDGRID_API_HOST = env("MESSAGING_SENDGRID_API_HOST", default="")
+MESSAGING_TWILIO_API_BASE = env("MESSAGING_TWILIO_API_BASE", default="")
+MESSAGING_OUTBOX_MAX_ATTEMPTS = env.int("MESSAGING_OUTBOX_MAX_ATTEMPTS", default=12)
+MESSAGING_OUTBOX_SWEEP_SECONDS = env.int("MESSAGING_OUTBOX_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["messaging-sweep-outbox"] = {
+    "task": "apps.conversations.tasks.sweep_outbox",
+    "schedule": float(MESSAGING_OUTBOX_SWEEP_SECONDS),
+}
+
 # LOGGING: every handler passes through the redaction filter.
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from apps.conversations.models import AgentAction, Conversation, Message
+from apps.conversations.models import AgentAction, Conversation, Message, OutboundMessage
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,3 +50,22 @@ class AgentActionAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "status")
     search_fields = ("store__domain", "idempotency_key")
     list_select_related = ("store",)
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdmin):
+    """The outbox: what was sent to whom, through which provider, and what became of it."""
+
+    list_display = (
+        "pk",
+        "store",
+        "channel",
+        "recipient",
+        "status",
+        "attempts",
+        "provider",
+        "created_at",
+    )
+    list_filter = ("channel", "status", "provider")
+    search_fields = ("=provider_message_id", "=idempotency_key")
+    readonly_fields = [f.name for f in OutboundMessage._meta.fields]

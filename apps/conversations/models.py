@@ -222,3 +222,139 @@ class AgentAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} [{self.status}]"
+
+
+class OutboundStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    # The provider may have taken it (a 5xx, a timeout, a worker lost mid-call): the next
+    # attempt looks it up before sending again.
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+
+
+class OutboundMessage(models.Model):
+    """One email or SMS to send (the outbox), written in the transaction that causes it.
+
+    `idempotency_key` is unique per store: whatever asks twice (a retried task, a replayed
+    webhook) finds the first row. A task sends it once (apps.conversations.outbox).
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="outbound_messages")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="outbound"
+    )
+    # The reply this carries, when it carries one.
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=100_000)
+    html = models.TextField(max_length=100_000, blank=True)
+    # Email only: from name, reply-to and our threading headers.
+    envelope = models.JSONField(default=dict, blank=True)
+    idempotency_key = models.CharField(max_length=128)
+    provider = models.CharField(max_length=30, blank=True)
+    provider_message_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(
+        max_length=12, choices=OutboundStatus.choices, default=OutboundStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the current attempt began (a `sending` row older than the task limit was lost).
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # When the first attempt that may have reached the provider began (look-ups start here).
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "idempotency_key"], name="outbound_unique_store_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["provider", "provider_message_id"], name="outbound_provider_id_idx"
+            ),
+            # The outbox sweep reads only rows still to send.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["queued", "sending", "unconfirmed"]),
+                name="outbound_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.recipient} ({self.status})"
+
+
+class InboundEndpoint(models.Model):
+    """The store-scoped, unguessable token in a provider's inbound URL
+    (`/inbound/sms/<token>`): which store a provider's POST is for. The signature proves
+    it came from the provider; the token only routes it."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="inbound_endpoints")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "channel"], name="inbound_unique_store_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} inbound for store {self.store_id}"
+
+
+class InboundReceipt(models.Model):
+    """A provider's id for an inbound message already taken (Twilio retries and replays)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    external_id = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "channel", "external_id"], name="inbound_receipt_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.external_id}"
+
+
+class SmsOptOut(models.Model):
+    """A number that texted STOP to one of the store's numbers (START lifts it). Nothing is
+    ever sent from `store_number` to `phone` while `opted_out` holds."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="sms_opt_outs")
+    phone = models.CharField(max_length=32)
+    store_number = models.CharField(max_length=32)
+    opted_out = models.BooleanField(default=True)
+    keyword = models.CharField(max_length=20)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["store", "phone", "store_number"], name="sms_opt_out_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {'out' if self.opted_out else 'in'} ({self.keyword})"

@@ -50,6 +50,15 @@ FIELDS: tuple[CredentialField, ...] = (
         max_length=254,
     ),
     CredentialField(
+        "event_webhook_key",
+        "Event Webhook verification key",
+        help="Settings → Mail Settings → Event Webhook → Signed Event Webhook: the public key.",
+        pattern=r"[A-Za-z0-9+/]{40,400}={0,2}",
+        pattern_error="Paste the public key SendGrid shows (base64, no header lines).",
+        max_length=400,
+        required=False,
+    ),
+    CredentialField(
         "region",
         "Data residency",
         destination=True,
