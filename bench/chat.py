@@ -115,7 +115,7 @@ def prepare(env: dict[str, str]) -> str:
 
     redis = get_redis()
     redis.delete("celery", "chat")
-    for key in redis.scan_iter("chat:rl:*"):
+    for key in redis.scan_iter("rl:chat:*"):
         redis.delete(key)
     return seed_demo_store().widget_key
 

@@ -1,8 +1,9 @@
 """Fixed-window request counters shared by every web process through Redis.
 
-For the unauthenticated doors outside the chat API (which has its own, with per-conversation
-limits): the install entry point and the Django admin login. A rate is "N per W seconds"
-for one subject; the first hit in a window starts its expiry, in one Lua round trip.
+For every unauthenticated door: the chat API (its limits per conversation and per address
+are apps.conversations.api.ratelimit's), the install entry point and the Django admin
+login. A rate is "N per W seconds" for one subject; the first hit in a window starts its
+expiry, in one Lua round trip.
 
 If Redis fails the request goes through (and is logged): a broken limiter must not lock
 merchants out of installing. Without REDIS_URL (the single-process demo) counters live in

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -63,7 +64,7 @@ def helpdesk_webhook(request: HttpRequest, provider: str, token: str) -> HttpRes
         return problem(401, "Unauthorized", "Signature, freshness or account check failed.")
     except InvalidJSON as exc:
         return problem(400, "Bad webhook", str(exc), "invalid_json")
-    accepted = _record(credential, client, events, body.decode())
+    accepted = _record(credential, client, events, payload)
     return JsonResponse({"status": "accepted" if accepted else "duplicate"})
 
 
@@ -75,7 +76,7 @@ def _record(
     credential: IntegrationCredential,
     client: HelpdeskProvider,
     events: list[HelpdeskEvent],
-    payload: str,
+    payload: Any,
 ) -> int:
     """Store each new event (unique per provider + store + event id) and enqueue it on commit."""
     accepted = 0
@@ -91,7 +92,7 @@ def _record(
                         "shop_domain": credential.store.domain,
                         "topic": f"{TOPIC_PREFIX}{client.key}",
                         "webhook_id": event.event_id[:128],
-                        "payload": parse_json(payload),
+                        "payload": payload,
                         "dispatched_at": timezone.now(),
                     },
                 )

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from apps.conversations.api import ratelimit
 from apps.conversations.models import Conversation, Message
+from apps.core import ratelimit as counters
 from apps.stores.models import Platform
 from tests.conversations.chat_api import (
     assert_problem,
@@ -133,15 +134,15 @@ def test_windows_expire():
     from apps.core.redis import get_redis
 
     ratelimit.enforce(("message_per_conversation", "w1"))
-    ttl = get_redis().ttl("chat:rl:message_per_conversation:w1")
+    ttl = get_redis().ttl("rl:chat:message_per_conversation:w1")
 
     assert 0 < ttl <= 60
 
 
 def test_the_in_memory_windows_used_without_redis_count_and_reset(monkeypatch):
-    windows = ratelimit._MemoryWindows()
+    windows = counters._MemoryWindows()
     clock = [1000.0]
-    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(counters.time, "monotonic", lambda: clock[0])
 
     counts = [windows.hit("k", 60)[0] for _ in range(3)]
     clock[0] += 61
@@ -153,7 +154,7 @@ def test_the_in_memory_windows_used_without_redis_count_and_reset(monkeypatch):
 
 @override_settings(REDIS_URL="")
 def test_limits_hold_in_the_single_process_demo_mode(monkeypatch):
-    monkeypatch.setattr(ratelimit, "_memory", ratelimit._MemoryWindows())
+    monkeypatch.setattr(counters, "_memory", counters._MemoryWindows())
     with override_settings(CHAT_RATE_LIMITS={"message_per_conversation": "1/60"}):
         ratelimit.enforce(("message_per_conversation", "demo"))
         with pytest.raises(ratelimit.ChatProblem) as exc:
