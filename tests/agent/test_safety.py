@@ -432,3 +432,40 @@ def test_a_compound_message_proposes_no_action_the_merchant_keeps_for_people(
 
     assert reply is not None
     assert "Shall I cancel" not in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I do not want a refund for order 1002, just the tracking",
+        "I want an exchange, not a refund, for order 1002",
+        "do not cancel 1003",
+    ],
+)
+def test_an_action_turned_down_is_never_offered_in_the_same_breath(
+    chat: Callable[..., Chat], text: str
+) -> None:
+    c = chat(email="jane@example.com")
+    first = c(text).reply
+
+    c("yes")
+
+    assert first is not None
+    assert "(yes/no)" not in first.text
+    assert not AgentAction.objects.filter(
+        kind__in=[ActionKind.REFUND, ActionKind.CANCEL_ORDER, ActionKind.CREATE_RETURN]
+    ).exists()
+
+
+def test_a_question_about_a_named_order_is_about_the_order_not_a_rule(
+    chat: Callable[..., Chat],
+) -> None:
+    c = chat(email="jane@example.com")
+    c("cancel order 1003")
+    c("yes")
+
+    reply = c("is order 1003 cancelled now?").reply
+
+    assert reply is not None
+    assert "cancelled" in reply.text.lower()
+    assert "don't have information" not in reply.text
