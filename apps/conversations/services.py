@@ -163,7 +163,7 @@ def message_add_assistant(
 ) -> Message:
     """An agent message that answers no particular customer message (e.g. "your refund
     was approved"); the reply hooks (helpdesk mirror) see it like any reply."""
-    from apps.agent.hooks import reply_committed
+    from apps.conversations.hooks import reply_committed
 
     with transaction.atomic():
         message = Message.objects.create(
@@ -187,7 +187,7 @@ def message_add_human_agent(
     reply hooks see it like any reply (so a channel that delivers replies delivers it too).
     Raises MessageRejected (nothing saved) for an empty or too long text.
     """
-    from apps.agent.hooks import reply_committed
+    from apps.conversations.hooks import reply_committed
 
     cleaned = _checked_text(text)
     metadata = {"author": author[:200]} if author else {}

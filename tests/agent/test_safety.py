@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from apps.agent.actions import ActionSpec
 from apps.agent.probing import CLIENT_FAILURES_PER_WINDOW, ORDER_FAILURES_PER_WINDOW
-from apps.conversations.api.tokens import conversation_is_open
+from apps.chat.api.tokens import conversation_is_open
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from apps.agent import hooks
 from apps.agent.tasks import conversation_lock_name, handle_message
+from apps.conversations import hooks
 from apps.conversations.models import (
     ActionKind,
     AgentAction,

@@ -18,7 +18,7 @@ from apps.agent.tasks import sweep_unanswered_messages
 from apps.conversations.models import Message, MessageRole
 from apps.conversations.services import conversation_start, message_receive_customer
 from apps.stores.models import Platform
-from tests.conversations.chat_api import (
+from tests.chat.chat_api import (
     assert_problem,
     post_json,
     widget_messages_url,
