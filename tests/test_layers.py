@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("chat",),
     ("billing",),  # uses shopify_app's admin URLs for Shopify's approval return URL
     ("shopify_app",),
-    ("helpdesk",),  # mirrors conversations into the merchant's helpdesk (issue 14)
+    ("helpdesk",),  # mirrors conversations into the merchant's helpdesk and acts on its events
     ("agent",),
     ("conversations",),
     ("integrations",),
@@ -33,13 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 
 # Imports against the order that are known and scheduled to go, each with what removes it.
 # Nothing may be added here: a new violation is fixed, not listed.
-ALLOWED: frozenset[tuple[str, str]] = frozenset(
-    {
-        # A customer's message hands itself to the agent from conversations.services (a
-        # deferred import of agent.tasks); it leaves when that hand-off moves up to chat.
-        ("apps/conversations/services.py", "apps.agent.tasks"),
-    }
-)
+ALLOWED: frozenset[tuple[str, str]] = frozenset()
 
 # A provider package (integrations/<family>/<provider>/) never imports another provider.
 FAMILIES = ("commerce", "helpdesk", "shipping", "payments", "messaging")

@@ -10,7 +10,7 @@ from apps.chat import demo
 from apps.chat.api import fallback
 from apps.chat.api import views as api
 
-app_name = "conversations"
+app_name = "chat"
 
 
 def _chat_routes(prefix: str, via: str) -> list[URLPattern | URLResolver]:

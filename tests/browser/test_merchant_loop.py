@@ -161,7 +161,8 @@ def test_the_whole_merchant_loop(page, chromium, live_server, demo, eager_agent)
 def test_the_composer_keeps_drafts_inserts_saved_answers_and_adds_notes(
     page, live_server, demo, eager_agent
 ):
-    from apps.conversations.services import conversation_start, message_add_customer
+    from apps.chat.services import message_add_customer
+    from apps.conversations.services import conversation_start
     from apps.dashboard.models import InternalNote
 
     conversation = conversation_start(demo, "web")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     MAX_MESSAGE_LENGTH,
     Conversation,
@@ -18,7 +19,6 @@ from apps.conversations.services import (
     MessageRejected,
     conversation_set_status,
     conversation_start,
-    message_add_customer,
     message_add_human_agent,
 )
 from apps.core.redis import get_redis

@@ -32,13 +32,9 @@ from apps.chat.api.tokens import (
     conversation_token,
     token_is_valid,
 )
+from apps.chat.services import message_receive_customer
 from apps.conversations.models import Conversation, ConversationStatus
-from apps.conversations.services import (
-    ClientMessageIdReused,
-    MessageRejected,
-    conversation_start,
-    message_receive_customer,
-)
+from apps.conversations.services import ClientMessageIdReused, MessageRejected, conversation_start
 from apps.core.clients import client_key
 
 CONFIG_MAX_AGE = 300

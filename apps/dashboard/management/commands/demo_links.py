@@ -51,9 +51,7 @@ class Command(BaseCommand):
         base = f"http://{options['host']}:{options['port']}"
         dashboard = f"{base}{reverse('dashboard:home')}?{urlencode({'id_token': token})}"
         self.stdout.write(self.style.SUCCESS(f"Aftersale demo: {store.name} ({store.domain})"))
-        self.stdout.write(
-            f"  Storefront with the chat widget: {base}{reverse('conversations:demo')}"
-        )
+        self.stdout.write(f"  Storefront with the chat widget: {base}{reverse('chat:demo')}")
         self.stdout.write(
             f"  Merchant dashboard (link valid {options['minutes']} minutes; "
             f"run `make demo-link` for a new one; while DEBUG is on, reloading "
