@@ -88,7 +88,7 @@ def test_the_demo_store_has_growth_features_and_cannot_subscribe(demo_store, set
     assert store_has_active_plan(demo_store) is True
     assert plan_allows(demo_store, Feature.HELPDESK) is True
 
-    from apps.dashboard.demo_tokens import mint_demo_token
+    from apps.dashboard.demo.tokens import mint_demo_token
 
     client = Client()
     headers = {"Authorization": f"Bearer {mint_demo_token(demo_store)}", "HX-Request": "true"}

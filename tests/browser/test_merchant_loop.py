@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.conversations.models import ActionStatus, AgentAction, Conversation, ConversationStatus
-from apps.dashboard.demo_tokens import mint_demo_token
+from apps.dashboard.demo.tokens import mint_demo_token
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.orders.models import Order
 from config.celery import app as celery_app

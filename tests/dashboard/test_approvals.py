@@ -22,7 +22,7 @@ from apps.conversations.models import (
     MessageRole,
 )
 from apps.conversations.services import conversation_start
-from apps.dashboard.demo_tokens import mint_demo_token
+from apps.dashboard.demo.tokens import mint_demo_token
 from apps.orders.models import Order
 from tests.dashboard.conftest import DemoMerchantClient
 
