@@ -89,7 +89,7 @@ clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles artifacts
 
 # The chat widget's source is static/widget/; the theme app extension ships a copy of it
-# (tests/conversations/test_widget_assets.py fails when the two differ).
+# (tests/chat/test_widget_assets.py fails when the two differ).
 .PHONY: widget
 widget:
 	cp static/widget/aftersale-chat.js static/widget/aftersale-chat.css extensions/aftersale-chat/assets/

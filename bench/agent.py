@@ -104,11 +104,8 @@ def play(cases: list[Any], store: Any, samples: Samples | None) -> int:
     from django.db import connection, transaction
 
     from apps.agent.pipeline import run_turn
-    from apps.conversations.services import (
-        MessageRejected,
-        conversation_start,
-        message_add_customer,
-    )
+    from apps.chat.services import message_add_customer
+    from apps.conversations.services import MessageRejected, conversation_start
 
     customers = {c.email: c.id for c in _demo_customers()}
     clock = QueryClock()

@@ -28,7 +28,7 @@ a warm-up (each worker process trains the classifier on its first turn):
    never 2xx, /healthz 503), then start it again.
 6. sigterm: SIGTERM gunicorn and both workers under load (graceful: in-flight requests
    answered, in-flight tasks finished or redelivered), then start them again.
-7. soak: BENCH_SOAK_SECONDS (60; the issue's 5 minutes is BENCH_SOAK_SECONDS=300) of mixed
+7. soak: BENCH_SOAK_SECONDS (60; a 5-minute soak is BENCH_SOAK_SECONDS=300) of mixed
    load; RSS of every server process and PostgreSQL connections sampled every 5 s must be
    flat (last third within 25% and 40 MB of the first third).
 

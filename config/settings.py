@@ -90,6 +90,7 @@ LOCAL_APPS = [
     "apps.billing",
     "apps.webhooks",
     "apps.conversations",
+    "apps.chat",
     "apps.agent",
     "apps.helpdesk",
     "apps.dashboard",
@@ -259,7 +260,7 @@ AGENT_SWEEP_SECONDS = env.int("AGENT_SWEEP_SECONDS", default=60)
 # reconciler: far beyond the action lock's 15 s lease, so its holder is gone.
 AGENT_ACTION_RECONCILE_SECONDS = env.int("AGENT_ACTION_RECONCILE_SECONDS", default=60)
 
-# STOREFRONT CHAT (apps.conversations.api)
+# STOREFRONT CHAT (apps.chat.api)
 # Proxies we run in front of Django (each appends one X-Forwarded-For entry); 0 = none.
 CHAT_TRUSTED_PROXY_HOPS = env.int("CHAT_TRUSTED_PROXY_HOPS", default=0)
 # Overrides of the chat rate limits, e.g. "message_per_conversation=10/60,read_per_address=300/60".

@@ -15,5 +15,5 @@ urlpatterns = [
     path("inbound/email/<str:token>/events", email_events, name="inbound-email-events"),
     path("inbound/sms/<str:token>/status", sms_status, name="inbound-sms-status"),
     path("app/", include("apps.dashboard.urls")),
-    path("", include("apps.conversations.urls")),
+    path("", include("apps.chat.urls")),
 ]

@@ -52,8 +52,8 @@ from apps.conversations.services import (
     MessageRejected,
     conversation_set_status,
     conversation_start,
-    message_add_customer,
     message_add_human_agent,
+    message_save_customer,
 )
 from apps.integrations.commerce.demo import seed_demo_store
 from apps.stores.models import Platform, Store
@@ -244,7 +244,7 @@ def _customer_step(
 ) -> None:
     number = len(played.replies) + 1
     try:
-        message = message_add_customer(conversation=conversation, text=step.say)
+        message, _ = message_save_customer(conversation, step.say)
     except MessageRejected as exc:
         # The chat API answers such a message with this error; the agent never sees it.
         played.intents.append("")

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from apps.agent.context import Turn
 from apps.agent.escalation import HUMAN_OWNED
-from apps.agent.hooks import reply_committed
 from apps.agent.replies import say
 from apps.agent.respond import plain_text
 from apps.agent.state import Awaiting
 from apps.agent.understanding import Understanding
+from apps.conversations.hooks import reply_committed
 from apps.conversations.models import (
     MAX_MESSAGE_LENGTH,
     AgentAction,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from apps.agent.escalation import escalate_message
@@ -104,6 +105,24 @@ def handle_message(self, message_id: int, platform_attempts: int = 0) -> None:  
     except SoftTimeLimitExceeded:
         logger.warning("turn for message %s overran its time limit", message_id)
         reply_fallback(message_id)
+
+
+def answer_on_commit(message_id: int) -> None:
+    """Ask a worker to answer customer message `message_id` once the current transaction
+    commits (at once outside one). Never raises: the message row is committed by then, so
+    a broker outage only delays the answer until the unanswered-message sweep runs."""
+    transaction.on_commit(lambda: _enqueue_answer(message_id))
+
+
+def _enqueue_answer(message_id: int) -> None:
+    try:
+        handle_message.apply_async((message_id,), retry=False)
+    except Exception:  # kombu, redis and socket errors alike: the sweep covers it
+        logger.warning(
+            "message %s not enqueued (broker unavailable); the sweep will answer it",
+            message_id,
+            exc_info=True,
+        )
 
 
 def _give_up_to_team(message_id: int) -> None:

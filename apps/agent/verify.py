@@ -206,6 +206,12 @@ def _focus(turn: Turn) -> OrderInfo | Draft:
         turn.focus_changed = True
         state.awaiting = Awaiting.ORDER_NUMBER
         return Draft(turn.say("ask_order_number"))
+    record_lookup_of_verified(turn, order)
+    return order
+
+
+def record_lookup_of_verified(turn: Turn, order: OrderInfo) -> None:
+    """Audit a read of an order this conversation already proved it owns."""
     turn.add_record(
         record(
             kind=ActionKind.LOOKUP_ORDER,
@@ -217,7 +223,6 @@ def _focus(turn: Turn) -> OrderInfo | Draft:
             result={"order_id": order.id, "order_name": order.name},
         )
     )
-    return order
 
 
 def _from_account(turn: Turn) -> OrderInfo | Draft:

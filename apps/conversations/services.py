@@ -1,18 +1,19 @@
 """Writes on conversations and their messages (the chat API, the chat command, the agent).
 
 The store always comes from the caller's verified credential; nothing here trusts an id
-sent by a client.
+sent by a client. Nothing here asks the agent to answer: a customer's message is handed to
+it by the channel it came in on (apps.chat.services), above the agent.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from apps.conversations.hooks import reply_committed
 from apps.conversations.models import (
     MAX_MESSAGE_LENGTH,
     Channel,
@@ -23,8 +24,6 @@ from apps.conversations.models import (
 )
 from apps.integrations.commerce.base import normalise_email
 from apps.stores.models import Store
-
-logger = logging.getLogger(__name__)
 
 
 class MessageRejected(ValueError):
@@ -78,31 +77,20 @@ class ClientMessageIdReused(ValueError):
     """The client sent a message id it already used for a different text."""
 
 
-def message_add_customer(
-    conversation: Conversation, text: str, *, metadata: dict[str, Any] | None = None
-) -> Message:
-    """Save the customer's message and, once committed, ask the agent to answer it (see
-    message_receive_customer)."""
-    return message_receive_customer(conversation, text, metadata=metadata)[0]
-
-
-def message_receive_customer(
+def message_save_customer(
     conversation: Conversation,
     text: str,
     *,
     metadata: dict[str, Any] | None = None,
     client_message_id: str = "",
 ) -> tuple[Message, bool]:
-    """Save the customer's message and, once committed, ask the agent to answer it.
+    """Save the customer's message; the caller decides who answers it.
 
     Returns (message, created). Idempotent on `client_message_id` (the id the widget
     generated and resends on every retry): a retry returns the message already saved,
-    with created False, and enqueues nothing. Raises MessageRejected (nothing saved,
-    nothing enqueued) for an empty message or one longer than MAX_MESSAGE_LENGTH, and
-    ClientMessageIdReused when the id was already used for a different text. The agent
-    stays silent while people handle the conversation; the message is still saved.
-    A broker that is down does not fail the call: the message is stored, and the
-    unanswered-message sweep enqueues it later.
+    with created False. Raises MessageRejected (nothing saved) for an empty message or one
+    longer than MAX_MESSAGE_LENGTH, and ClientMessageIdReused when the id was already used
+    for a different text.
     """
     cleaned = _checked_text(text)
     client_id = client_message_id[:64]
@@ -121,7 +109,6 @@ def message_receive_customer(
                 client_message_id=client_id,
             )
             _touch(conversation, message)
-            transaction.on_commit(lambda: _enqueue_answer(message.pk))
     except IntegrityError:
         # Two copies of one retry raced; the unique constraint let one in.
         earlier = _by_client_id(conversation, client_id) if client_id else None
@@ -143,28 +130,11 @@ def _same_message(message: Message, text: str) -> Message:
     return message
 
 
-def _enqueue_answer(message_id: int) -> None:
-    """Ask a worker to answer; never raises. The message row is already committed, so a
-    broker outage only delays the answer until the unanswered-message sweep runs."""
-    from apps.agent.tasks import handle_message
-
-    try:
-        handle_message.apply_async((message_id,), retry=False)
-    except Exception:  # kombu, redis and socket errors alike: the sweep covers it
-        logger.warning(
-            "message %s not enqueued (broker unavailable); the sweep will answer it",
-            message_id,
-            exc_info=True,
-        )
-
-
 def message_add_assistant(
     conversation: Conversation, text: str, *, metadata: dict[str, Any] | None = None
 ) -> Message:
     """An agent message that answers no particular customer message (e.g. "your refund
     was approved"); the reply hooks (helpdesk mirror) see it like any reply."""
-    from apps.agent.hooks import reply_committed
-
     with transaction.atomic():
         message = Message.objects.create(
             store_id=conversation.store_id,
@@ -187,8 +157,6 @@ def message_add_human_agent(
     reply hooks see it like any reply (so a channel that delivers replies delivers it too).
     Raises MessageRejected (nothing saved) for an empty or too long text.
     """
-    from apps.agent.hooks import reply_committed
-
     cleaned = _checked_text(text)
     metadata = {"author": author[:200]} if author else {}
     if display_name.strip():

@@ -24,7 +24,7 @@ from apps.conversations.models import (
     MessageRole,
     SmsOptOut,
 )
-from apps.conversations.services import conversation_start, message_receive_customer
+from apps.conversations.services import conversation_start, message_save_customer
 from apps.integrations.messaging.base import MAX_SMS_CHARS
 from apps.stores.models import Store
 
@@ -49,11 +49,12 @@ def keyword(body: str) -> str:
     return ""
 
 
-def receive_sms(
+def save_inbound_sms(
     *, store: Store, message_sid: str, customer: str, store_number: str, body: str
 ) -> Message | None:
-    """Take one inbound text (once per MessageSid). Keywords are recorded and never reach the
-    agent; anything else is a customer message of the open SMS conversation with this number.
+    """Save one inbound text (once per MessageSid). Keywords are recorded and never reach the
+    agent; anything else is a customer message of the open SMS conversation with this number,
+    which the caller hands to the agent (apps.chat.services.receive_sms).
     Returns the message saved, None for a duplicate or a keyword."""
     try:
         with transaction.atomic():
@@ -71,7 +72,7 @@ def receive_sms(
                 return None
             conversation = _open_conversation(store, customer)
             metadata = {"sms": {"sid": message_sid, "to": store_number}}
-            message, _ = message_receive_customer(conversation, body, metadata=metadata)
+            message, _ = message_save_customer(conversation, body, metadata=metadata)
             return message
     except IntegrityError:
         return None  # the provider sent this one before

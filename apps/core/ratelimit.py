@@ -1,7 +1,7 @@
 """Fixed-window request counters shared by every web process through Redis.
 
 For every unauthenticated door: the chat API (its limits per conversation and per address
-are apps.conversations.api.ratelimit's), the install entry point and the Django admin
+are apps.chat.api.ratelimit's), the install entry point and the Django admin
 login. A rate is "N per W seconds" for one subject; the first hit in a window starts its
 expiry, in one Lua round trip.
 

@@ -4,7 +4,7 @@ It is shopify_app's `@embedded_view` (App Bridge session tokens: Bearer header
 for htmx/fetch, `id_token` on a document GET, token exchange on first load, 401 + retry
 header or the bounce page when the token is missing or bad, per-shop frame-ancestors),
 plus one more way in that exists only with DEBUG on: a locally minted demo-store token
-(see demo_tokens). `request.store` comes from the verified token and nothing else.
+(see demo.tokens). `request.store` comes from the verified token and nothing else.
 
 Every response is `Cache-Control: private, no-store`: pages carry the merchant's data and
 the session token they were loaded with.
@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from apps.dashboard.demo_tokens import (
+from apps.dashboard.demo.tokens import (
     DemoTokenError,
     is_demo_token,
     mint_demo_token,

@@ -7,7 +7,7 @@ class HelpdeskConfig(AppConfig):
     verbose_name = "Helpdesk sync"
 
     def ready(self) -> None:
-        from apps.agent.hooks import register_reply_hook
+        from apps.conversations.hooks import register_reply_hook
         from apps.helpdesk import signals  # noqa: F401  (connects the receivers)
         from apps.helpdesk.escalation import on_reply_committed
 

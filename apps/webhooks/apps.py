@@ -6,7 +6,7 @@ class WebhooksConfig(AppConfig):
     label = "webhooks"
 
     def ready(self) -> None:
-        from apps.agent.hooks import register_reply_hook
+        from apps.conversations.hooks import register_reply_hook
         from apps.conversations.sms import queue_sms_reply
 
         register_reply_hook(queue_sms_reply)

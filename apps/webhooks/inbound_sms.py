@@ -16,7 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from apps.conversations import inbound, outbox, sms
+from apps.chat.services import receive_sms
+from apps.conversations import inbound, outbox
 from apps.conversations.models import Channel
 from apps.integrations.messaging.registry import connected_config
 from apps.stores.models import Store
@@ -39,7 +40,7 @@ def inbound_sms(request: HttpRequest, token: str) -> HttpResponse:
         MESSAGE_SID.fullmatch(sid) and PHONE.fullmatch(customer) and PHONE.fullmatch(store_number)
     ):
         return HttpResponse(status=400)
-    sms.receive_sms(
+    receive_sms(
         store=verified,
         message_sid=sid,
         customer=customer,

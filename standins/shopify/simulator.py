@@ -10,7 +10,9 @@ actual cost is given back afterwards, the bucket refills at `restore_rate` point
 
 Mount it behind respx (`mount(router)`) or serve it over HTTP (`handle(body)`).
 State persists across calls: a refund shows on the order afterwards, a key already used
-returns the first refund, a cancelled order stays cancelled.
+returns the first refund, a cancelled order stays cancelled. Behind respx every call is
+logged (`calls`, `sent`, `ops`), and an operation can be scripted instead (`on`, see
+script.py) for an answer the shop's state would not give, or an API it does not model.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import respx
 from apps.integrations.commerce.shopify import documents
 from standins.shopify import endpoint, graph
 from standins.shopify.bulk import BulkOperations
+from standins.shopify.script import Answer, Call, Script
 from standins.shopify.shop import Shop
 from standins.shopify.writes import Writes
 
@@ -73,6 +76,22 @@ class ShopSimulator:
         self.throttled = 0
         self.points = 0.0
         self.operations: list[str] = []
+        self.script = Script()
+
+    # ------------------------------------------------------------ scripted answers, calls
+
+    def on(self, operation: str, *answers: Answer | list[Answer]) -> None:
+        self.script.on(operation, *answers)
+
+    @property
+    def calls(self) -> list[Call]:
+        return self.script.calls
+
+    def sent(self, operation: str) -> list[dict[str, Any]]:
+        return self.script.sent(operation)
+
+    def ops(self) -> list[str]:
+        return self.script.ops()
 
     # ------------------------------------------------------------ the bucket
 
@@ -154,9 +173,18 @@ class ShopSimulator:
 
     def respond(self, request: httpx.Request) -> httpx.Response:
         """The respx side effect for the shop's GraphQL endpoint."""
+        body = json.loads(request.content)
+        call = self.script.record(request, body)
+        scripted = self.script.scripted(call)
+        if isinstance(scripted, httpx.Response):
+            return scripted
+        if scripted is not None:
+            return httpx.Response(
+                200, json={"data": scripted, "extensions": self._cost(10, 10, self._available)}
+            )
         if self.token is not None and request.headers.get("X-Shopify-Access-Token") != self.token:
             return httpx.Response(401, json={"errors": _INVALID_TOKEN})
-        return httpx.Response(200, json=self.handle(json.loads(request.content)))
+        return httpx.Response(200, json=self.handle(body))
 
     def mount(self, router: respx.Router) -> None:
         router.post(endpoint(self.shop.domain)).mock(side_effect=self.respond)

@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from apps.agent.pipeline import TurnResult, run_turn
+from apps.chat.services import message_add_customer
 from apps.conversations.models import Channel, Conversation
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.stores.models import Store
 

@@ -24,6 +24,7 @@ from apps.agent import actions, tasks
 from apps.agent.actions import ActionSpec, action_execute, action_get_or_create
 from apps.agent.reconcile import stuck_action_ids
 from apps.agent.services import action_approve, action_carry_out
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,
@@ -32,7 +33,6 @@ from apps.conversations.models import (
     Message,
     MessageRole,
 )
-from apps.conversations.services import message_add_customer
 from apps.core.redis import get_redis
 from apps.integrations.commerce.registry import get_commerce_provider
 from apps.orders.models import Order

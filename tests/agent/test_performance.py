@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.agent.pipeline import run_turn
+from apps.chat.services import message_add_customer
 from apps.conversations.models import Conversation
-from apps.conversations.services import message_add_customer
 
 pytestmark = pytest.mark.django_db
 

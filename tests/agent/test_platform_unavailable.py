@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from apps.agent import tasks
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
     AgentAction,
@@ -14,7 +15,6 @@ from apps.conversations.models import (
     ConversationStatus,
     MessageRole,
 )
-from apps.conversations.services import message_add_customer
 from tests.agent.providers import BusyProvider
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from apps.agent.actions import ActionSpec
 from apps.agent.probing import CLIENT_FAILURES_PER_WINDOW, ORDER_FAILURES_PER_WINDOW
-from apps.conversations.api.tokens import conversation_is_open
+from apps.chat.api.tokens import conversation_is_open
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,
@@ -22,11 +23,7 @@ from apps.conversations.models import (
     Conversation,
     ConversationStatus,
 )
-from apps.conversations.services import (
-    conversation_set_status,
-    message_add_customer,
-    message_add_human_agent,
-)
+from apps.conversations.services import conversation_set_status, message_add_human_agent
 from apps.dashboard.services.conversations import conversation_hand_back, conversation_take_over
 from apps.orders.models import Order
 from apps.stores.models import Store

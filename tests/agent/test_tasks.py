@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from apps.agent import hooks
 from apps.agent.tasks import conversation_lock_name, handle_message
+from apps.chat.services import message_add_customer
+from apps.conversations import hooks
 from apps.conversations.models import (
     ActionKind,
     AgentAction,
@@ -19,7 +20,6 @@ from apps.conversations.models import (
     Message,
     MessageRole,
 )
-from apps.conversations.services import message_add_customer
 from apps.core.locks import LockTimeout, named_lock
 from apps.orders.models import Order
 from apps.stores.models import Store

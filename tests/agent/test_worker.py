@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from apps.agent.tasks import conversation_lock_name
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,
@@ -17,7 +18,7 @@ from apps.conversations.models import (
     Message,
     MessageRole,
 )
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.core.locks import named_lock
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.orders.models import Order

@@ -1,11 +1,10 @@
 """Billing API answers shaped exactly like Shopify's documented GraphQL responses
 (shopify.dev: appSubscriptionCreate, appUsageRecordCreate, currentAppInstallation,
-node, shop.plan), and a respx router that answers each operation by name."""
+node, shop.plan), scripted on the shop stand-in (standins.shopify) behind respx."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,6 +13,7 @@ import respx
 from apps.billing.models import AppSubscription, SubscriptionStatus
 from apps.stores.models import Store
 from standins.shopify import endpoint
+from standins.shopify.simulator import ShopSimulator
 
 CHARGE_ID = "1029266960"
 SUBSCRIPTION_GID = f"gid://shopify/AppSubscription/{CHARGE_ID}"
@@ -128,44 +128,15 @@ def shop_plan(*, development: bool = False) -> dict[str, Any]:
     return {"shop": {"plan": {"partnerDevelopment": development}}}
 
 
-Responder = Callable[[dict[str, Any]], httpx.Response]
-
-
-class ShopifyBilling:
-    """Answers each GraphQL operation (by operationName) with queued responders; records
-    every request's operation and variables."""
-
-    def __init__(self) -> None:
-        self.queues: dict[str, list[Responder | dict[str, Any]]] = {}
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def on(self, operation: str, *answers: Responder | dict[str, Any]) -> None:
-        self.queues.setdefault(operation, []).extend(answers)
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        name, variables = body["operationName"], body.get("variables") or {}
-        self.calls.append((name, variables))
-        queue = self.queues.get(name)
-        assert queue, f"unexpected Shopify call {name}"
-        next_answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        if callable(next_answer):
-            return next_answer(variables)
-        return answer(next_answer)
-
-    def sent(self, operation: str) -> list[dict[str, Any]]:
-        return [variables for name, variables in self.calls if name == operation]
-
-
-def mocked_shopify() -> Iterator[ShopifyBilling]:
-    """For a `shopify` fixture: every Shopify GraphQL call goes to a ShopifyBilling, and
-    nothing else is reachable."""
-    billing = ShopifyBilling()
+def mocked_shopify() -> Iterator[ShopSimulator]:
+    """For a `shopify` fixture: every Shopify GraphQL call goes to the shop stand-in, whose
+    Billing API operations each test scripts (`shopify.on(...)`); nothing else is reachable."""
+    shop = ShopSimulator()
     with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
         router.post(
             url__regex=r"^https://[a-z0-9-]+\.myshopify\.com/admin/api/.+/graphql\.json$"
-        ).mock(side_effect=billing)
-        yield billing
+        ).mock(side_effect=shop.respond)
+        yield shop
 
 
 def subscribed(

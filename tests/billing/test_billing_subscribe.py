@@ -13,11 +13,11 @@ from django.test import Client
 from apps.billing.models import AppSubscription, SubscriptionStatus
 from apps.billing.plans import GROWTH, STARTER, Feature
 from apps.billing.selectors import plan_allows, store_has_active_plan
+from standins.shopify.simulator import ShopSimulator
 from tests.billing.billing_shopify import (
     CHARGE_ID,
     SUBSCRIPTION_GID,
     USAGE_LINE,
-    ShopifyBilling,
     active_subscriptions,
     confirmation_url,
     mocked_shopify,
@@ -41,7 +41,7 @@ STATUS = "AftersaleSubscriptionStatus"
 
 
 @pytest.fixture
-def shopify() -> Iterator[ShopifyBilling]:
+def shopify() -> Iterator[ShopSimulator]:
     yield from mocked_shopify()
 
 
@@ -88,7 +88,7 @@ def test_the_demo_store_has_growth_features_and_cannot_subscribe(demo_store, set
     assert store_has_active_plan(demo_store) is True
     assert plan_allows(demo_store, Feature.HELPDESK) is True
 
-    from apps.dashboard.demo_tokens import mint_demo_token
+    from apps.dashboard.demo.tokens import mint_demo_token
 
     client = Client()
     headers = {"Authorization": f"Bearer {mint_demo_token(demo_store)}", "HX-Request": "true"}
@@ -302,7 +302,7 @@ def test_the_return_url_confirms_with_shopify_and_activates_the_plan(merchant, s
     assert store_has_active_plan(shop) is True
     assert 'data-subscription="ACTIVE"' in html
     assert "Your plan" in html
-    assert [name for name, _ in shopify.calls] == [ACTIVE]
+    assert shopify.ops() == [ACTIVE]
 
 
 def test_a_declined_subscription_is_recorded_and_no_plan_is_active(merchant, shop, shopify):

@@ -24,9 +24,9 @@ from apps.conversations.models import ActionKind, ActionStatus, ConversationStat
 from apps.core.locks import named_lock
 from apps.dashboard.analytics import DateRange, store_analytics
 from apps.stores.models import StoreStatus
+from standins.shopify.simulator import ShopSimulator
 from tests.billing.billing_shopify import (
     USAGE_LINE,
-    ShopifyBilling,
     active_subscriptions,
     answer,
     mocked_shopify,
@@ -51,7 +51,7 @@ CHARGE = "AftersaleUsageRecordCreate"
 
 
 @pytest.fixture
-def shopify() -> Iterator[ShopifyBilling]:
+def shopify() -> Iterator[ShopSimulator]:
     yield from mocked_shopify()
 
 
@@ -366,7 +366,7 @@ def test_an_old_sync_is_refreshed_before_charging(shop, shopify):
 
     billing_run_store(shop.pk)
 
-    assert [name for name, _ in shopify.calls] == ["AftersaleActiveSubscriptions"]
+    assert shopify.ops() == ["AftersaleActiveSubscriptions"]
     assert AppSubscription.objects.get().balance_used == Decimal("499.90")
     assert _ledger(shop)[0][1] == LedgerStatus.SKIPPED_CAP
 

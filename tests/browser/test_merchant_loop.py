@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.conversations.models import ActionStatus, AgentAction, Conversation, ConversationStatus
-from apps.dashboard.demo_tokens import mint_demo_token
+from apps.dashboard.demo.tokens import mint_demo_token
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.orders.models import Order
 from config.celery import app as celery_app
@@ -161,7 +161,8 @@ def test_the_whole_merchant_loop(page, chromium, live_server, demo, eager_agent)
 def test_the_composer_keeps_drafts_inserts_saved_answers_and_adds_notes(
     page, live_server, demo, eager_agent
 ):
-    from apps.conversations.services import conversation_start, message_add_customer
+    from apps.chat.services import message_add_customer
+    from apps.conversations.services import conversation_start
     from apps.dashboard.models import InternalNote
 
     conversation = conversation_start(demo, "web")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.chat.services import message_add_customer
 from apps.conversations.models import ActionStatus, AgentAction
 from apps.conversations.selectors import (
     action_get,
@@ -13,7 +14,7 @@ from apps.conversations.selectors import (
     conversation_list,
     conversation_messages,
 )
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.stores.models import Store
 
 pytestmark = pytest.mark.django_db

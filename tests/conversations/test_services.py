@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     MAX_MESSAGE_LENGTH,
     Conversation,
@@ -18,8 +19,8 @@ from apps.conversations.services import (
     MessageRejected,
     conversation_set_status,
     conversation_start,
-    message_add_customer,
     message_add_human_agent,
+    message_save_customer,
 )
 from apps.core.redis import get_redis
 from apps.stores.models import Store
@@ -73,6 +74,20 @@ def test_a_customer_message_is_saved_and_the_agent_enqueued_on_commit(
     assert queued_tasks() == [("apps.agent.tasks.handle_message", f"({message.pk},)")]
     conversation.refresh_from_db()
     assert conversation.last_message_at == message.created_at
+
+
+def test_saving_a_customer_message_asks_nobody_to_answer_it(
+    store: Store, django_capture_on_commit_callbacks: Callable[..., object]
+) -> None:
+    """Only the channel a message came in on hands it to the agent (apps.chat.services)."""
+    conversation = conversation_start(store)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # type: ignore[operator]
+        message, created = message_save_customer(conversation, "where is my order?")
+
+    assert created
+    assert message.role == MessageRole.CUSTOMER
+    assert callbacks == []
+    assert queued_tasks() == []
 
 
 def test_nothing_is_enqueued_before_the_transaction_commits(store: Store) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from apps.agent.pipeline import run_turn
-from apps.conversations.sms import receive_sms
+from apps.chat.services import receive_sms
 from apps.integrations.commerce.demo import seed_demo_store
 
 pytestmark = pytest.mark.django_db

@@ -94,7 +94,7 @@ class DemoMerchantClient(MerchantClient):
     """The demo store's merchant: a locally minted demo token (DEBUG on)."""
 
     def _headers(self, htmx: bool, target: str) -> dict[str, str]:
-        from apps.dashboard.demo_tokens import mint_demo_token
+        from apps.dashboard.demo.tokens import mint_demo_token
 
         headers = super()._headers(htmx, target)
         headers["Authorization"] = f"Bearer {mint_demo_token(self.store)}"

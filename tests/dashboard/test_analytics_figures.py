@@ -192,9 +192,9 @@ def test_the_database_buckets_equal_the_python_buckets(shop, d0):
 
 def test_the_demo_shows_conversations_resolved_by_ai(demo_store):
     from apps.dashboard.analytics import default_range
-    from apps.dashboard.analytics.demo_history import HISTORY
     from apps.dashboard.analytics.rollups import local_today
-    from apps.dashboard.demo import SAMPLES, demo_conversations_ensure
+    from apps.dashboard.demo.history import HISTORY
+    from apps.dashboard.demo.samples import SAMPLES, demo_conversations_ensure
 
     created = demo_conversations_ensure(demo_store)
     now = timezone.now()

@@ -10,6 +10,7 @@ from django.db import connection
 
 from apps.agent.pipeline import run_turn
 from apps.agent.services import action_carry_out
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,
@@ -20,8 +21,8 @@ from apps.conversations.models import (
     Message,
     MessageRole,
 )
-from apps.conversations.services import conversation_start, message_add_customer
-from apps.dashboard.demo_tokens import mint_demo_token
+from apps.conversations.services import conversation_start
+from apps.dashboard.demo.tokens import mint_demo_token
 from apps.orders.models import Order
 from tests.dashboard.conftest import DemoMerchantClient
 

@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.billing.models import AppSubscription, SubscriptionStatus
+from standins.shopify.simulator import ShopSimulator
 from tests.billing.billing_shopify import (
     CHARGE_ID,
-    ShopifyBilling,
     active_subscriptions,
     confirmation_url,
     mocked_shopify,
@@ -35,7 +35,7 @@ HOST = "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvZmFuY3k"
 
 
 @pytest.fixture
-def shopify() -> Iterator[ShopifyBilling]:
+def shopify() -> Iterator[ShopSimulator]:
     yield from mocked_shopify()
 
 

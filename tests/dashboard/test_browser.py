@@ -17,10 +17,11 @@ from playwright.sync_api import expect
 
 from apps.agent.pipeline import run_turn
 from apps.agent.services import action_carry_out
+from apps.chat.services import message_add_customer
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Channel
-from apps.conversations.services import conversation_start, message_add_customer
-from apps.dashboard.demo import demo_conversations_ensure
-from apps.dashboard.demo_tokens import mint_demo_token
+from apps.conversations.services import conversation_start
+from apps.dashboard.demo.samples import demo_conversations_ensure
+from apps.dashboard.demo.tokens import mint_demo_token
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.orders.models import Order
 from apps.stores.models import SettingsAuditEntry, StoreSettings

@@ -17,8 +17,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from apps.dashboard.demo import demo_conversations_ensure
-from apps.dashboard.demo_tokens import mint_demo_token
+from apps.dashboard.demo.samples import demo_conversations_ensure
+from apps.dashboard.demo.tokens import mint_demo_token
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from tests.billing.billing_shopify import subscribed
 from tests.browser.chromium import chromium, page, screenshot  # noqa: F401

@@ -10,8 +10,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from apps.dashboard.demo import demo_conversations_ensure
-from apps.dashboard.demo_tokens import mint_demo_token
+from apps.dashboard.demo.samples import demo_conversations_ensure
+from apps.dashboard.demo.tokens import mint_demo_token
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from tests.browser.chromium import chromium, page, screenshot  # noqa: F401
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from apps.agent import hooks
+from apps.conversations import hooks
 from apps.conversations.models import Conversation, ConversationStatus, Message, MessageRole
 from apps.dashboard.models import InternalNote, StaffProfile
 from apps.stores.models import KnowledgeEntry, KnowledgeKind
-from tests.conversations.chat_api import post_json, proxy_messages_url, proxy_start
+from tests.chat.chat_api import post_json, proxy_messages_url, proxy_start
 from tests.dashboard import factories as make
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from apps.conversations.models import ActionStatus, AgentAction, Conversation
-from apps.dashboard.analytics.demo_history import HISTORY
-from apps.dashboard.demo import SAMPLES, demo_conversations_ensure
-from apps.dashboard.demo_tokens import (
+from apps.dashboard.demo.history import HISTORY
+from apps.dashboard.demo.samples import SAMPLES, demo_conversations_ensure
+from apps.dashboard.demo.tokens import (
     DemoTokenError,
     _signing_key,
     mint_demo_token,

@@ -194,7 +194,7 @@ def test_an_unknown_conversation_is_404(merchant):
 
 
 def test_the_inbox_poll_answers_204_until_a_conversation_changes(merchant, shop):
-    from apps.conversations.services import message_add_customer
+    from apps.chat.services import message_add_customer
 
     conversation = make.conversation(shop, status="escalated")
     page = merchant.get("/app/conversations/", {"status": "escalated"}).content.decode()

@@ -130,7 +130,7 @@ def test_each_response_has_its_own_nonce(merchant):
 @pytest.mark.django_db
 def test_the_demo_page_is_strict_and_loads_nothing_from_shopify(client):
     seed_demo_store()
-    response = client.get(reverse("conversations:demo"))
+    response = client.get(reverse("chat:demo"))
     csp = csp_directives(response)
     nonce = _nonce_of(csp["style-src"])
 

@@ -51,7 +51,7 @@ def _version(html: str) -> str:
 
 
 def test_the_transcript_poll_answers_204_until_something_changes(merchant, shop):
-    from apps.conversations.services import message_add_customer
+    from apps.chat.services import message_add_customer
 
     conversation = make.conversation(shop)
     page = merchant.get(f"/app/conversations/{conversation.pk}/").content.decode()

@@ -14,7 +14,7 @@ from apps.shopify_app.session_tokens import (
     decode_session_token,
 )
 from apps.stores.models import Platform
-from tests.conversations.chat_api import post_json, proxy_params, proxy_url
+from tests.chat.chat_api import post_json, proxy_params, proxy_url
 from tests.factories import StoreFactory
 from tests.shopify_app.conftest import make_session_token
 

@@ -8,7 +8,6 @@ proposal, so a second yes (or a retried task) finds the first action instead of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -17,7 +16,6 @@ from apps.agent.actions import (
     action_await_approval_again,
     action_execute,
     action_get_or_create,
-    record,
     refunded_without_approval,
 )
 from apps.agent.context import Draft, Turn
@@ -30,9 +28,10 @@ from apps.agent.policy import (
     return_eligibility,
 )
 from apps.agent.replies import fmt_money
+from apps.agent.skills.describe import what
 from apps.agent.skills.proposals import declined, report
 from apps.agent.state import Awaiting, Pending
-from apps.agent.verify import locked
+from apps.agent.verify import locked, record_lookup_of_verified
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Message, MessageRole
 from apps.integrations.commerce.base import LineItemQuantity, OrderInfo
 
@@ -77,14 +76,6 @@ def _redecide(turn: Turn, spec: ActionSpec, order: OrderInfo, twin: AgentAction 
     return decision
 
 
-_DOING: dict[str, Callable[[ActionSpec], str]] = {
-    ActionKind.REFUND: lambda s: f"refund order {s.order_name}",
-    ActionKind.CANCEL_ORDER: lambda s: f"cancel order {s.order_name}",
-    ActionKind.CHANGE_ADDRESS: lambda s: f"change the shipping address of order {s.order_name}",
-    ActionKind.CREATE_RETURN: lambda s: f"start a return for order {s.order_name}",
-}
-
-
 def confirm_pending(turn: Turn) -> Draft:
     """A "yes": act on the pending proposal if the rules (still) allow it."""
     pending = turn.state.pending
@@ -111,7 +102,7 @@ def confirm_pending(turn: Turn) -> Draft:
     if decision.outcome not in (Outcome.ALLOW, Outcome.NEEDS_APPROVAL) or (
         spec.amount is not None and decision.amount not in (None, spec.amount)
     ):
-        return declined(turn, order, decision, _DOING[spec.kind](spec))
+        return declined(turn, order, decision, what(spec.kind, spec.order_name))
     action = _act(turn, spec, order, decision, twin)
     return report(turn, action, spec.order_name, before=action.message_id != turn.message.pk)
 
@@ -121,17 +112,7 @@ def _fresh_order(turn: Turn, spec: ActionSpec) -> OrderInfo | None:
         return None
     order = turn.provider.get_order(spec.order_id)
     if order is not None:
-        turn.add_record(
-            record(
-                kind=ActionKind.LOOKUP_ORDER,
-                store_id=turn.store.pk,
-                conversation_id=turn.conversation.pk,
-                message_id=turn.message.pk,
-                order_pk=turn.order_pk(order.id),
-                parameters={"order_id": order.id, "verified_by": ["conversation"]},
-                result={"order_id": order.id, "order_name": order.name},
-            )
-        )
+        record_lookup_of_verified(turn, order)
     return order
 
 
@@ -189,7 +170,7 @@ def drop_pending(turn: Turn) -> Draft:
         return Draft(turn.say("handoff_declined"))
     spec = spec_of(pending, turn.conversation.pk)
     turn.facts.add("order", spec.order_name)
-    return Draft(turn.say("pending_dropped", what=_DOING[spec.kind](spec)))
+    return Draft(turn.say("pending_dropped", what=what(spec.kind, spec.order_name)))
 
 
 # A yes long after the offer is not a yes to it: the customer may be someone else at the
@@ -219,7 +200,6 @@ def ask_again(turn: Turn) -> Draft:
     assert pending is not None
     turn.state.awaiting = Awaiting.CONFIRMATION
     spec = spec_of(pending, turn.conversation.pk)
-    doing = _DOING[spec.kind](spec)
-    if spec.kind == ActionKind.REFUND and spec.amount is not None:
-        doing = f"refund {fmt_money(spec.amount, spec.currency)} on order {spec.order_name}"
+    amount = fmt_money(spec.amount, spec.currency) if spec.amount is not None else ""
+    doing = what(spec.kind, spec.order_name, amount=amount)
     return Draft(turn.say("confirm_unsure", what=doing), confirm=True)

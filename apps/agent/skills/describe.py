@@ -94,14 +94,18 @@ def shipment_lines(turn: Turn, shipment: Fulfillment) -> list[str]:
 
 
 def what(kind: str, order_name: str, amount: str = "", items: str = "", address: str = "") -> str:
-    """The action in words, for "Shall I ...?", "I couldn't ..." and approval replies."""
+    """The action in words, for "Shall I ...?", "I couldn't ...", "I won't ..." and approval
+    replies; a detail not given is left out ("refund order #1001")."""
     if kind == "refund":
-        return f"refund {amount} on order {order_name}"
+        return f"refund {amount} on order {order_name}" if amount else f"refund order {order_name}"
     if kind == "cancel_order":
         return f"cancel order {order_name}"
     if kind == "change_address":
-        return f"change the shipping address of order {order_name} to {address}"
+        to = f" to {address}" if address else ""
+        return f"change the shipping address of order {order_name}{to}"
     if kind == "create_return":
+        if not items:
+            return f"start a return for order {order_name}"
         return f"start a return for {items} from order {order_name}"
     if kind == "add_order_note":
         return f"add your note to order {order_name}"

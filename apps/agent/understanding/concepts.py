@@ -41,7 +41,7 @@ _GROUPS = {
     "warranty guarantee accept duties customs",
     "pay_problem": "declined decline failed failing twice double duplicate overcharged billed "
     "invoice receipt discount coupon promo code voucher",
-    # Issue 17: what makes a question general (about the rules) rather than a request.
+    # What makes a question general (about the rules) rather than a request.
     "general": "cases case conditions condition circumstances situations situation eligible "
     "eligibility entitled qualify qualifies generally general usually normally typically rules "
     "rule allowed",

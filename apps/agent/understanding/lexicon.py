@@ -69,7 +69,7 @@ SYNONYMS: dict[str, str] = {
     "reimbursement": "refund",
     "reimbursements": "refunds",
     "reimbursing": "refunding",
-    # Issue 17: words customers use that training never had, folded onto the ones it has.
+    # Words customers use that the training phrasings never had, folded onto ones they have.
     "rebate": "refund",
     "rebates": "refunds",
     "restitution": "refund",

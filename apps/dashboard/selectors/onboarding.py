@@ -89,7 +89,7 @@ def _widget(store: Store) -> ChecklistItem:
         )
     # The demo storefront page embeds the widget itself: it is live, nothing to switch on.
     detail = "The widget is live on the demo storefront."
-    link = reverse("conversations:demo")
+    link = reverse("chat:demo")
     return ChecklistItem("widget", title, True, detail, link, "Open storefront", "_blank")
 
 
@@ -100,7 +100,7 @@ def _test_conversation(store: Store) -> ChecklistItem:
     if store.platform == Platform.SHOPIFY:
         link, label = f"https://{store.domain}", "Open your storefront"
     else:
-        link, label = reverse("conversations:demo"), "Open storefront"
+        link, label = reverse("chat:demo"), "Open storefront"
     detail = "Ask the widget on your storefront “where is my order?”."
     return ChecklistItem("conversation", title, False, detail, link, label, "_blank")
 

@@ -18,8 +18,9 @@ from apps.agent import pipeline
 from apps.agent.llm.assistant import LLMAssistant
 from apps.agent.llm.clients import JsonSchema
 from apps.agent.pipeline import TurnResult, run_turn
+from apps.chat.services import message_add_customer
 from apps.conversations.models import ActionStatus, AgentAction, Conversation
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.integrations.commerce.demo import seed_demo_store
 from apps.orders.models import Order
 from apps.stores.models import Store

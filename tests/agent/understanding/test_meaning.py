@@ -1,4 +1,4 @@
-"""Beyond the intent: refusals, several asks, close calls, run-together words (issue 17)."""
+"""Beyond the intent: refusals, several asks, close calls, run-together words."""
 
 from __future__ import annotations
 

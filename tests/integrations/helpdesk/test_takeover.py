@@ -12,8 +12,8 @@ import json
 import pytest
 
 from apps.agent.tasks import handle_message
+from apps.chat.services import message_add_customer
 from apps.conversations.models import AgentAction, Conversation, ConversationStatus, MessageRole
-from apps.conversations.services import message_add_customer
 from apps.conversations.takeover import Outcome, apply_helpdesk_event
 from apps.integrations.helpdesk.base import HelpdeskEvent, MessageKind, OutMessage
 from apps.stores.models import Store

@@ -8,8 +8,8 @@ import respx
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.provider import ShopifyCommerceProvider
 from standins.shopify import endpoint
+from standins.shopify.simulator import ShopSimulator
 from tests.factories import StoreFactory
-from tests.integrations.shopify.fakeshop import FakeShop
 
 
 class Sleeps(list):
@@ -41,9 +41,9 @@ def shop_store(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def fake(shop_store):  # type: ignore[no-untyped-def]
-    shop = FakeShop(shop_store.domain)
+    shop = ShopSimulator(shop_store.domain)
     with respx.mock(assert_all_called=False) as router:
-        router.post(endpoint(shop_store.domain)).mock(side_effect=shop)
+        router.post(endpoint(shop_store.domain)).mock(side_effect=shop.respond)
         yield shop
 
 

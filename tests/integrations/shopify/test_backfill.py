@@ -8,8 +8,8 @@ from django.core.management import call_command
 from apps.integrations.commerce.base import TransientCommerceError
 from apps.integrations.commerce.shopify.backfill import backfill_run
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
-from tests.integrations.shopify import fakeshop
-from tests.integrations.shopify.fakeshop import graphql_error, ok
+from tests.integrations.shopify import answers
+from tests.integrations.shopify.answers import graphql_error, ok
 
 pytestmark = pytest.mark.django_db
 PAGES = 5
@@ -26,7 +26,7 @@ def _page_answer(crash_on_page: int | None = None):  # type: ignore[no-untyped-d
         if crash_on_page is not None and page == crash_on_page and served.count(page) == 1:
             return graphql_error("Internal error", "INTERNAL_SERVER_ERROR")
         first = page * PER_PAGE + 1
-        nodes = [fakeshop.order(1000 + n) for n in range(first, first + PER_PAGE)]
+        nodes = [answers.order(1000 + n) for n in range(first, first + PER_PAGE)]
         return ok(
             {
                 "orders": {
@@ -124,12 +124,12 @@ def test_a_page_above_the_cost_cap_is_halved(shop_store, client, counted):
 
 
 def test_an_order_too_big_for_a_page_is_fetched_on_its_own(shop_store, client, counted):
-    big = fakeshop.order(1001, has_more_lines=True)
+    big = answers.order(1001, has_more_lines=True)
     counted.on(
         "OrdersPage",
         ok({"orders": {"pageInfo": {"hasNextPage": False, "endCursor": "x"}, "nodes": [big]}}),
     )
-    counted.on("OrderById", ok({"order": fakeshop.order(1001)}))
+    counted.on("OrderById", ok({"order": answers.order(1001)}))
 
     sync = backfill_run(shop_store, client=client)
 

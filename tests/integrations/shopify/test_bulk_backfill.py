@@ -25,8 +25,8 @@ from apps.orders.models import Order, OrderSync, OrderSyncStatus
 from standins.shopify import endpoint
 from standins.shopify.build import synthetic_orders
 from standins.shopify.simulator import ShopSimulator
-from tests.integrations.shopify import fakeshop
-from tests.integrations.shopify.fakeshop import FakeShop, ok
+from tests.integrations.shopify import answers
+from tests.integrations.shopify.answers import ok
 
 pytestmark = pytest.mark.django_db
 ORDERS = 12
@@ -262,8 +262,8 @@ URL = (
 
 
 def _order_line(number: int, oid: int, **kwargs: Any) -> dict[str, Any]:
-    """An order as a bulk line: fakeshop's documented node without its connections."""
-    node = fakeshop.order(number, oid=oid, **kwargs)
+    """An order as a bulk line: the documented node of answers.order without its connections."""
+    node = answers.order(number, oid=oid, **kwargs)
     del node["lineItems"]
     for fulfillment in node["fulfillments"]:
         del fulfillment["events"]
@@ -283,13 +283,13 @@ def _documented_file() -> bytes:
         "id": "gid://shopify/Refund/91",
         "createdAt": "2026-11-10T10:00:00Z",
         "note": "Damaged",
-        "totalRefundedSet": fakeshop.money("40.00"),
+        "totalRefundedSet": answers.money("40.00"),
     }
     first = _order_line(1001, 2001, refunds=[refund])
     fulfillment = first["fulfillments"][0]["id"]
     return _jsonl(
         first,
-        _child(ORDER_ID, **fakeshop.line_item(11, quantity=2)),
+        _child(ORDER_ID, **answers.line_item(11, quantity=2)),
         _child(
             fulfillment,
             id="gid://shopify/FulfillmentEvent/1",
@@ -317,7 +317,7 @@ def _documented_file() -> bytes:
             lineItem={"id": "gid://shopify/LineItem/11"},
         ),
         _order_line(1002, 2002, fulfillments=[]),
-        _child(OTHER_ID, **fakeshop.line_item(21)),
+        _child(OTHER_ID, **answers.line_item(21)),
     )
 
 
@@ -338,7 +338,7 @@ def _running(status: str = "RUNNING", **extra: Any) -> httpx.Response:
 
 @pytest.fixture
 def documented(shop_store):  # type: ignore[no-untyped-def]
-    shop = FakeShop(shop_store.domain)
+    shop = ShopSimulator(shop_store.domain)
     shop.on("OrdersCount", ok({"ordersCount": {"count": 2000, "precision": "EXACT"}}))
     shop.on(
         "BulkOrdersRun",
@@ -372,7 +372,7 @@ def documented(shop_store):  # type: ignore[no-untyped-def]
         ],
     )
     with respx.mock(assert_all_called=False) as router:
-        router.post(endpoint(shop_store.domain)).mock(side_effect=shop)
+        router.post(endpoint(shop_store.domain)).mock(side_effect=shop.respond)
         router.get(URL).mock(return_value=httpx.Response(200, content=body))
         yield shop, router
 
@@ -406,10 +406,10 @@ def test_a_line_away_from_its_order_makes_that_order_read_whole(shop_store, docu
     late = _jsonl(
         _order_line(1001, 2001),
         _order_line(1002, 2002, fulfillments=[]),
-        _child(ORDER_ID, **fakeshop.line_item(11)),  # belongs to the order before
+        _child(ORDER_ID, **answers.line_item(11)),  # belongs to the order before
     )
     router.get(URL).mock(return_value=httpx.Response(200, content=late))
-    shop.on("OrderById", ok({"order": fakeshop.order(1001, oid=2001)}))
+    shop.on("OrderById", ok({"order": answers.order(1001, oid=2001)}))
 
     sync = backfill_run(shop_store, client=client)
 

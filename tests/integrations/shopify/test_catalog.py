@@ -7,7 +7,7 @@ import pytest
 from apps.integrations.commerce.shopify.policies import html_to_text, policies_import
 from apps.integrations.tasks import import_shopify_policies
 from apps.stores.models import KnowledgeEntry, KnowledgeKind
-from tests.integrations.shopify.fakeshop import ok
+from tests.integrations.shopify.answers import ok
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from apps.integrations.commerce.shopify.throttle import QueryCost, ShopBucket, T
 from apps.shopify_app import token_source as installed_tokens
 from apps.shopify_app.errors import NeedsReauthorization
 from apps.stores.models import Store
-from tests.integrations.shopify.fakeshop import graphql_error, ok, throttled
+from tests.integrations.shopify.answers import graphql_error, ok, throttled
 
 pytestmark = pytest.mark.django_db
 POLICIES = {"shop": {"shopPolicies": []}}

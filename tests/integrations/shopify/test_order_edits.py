@@ -5,8 +5,8 @@ import pytest
 from apps.integrations.commerce.base import Address, PlatformRejected
 from apps.orders.models import Order
 from tests.clock import iso_ago
-from tests.integrations.shopify import fakeshop
-from tests.integrations.shopify.fakeshop import ok
+from tests.integrations.shopify import answers
+from tests.integrations.shopify.answers import ok
 
 pytestmark = pytest.mark.django_db
 ORDER_ID = "gid://shopify/Order/6001"
@@ -21,11 +21,11 @@ NEW_ADDRESS = Address(
 
 
 def _unshipped(**kwargs):  # type: ignore[no-untyped-def]
-    return fakeshop.order(
+    return answers.order(
         1001,
         fulfillment_status="UNFULFILLED",
         fulfillments=[],
-        line_items=[fakeshop.line_item(1, unfulfilled=1)],
+        line_items=[answers.line_item(1, unfulfilled=1)],
         **kwargs,
     )
 
@@ -119,7 +119,7 @@ def test_a_retried_cancel_with_the_same_key_is_answered_without_a_second_mutatio
 
 
 def test_a_shipped_order_is_not_cancelled(provider, fake):
-    fake.on("OrderById", ok({"order": fakeshop.order(1001)}))
+    fake.on("OrderById", ok({"order": answers.order(1001)}))
     with pytest.raises(PlatformRejected) as caught:
         provider.cancel_order(
             order_id=ORDER_ID, reason="customer", refund=True, restock=True, idempotency_key="act-9"
@@ -186,7 +186,7 @@ def test_the_address_changes_before_fulfilment(provider, fake):
 
 
 def test_the_address_of_a_shipped_order_cannot_change(provider, fake):
-    fake.on("OrderById", ok({"order": fakeshop.order(1001)}))
+    fake.on("OrderById", ok({"order": answers.order(1001)}))
     with pytest.raises(PlatformRejected) as caught:
         provider.update_shipping_address(
             order_id=ORDER_ID, address=NEW_ADDRESS, idempotency_key="act-8"
@@ -197,8 +197,8 @@ def test_the_address_of_a_shipped_order_cannot_change(provider, fake):
 
 def test_a_note_is_appended_never_overwritten_and_tags_are_added(provider, fake):
     fake.on("OrderNote", ok({"order": {"id": ORDER_ID, "note": "Gift wrap please"}}))
-    fake.on("OrderUpdate", ok({"orderUpdate": {"order": fakeshop.order(1001), "userErrors": []}}))
-    tagged = fakeshop.order(1001, updated_at=iso_ago(days=13))  # newer than the note update
+    fake.on("OrderUpdate", ok({"orderUpdate": {"order": answers.order(1001), "userErrors": []}}))
+    tagged = answers.order(1001, updated_at=iso_ago(days=13))  # newer than the note update
     tagged["tags"] = ["vip", "aftersale", "needs review"]
     fake.on("TagsAdd", ok({"tagsAdd": {"node": tagged, "userErrors": []}}))
 

@@ -13,8 +13,8 @@ from apps.integrations.commerce.shopify.webhook_orders import (
 from apps.orders.models import Order, OrderSync, OrderSyncStatus
 from tests.clock import iso_ago
 from tests.factories import OrderFactory, StoreFactory
-from tests.integrations.shopify import fakeshop
-from tests.integrations.shopify.fakeshop import ok
+from tests.integrations.shopify import answers
+from tests.integrations.shopify.answers import ok
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def _orders(*nodes):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("typed", ["#1001", "1001", "order no. 1001"])
 def test_it_finds_an_order_by_name_for_its_customer_and_caches_it(provider, fake, typed):
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001)))
+    fake.on("OrdersSearch", _orders(answers.order(1001)))
 
     order = provider.find_order(typed, email="JANE@example.com")
 
@@ -50,7 +50,7 @@ def test_it_finds_an_order_by_name_for_its_customer_and_caches_it(provider, fake
 
 
 def test_a_fresh_cache_row_answers_without_any_api_call(provider, fake):
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001)))
+    fake.on("OrdersSearch", _orders(answers.order(1001)))
     provider.find_order("#1001", email="jane@example.com")
 
     again = provider.find_order("#1001", phone="(555) 010-1234")
@@ -63,7 +63,7 @@ def test_a_fresh_cache_row_answers_without_any_api_call(provider, fake):
 
 def test_a_stale_cache_row_is_refreshed_from_the_api(provider, fake, shop_store):
     # The API's copy was edited an hour ago; the cached row is of a version 9 days older.
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001, updated_at=iso_ago(hours=1))))
+    fake.on("OrdersSearch", _orders(answers.order(1001, updated_at=iso_ago(hours=1))))
     old = OrderFactory(
         store=shop_store,
         number=1001,
@@ -88,12 +88,12 @@ def test_a_stale_cache_row_is_refreshed_from_the_api(provider, fake, shop_store)
     ids=["email", "phone", "customer"],
 )
 def test_the_wrong_identity_gets_not_found(provider, fake, identity):
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001)))
+    fake.on("OrdersSearch", _orders(answers.order(1001)))
     assert provider.find_order("#1001", **identity) is None
 
 
 def test_the_logged_in_customer_id_from_the_app_proxy_matches_the_order(provider, fake):
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001, customer=77)))
+    fake.on("OrdersSearch", _orders(answers.order(1001, customer=77)))
     assert provider.find_order("1001", customer_id="77") is not None
 
 
@@ -120,7 +120,7 @@ def test_another_stores_order_is_never_returned(provider, fake):
 
 
 def test_a_late_webhook_older_than_the_cache_does_not_overwrite_it(provider, fake, shop_store):
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001, updated_at=iso_ago(hours=2))))
+    fake.on("OrdersSearch", _orders(answers.order(1001, updated_at=iso_ago(hours=2))))
     provider.find_order("#1001", email="jane@example.com")
     row = Order.objects.get(store=shop_store)
     # An orders/updated serialised an hour before the version we cached arrives after it.
@@ -165,7 +165,7 @@ def test_an_older_api_version_never_overwrites_a_newer_webhook(shop_store):
 
 
 def test_an_order_with_more_lines_than_a_page_is_answered_but_not_cached(provider, fake):
-    fake.on("OrdersSearch", _orders(fakeshop.order(1001, has_more_lines=True)))
+    fake.on("OrdersSearch", _orders(answers.order(1001, has_more_lines=True)))
     assert provider.find_order("#1001", email="jane@example.com") is not None
     assert Order.objects.count() == 0
 
@@ -176,9 +176,9 @@ def test_a_customers_orders_come_from_the_api_until_the_backfill_is_done(
     fake.on(
         "OrdersSearch",
         _orders(
-            fakeshop.order(1002),
-            fakeshop.order(1001),
-            fakeshop.order(1003, email="other@example.com", customer=8, phone=None),
+            answers.order(1002),
+            answers.order(1001),
+            answers.order(1003, email="other@example.com", customer=8, phone=None),
         ),
     )
 

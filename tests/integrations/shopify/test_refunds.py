@@ -7,8 +7,8 @@ import pytest
 
 from apps.integrations.commerce.base import LineItemQuantity, OrderNotFound, PlatformRejected
 from apps.integrations.commerce.shopify.refunds import action_reference
-from tests.integrations.shopify import fakeshop
-from tests.integrations.shopify.fakeshop import money, ok
+from tests.integrations.shopify import answers
+from tests.integrations.shopify.answers import money, ok
 
 pytestmark = pytest.mark.django_db
 ORDER_ID = "gid://shopify/Order/6001"
@@ -72,7 +72,7 @@ def _created(refund_id="gid://shopify/Refund/300", amount="43.20"):  # type: ign
 
 @pytest.fixture
 def order_refetch(fake):  # type: ignore[no-untyped-def]
-    fake.on("OrderById", ok({"order": fakeshop.order(1001, financial="PARTIALLY_REFUNDED")}))
+    fake.on("OrderById", ok({"order": answers.order(1001, financial="PARTIALLY_REFUNDED")}))
 
 
 def test_items_are_refunded_at_shopifys_suggested_amount_with_the_idempotency_key(

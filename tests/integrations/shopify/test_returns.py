@@ -4,7 +4,7 @@ import pytest
 
 from apps.integrations.commerce.base import LineItemQuantity, PlatformRejected
 from apps.integrations.commerce.shopify.refunds import action_reference
-from tests.integrations.shopify.fakeshop import ok
+from tests.integrations.shopify.answers import ok
 
 pytestmark = pytest.mark.django_db
 ORDER_ID = "gid://shopify/Order/6001"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from apps.integrations.commerce.shopify import documents
@@ -91,3 +92,45 @@ def test_lower_case_or_is_a_word_and_a_trailing_star_a_prefix() -> None:
     assert search.parse_query("a or b")[0] == "and"
     term = search.parse_query("hood*")[1]
     assert (term.value, term.prefix) == ("hood", True)
+
+
+def _request(op: documents.Operation, **variables: object) -> httpx.Request:
+    return httpx.Request(
+        "POST",
+        "https://standin.myshopify.com/admin/api/2026-10/graphql.json",
+        json=_body(op, **variables),
+        headers={"X-Shopify-Access-Token": "shpat_x"},
+    )
+
+
+def test_a_scripted_operation_is_answered_by_its_script_in_order_the_last_repeating(
+    sim: ShopSimulator,
+) -> None:
+    note = documents.ORDER_NOTE
+    sim.on(note.name, httpx.Response(503), {"order": None}, lambda v: {"order": {"id": v["id"]}})
+
+    statuses = [sim.respond(_request(note, id=f"gid://shopify/Order/{n}")) for n in (1, 2, 3, 4)]
+
+    assert [r.status_code for r in statuses] == [503, 200, 200, 200]
+    assert [r.json()["data"] for r in statuses[1:]] == [
+        {"order": None},
+        {"order": {"id": "gid://shopify/Order/3"}},
+        {"order": {"id": "gid://shopify/Order/4"}},
+    ]
+    assert sim.ops() == [note.name] * 4
+    assert sim.sent(note.name)[0] == {"id": "gid://shopify/Order/1"}
+    assert sim.calls[0].headers["X-Shopify-Access-Token"] == "shpat_x"
+    assert sim.requests == 0  # the shop itself was never asked
+
+
+def test_an_unscripted_operation_is_answered_by_the_shop_and_a_scripted_error_is_raised(
+    sim: ShopSimulator,
+) -> None:
+    sim.on(documents.SHOP_POLICIES.name, httpx.ReadTimeout("slow"))
+
+    answer = sim.respond(_request(documents.ORDER_NOTE, id="gid://shopify/Order/10001001"))
+    with pytest.raises(httpx.ReadTimeout):
+        sim.respond(_request(documents.SHOP_POLICIES))
+
+    assert answer.json()["data"] == {"order": {"id": "gid://shopify/Order/10001001", "note": None}}
+    assert sim.ops() == [documents.ORDER_NOTE.name, documents.SHOP_POLICIES.name]

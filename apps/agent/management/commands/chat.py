@@ -19,8 +19,9 @@ from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from apps.agent.pipeline import TurnResult, run_turn
+from apps.agent.tasks import answer_on_commit
 from apps.conversations.models import AgentAction, Channel, Conversation
-from apps.conversations.services import MessageRejected, conversation_start, message_add_customer
+from apps.conversations.services import MessageRejected, conversation_start, message_save_customer
 from apps.integrations.commerce.base import normalise_email
 from apps.orders.models import Order
 from apps.stores.models import Store, StoreSettings
@@ -65,14 +66,16 @@ def start_conversation(store: Store, email: str) -> Conversation:
 def take_turn(conversation: Conversation, text: str) -> TurnResult:
     """Save the message and answer it inline.
 
-    One transaction: the service's "answer this" task is enqueued only on commit, when
-    the reply already exists, so a worker that picks it up finds nothing left to do, and
-    an unreachable broker costs nothing but that redundant task.
+    One transaction: the "answer this" task every channel enqueues is enqueued only on
+    commit, when the reply already exists, so a worker that picks it up finds nothing left
+    to do, and an unreachable broker costs nothing but that redundant task.
     """
     result: TurnResult | None = None
     try:
         with transaction.atomic():
-            result = run_turn(message_add_customer(conversation, text))
+            message, _ = message_save_customer(conversation, text)
+            answer_on_commit(message.pk)
+            result = run_turn(message)
     except BrokerUnavailable:
         if result is None:
             raise

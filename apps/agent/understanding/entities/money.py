@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from apps.agent.understanding.entities.number_words import NUMBER_WORDS
 from apps.agent.understanding.entities.spans import Claims
 from apps.agent.understanding.types import Money
 
@@ -85,38 +86,9 @@ _PREFIX = re.compile(
 _SUFFIX = re.compile(
     rf"(?<![\w.,])(?P<num>{_NUM})\s?(?P<cur>{_SYM}|(?:{_CODE}|{_WORD})\b|cents?\b)", re.I
 )
-_NUMBER_WORDS = {
-    "a": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
 _SCALES = {"hundred": 100, "thousand": 1000}
-_WORD_NUM = "|".join(sorted([*_NUMBER_WORDS, *_SCALES, "and"], key=len, reverse=True))
+# "a" counts one, and only before a scale: "a hundred dollars" (see _spelled_value).
+_WORD_NUM = "|".join(sorted([*NUMBER_WORDS, *_SCALES, "and", "a"], key=len, reverse=True))
 _SPELLED = re.compile(
     rf"\b(?P<num>(?:(?:{_WORD_NUM})[\s-]+){{0,5}}(?:{_WORD_NUM}))\s+(?P<cur>{_WORD})\b", re.I
 )
@@ -162,7 +134,7 @@ def _spelled_value(words: str) -> int | None:
             if _SCALES[word] == 1000:
                 total, current = total + current, 0
         else:
-            current += _NUMBER_WORDS[word]
+            current += 1 if word == "a" else NUMBER_WORDS[word]
     value = total + current
     return value or None
 

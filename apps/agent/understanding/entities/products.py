@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from apps.agent.understanding.entities.number_words import NUMBER_WORDS
 from apps.agent.understanding.words import words
 
 # Words that are also verbs or everyday nouns ("watch", "ring", "case", "card", "book", "top",
@@ -65,20 +66,8 @@ _SIZE_WORDS = {
     "extra large": "XL",
     "one size": "ONE SIZE",
 }
-_NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "a couple of": 2,
-    "a pair of": 1,
-}
+# Quantities said as phrases; a pair of shoes is one item to return.
+_QUANTITY_PHRASES = {"a couple of": 2, "a pair of": 1}
 _MODIFIERS = (
     _COLORS
     | _MATERIALS
@@ -173,7 +162,7 @@ def quantities(text: str) -> list[tuple[int, str]]:
         if end is None or any(w.lower() not in _MODIFIERS for w in words[:end]):
             continue
         raw = m.group("count").lower()
-        count = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+        count = int(raw) if raw.isdigit() else _QUANTITY_PHRASES.get(raw) or NUMBER_WORDS[raw]
         if 0 < count <= 999:
             found.append((count, " ".join(words[: end + 1]).lower()))
     return found

@@ -1,7 +1,7 @@
 """`python manage.py demo_links`: the links a newcomer opens after `make demo`.
 
 Prints the demo storefront URL and a dashboard URL carrying a short-lived session token
-minted for the demo store only (see apps.dashboard.demo_tokens). Refuses with DEBUG off.
+minted for the demo store only (see apps.dashboard.demo.tokens). Refuses with DEBUG off.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
-from apps.dashboard.demo import demo_conversations_ensure
-from apps.dashboard.demo_tokens import DEMO_TOKEN_MINUTES, DemoTokenError, mint_demo_token
+from apps.dashboard.demo.samples import demo_conversations_ensure
+from apps.dashboard.demo.tokens import DEMO_TOKEN_MINUTES, DemoTokenError, mint_demo_token
 from apps.integrations.commerce.demo.data import DEMO_DOMAIN
 from apps.stores.models import Platform, Store, StoreStatus
 
@@ -51,9 +51,7 @@ class Command(BaseCommand):
         base = f"http://{options['host']}:{options['port']}"
         dashboard = f"{base}{reverse('dashboard:home')}?{urlencode({'id_token': token})}"
         self.stdout.write(self.style.SUCCESS(f"Aftersale demo: {store.name} ({store.domain})"))
-        self.stdout.write(
-            f"  Storefront with the chat widget: {base}{reverse('conversations:demo')}"
-        )
+        self.stdout.write(f"  Storefront with the chat widget: {base}{reverse('chat:demo')}")
         self.stdout.write(
             f"  Merchant dashboard (link valid {options['minutes']} minutes; "
             f"run `make demo-link` for a new one; while DEBUG is on, reloading "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory, override_settings
 
-from apps.conversations.api.tokens import conversation_token, token_is_valid
+from apps.chat.api.tokens import conversation_token, token_is_valid
 from apps.core.clients import client_address
 
 

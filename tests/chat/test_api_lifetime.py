@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.conversations.models import Conversation, Message, MessageRole
 from apps.core.clients import client_key
 from apps.stores.models import Platform
-from tests.conversations.chat_api import post_json, widget_messages_url, widget_start
+from tests.chat.chat_api import post_json, widget_messages_url, widget_start
 from tests.factories import StoreFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from apps.agent.tasks import answer_in_order, conversation_lock
+from apps.chat.services import message_add_customer
 from apps.conversations.models import Channel, Conversation
-from apps.conversations.services import conversation_start, message_add_customer
-from apps.dashboard.analytics.demo_history import demo_history_ensure
+from apps.conversations.services import conversation_start
+from apps.dashboard.demo.history import demo_history_ensure
 from apps.stores.models import Platform, Store
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from apps.conversations.api.responses import json_response
+from apps.chat.api.responses import json_response
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 

@@ -6,7 +6,7 @@ import pytest
 
 from apps.conversations.models import Conversation, Message, MessageRole
 from apps.stores.models import Platform, StoreStatus
-from tests.conversations.chat_api import (
+from tests.chat.chat_api import (
     assert_problem,
     post_json,
     widget_messages_url,
@@ -175,7 +175,7 @@ class TestCors:
         assert response["Access-Control-Allow-Origin"] == "https://outfitters.example.com"
 
     def test_the_proxy_path_never_sends_cors_headers(self, client, store):
-        from tests.conversations.chat_api import proxy_params, proxy_url
+        from tests.chat.chat_api import proxy_params, proxy_url
 
         response = client.get(
             proxy_url("config", proxy_params(store)), HTTP_ORIGIN="https://evil.example"

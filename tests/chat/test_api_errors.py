@@ -6,11 +6,11 @@ import pytest
 from django.db import OperationalError
 from django.test import override_settings
 
-from apps.conversations.api import selectors
+from apps.chat.api import selectors
 from apps.conversations.models import ConversationStatus, Message
 from apps.conversations.services import conversation_set_status
 from apps.stores.models import Platform
-from tests.conversations.chat_api import (
+from tests.chat.chat_api import (
     assert_problem,
     post_json,
     proxy_messages_url,

@@ -15,10 +15,11 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.agent.tasks import sweep_unanswered_messages
+from apps.chat.services import message_receive_customer
 from apps.conversations.models import Message, MessageRole
-from apps.conversations.services import conversation_start, message_receive_customer
+from apps.conversations.services import conversation_start
 from apps.stores.models import Platform
-from tests.conversations.chat_api import (
+from tests.chat.chat_api import (
     assert_problem,
     post_json,
     widget_messages_url,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from apps.conversations.api.problems import ChatProblem
+from apps.chat.api.problems import ChatProblem
 from apps.conversations.models import MAX_MESSAGE_LENGTH
 from apps.core.untrusted_json import InvalidJSON, parse_json
 

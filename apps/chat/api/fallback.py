@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.conversations.api.problems import not_found, problem_response
+from apps.chat.api.problems import not_found, problem_response
 
 
 @csrf_exempt

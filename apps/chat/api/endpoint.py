@@ -19,9 +19,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 
-from apps.conversations.api import cors
-from apps.conversations.api.auth import Via, authenticate
-from apps.conversations.api.problems import ChatProblem, problem_response
+from apps.chat.api import cors
+from apps.chat.api.auth import Via, authenticate
+from apps.chat.api.problems import ChatProblem, problem_response
 
 logger = logging.getLogger(__name__)
 

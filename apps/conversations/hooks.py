@@ -1,7 +1,8 @@
-"""Extension points run after the agent's reply is committed.
+"""Extension points run after a reply (the agent's or a person's) is committed.
 
-A helpdesk mirror registers here with `register_reply_hook`; the
-pipeline calls `reply_committed(message_id)` on commit of every reply. A hook receives
+Apps above that act on replies (the helpdesk mirror, the SMS outbox) register here with
+`register_reply_hook` at start-up, so nothing here imports them; the agent's pipeline and the
+reply services call `reply_committed(message_id)` on commit of every reply. A hook receives
 the reply's id (never the object) and must return quickly — enqueue a task, do not call out.
 """
 

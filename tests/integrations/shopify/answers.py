@@ -1,12 +1,10 @@
-"""A respx stand-in for one shop's GraphQL Admin API, answering in Shopify's documented shapes:
-`{"data": ..., "extensions": {"cost": {...}}}`, THROTTLED as HTTP 200 + errors[].extensions.code,
-mutation userErrors inside `data`, 401/403/5xx as plain HTTP statuses."""
+"""Answers in Shopify's documented shapes, to script the stand-in's operations with
+(standins.shopify.simulator.ShopSimulator.on): `{"data": ..., "extensions": {"cost": {...}}}`,
+THROTTLED as HTTP 200 + errors[].extensions.code, mutation userErrors inside `data`,
+401/403/5xx as plain HTTP statuses."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -191,49 +189,3 @@ def order(
         "fulfillments": fulfillments if fulfillments is not None else [fulfillment(1)],
         "refunds": refunds or [],
     }
-
-
-@dataclass
-class Call:
-    operation: str
-    variables: dict[str, Any]
-    query: str
-    headers: httpx.Headers
-
-
-Handler = Callable[[dict[str, Any]], httpx.Response]
-
-
-@dataclass
-class FakeShop:
-    """Routes requests by operationName. A handler is a Response, a list of Responses
-    (served in order, the last one repeating) or a function of the variables."""
-
-    domain: str
-    handlers: dict[str, Any] = field(default_factory=dict)
-    calls: list[Call] = field(default_factory=list)
-
-    def on(self, operation: str, answer: Any) -> None:
-        self.handlers[operation] = list(answer) if isinstance(answer, list) else answer
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        name = body.get("operationName") or ""
-        variables = body.get("variables") or {}
-        self.calls.append(Call(name, variables, body.get("query", ""), request.headers))
-        answer = self.handlers.get(name)
-        if answer is None:
-            raise AssertionError(f"unexpected operation {name}")
-        if isinstance(answer, list):
-            item = answer.pop(0) if len(answer) > 1 else answer[0]
-        else:
-            item = answer
-        if isinstance(item, Exception):
-            raise item
-        response = item(variables) if callable(item) else item
-        return httpx.Response(
-            response.status_code, headers=response.headers, content=response.content
-        )
-
-    def ops(self) -> list[str]:
-        return [c.operation for c in self.calls]

@@ -16,9 +16,9 @@ from typing import Literal
 
 from django.http import HttpRequest
 
-from apps.conversations.api import cors
-from apps.conversations.api.body import single_param
-from apps.conversations.api.problems import ChatProblem
+from apps.chat.api import cors
+from apps.chat.api.body import single_param
+from apps.chat.api.problems import ChatProblem
 from apps.core.clients import client_address
 from apps.shopify_app.security import (
     InvalidShopDomain,

@@ -16,8 +16,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.agent.tasks import answer_in_order, conversation_lock
+from apps.chat.services import message_add_customer
 from apps.conversations.models import AgentAction, Channel, Conversation, Message
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.dashboard.analytics.rollups import local_today, rollup_refresh
 from apps.stores.models import Store
 

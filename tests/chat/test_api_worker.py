@@ -6,7 +6,7 @@ import pytest
 
 from apps.conversations.models import Message, MessageRole
 from apps.integrations.commerce.demo import seed_demo_store
-from tests.conversations.chat_api import post_json, widget_messages_url, widget_start
+from tests.chat.chat_api import post_json, widget_messages_url, widget_start
 
 pytestmark = pytest.mark.worker
 

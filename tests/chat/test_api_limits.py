@@ -6,11 +6,11 @@ import pytest
 import redis.exceptions
 from django.test import override_settings
 
-from apps.conversations.api import ratelimit
+from apps.chat.api import ratelimit
 from apps.conversations.models import Conversation, Message
 from apps.core import ratelimit as counters
 from apps.stores.models import Platform
-from tests.conversations.chat_api import (
+from tests.chat.chat_api import (
     assert_problem,
     post_json,
     proxy_messages_url,

@@ -6,11 +6,11 @@ Shopify forwards https://<shop>/apps/aftersale/chat/... to <APP_URL>/proxy/chat/
 
 from django.urls import URLPattern, URLResolver, path
 
-from apps.conversations import views
-from apps.conversations.api import fallback
-from apps.conversations.api import views as api
+from apps.chat import demo
+from apps.chat.api import fallback
+from apps.chat.api import views as api
 
-app_name = "conversations"
+app_name = "chat"
 
 
 def _chat_routes(prefix: str, via: str) -> list[URLPattern | URLResolver]:
@@ -38,6 +38,6 @@ def _chat_routes(prefix: str, via: str) -> list[URLPattern | URLResolver]:
 urlpatterns: list[URLPattern | URLResolver] = [
     *_chat_routes("proxy/chat", "proxy"),
     *_chat_routes("api/chat", "widget"),
-    path("demo/", views.demo_page, {"page": "home"}, name="demo"),
-    path("demo/help/", views.demo_page, {"page": "help"}, name="demo-help"),
+    path("demo/", demo.demo_page, {"page": "home"}, name="demo"),
+    path("demo/help/", demo.demo_page, {"page": "help"}, name="demo-help"),
 ]

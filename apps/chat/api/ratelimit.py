@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from apps.conversations.api.problems import ChatProblem
+from apps.chat.api.problems import ChatProblem
 from apps.core.ratelimit import Rate, seconds_to_wait
 
 # name -> "count/seconds". Override any of them with settings.CHAT_RATE_LIMITS.

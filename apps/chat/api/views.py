@@ -13,9 +13,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from apps.conversations.api import ratelimit, selectors
-from apps.conversations.api.auth import ChatClient
-from apps.conversations.api.body import (
+from apps.chat.api import ratelimit, selectors
+from apps.chat.api.auth import ChatClient
+from apps.chat.api.body import (
     client_message_id,
     id_or_none,
     message_text,
@@ -23,22 +23,18 @@ from apps.conversations.api.body import (
     read_json_object,
     single_param,
 )
-from apps.conversations.api.endpoint import chat_endpoint
-from apps.conversations.api.problems import ChatProblem, conversation_not_found
-from apps.conversations.api.responses import json_response
-from apps.conversations.api.serializers import config_json, conversation_json, message_json
-from apps.conversations.api.tokens import (
+from apps.chat.api.endpoint import chat_endpoint
+from apps.chat.api.problems import ChatProblem, conversation_not_found
+from apps.chat.api.responses import json_response
+from apps.chat.api.serializers import config_json, conversation_json, message_json
+from apps.chat.api.tokens import (
     conversation_is_open,
     conversation_token,
     token_is_valid,
 )
+from apps.chat.services import message_receive_customer
 from apps.conversations.models import Conversation, ConversationStatus
-from apps.conversations.services import (
-    ClientMessageIdReused,
-    MessageRejected,
-    conversation_start,
-    message_receive_customer,
-)
+from apps.conversations.services import ClientMessageIdReused, MessageRejected, conversation_start
 from apps.core.clients import client_key
 
 CONFIG_MAX_AGE = 300

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from apps.conversations.api.tokens import conversation_token
+from apps.chat.api.tokens import conversation_token
 from apps.conversations.models import Conversation, Message, MessageRole
 from apps.shopify_app.security import sign_proxy_query
 from apps.stores.models import StoreStatus
-from tests.conversations.chat_api import (
+from tests.chat.chat_api import (
     assert_problem,
     post_json,
     proxy_messages_url,
