@@ -87,6 +87,7 @@ LOCAL_APPS = [
     "apps.orders",
     "apps.integrations",
     "apps.shopify_app",
+    "apps.bigcommerce_app",
     "apps.billing",
     "apps.webhooks",
     "apps.conversations",

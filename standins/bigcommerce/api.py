@@ -152,6 +152,8 @@ class BigCommerceStandIn:
             (r"v3/content/scripts", "GET", self._scripts),
             (r"v3/content/scripts", "POST", self._add_script),
             (r"v3/content/scripts/([0-9a-f-]+)", "DELETE", self._delete_script),
+            (r"v3/hooks", "GET", self._hooks),
+            (r"v3/hooks", "POST", self._add_hook),
         ]
 
     def _orders(self, params: httpx.QueryParams, body: Any) -> httpx.Response:
@@ -315,10 +317,31 @@ class BigCommerceStandIn:
         self.state.scripts[uuid] = script
         return httpx.Response(200, json={"data": script, "meta": {}})
 
+    def _hooks(self, params: Any, body: Any) -> httpx.Response:
+        return _hooks_list(self.state.hooks)
+
+    def _add_hook(self, params: Any, body: Any) -> httpx.Response:
+        scope, destination = str(body.get("scope") or ""), str(body.get("destination") or "")
+        if not scope.startswith("store/") or not destination.startswith("https://"):
+            return _v3_error(422, "scope and an https destination are required")
+        if any(
+            h["scope"] == scope and h["destination"] == destination
+            for h in self.state.hooks.values()
+        ):
+            return _v3_error(422, "A webhook for this scope and destination already exists.")
+        hook_id = self.state.new_id()
+        hook = {"id": hook_id, "is_active": True, **body}
+        self.state.hooks[hook_id] = hook
+        return httpx.Response(200, json={"data": hook, "meta": {}})
+
     def _delete_script(self, params: Any, body: Any, uuid: str) -> httpx.Response:
         if self.state.scripts.pop(uuid, None) is None:
             return _v3_error(404, "Script not found")
         return httpx.Response(204)
+
+
+def _hooks_list(hooks: dict[int, dict[str, Any]]) -> httpx.Response:
+    return _v3_list(list(hooks.values()))
 
 
 def _throttled() -> list[dict[str, Any]]:

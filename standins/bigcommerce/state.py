@@ -323,6 +323,7 @@ class StoreState:
     products: list[ProductRec] = field(default_factory=list)
     pages: list[PageRec] = field(default_factory=list)
     scripts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hooks: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_id: int = 90_000
 
     def new_id(self) -> int:
