@@ -1,4 +1,5 @@
-"""Background work after an install: the store's profile, its webhooks, the chat script."""
+"""Background work after an install: the store's profile, its webhooks, the chat script,
+its policy pages into the knowledge base."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from django.templatetags.static import static
 
 from apps.bigcommerce_app.install import webhook_secret
 from apps.integrations.commerce.base import TransientCommerceError
-from apps.integrations.commerce.bigcommerce import storefront
+from apps.integrations.commerce.bigcommerce import catalog, storefront
 from apps.integrations.commerce.bigcommerce.client import BigCommerceClient
+from apps.integrations.commerce.bigcommerce.knowledge import import_policies
 from apps.stores.models import Platform, Store, StoreStatus
 from apps.stores.services import store_settings
 
@@ -45,6 +47,7 @@ def set_up_store(store_id: int) -> None:
             client, f"{settings.APP_URL}/webhooks/bigcommerce", webhook_secret(store)
         )
         storefront.install_chat_script(client, chat_script_tag(store))
+        import_policies(store, catalog.policies(client, store))
     finally:
         client.close()
 

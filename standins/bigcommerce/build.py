@@ -8,6 +8,7 @@ the digits of the demo ids (demo-li-1001-2 -> 10012).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -64,22 +65,59 @@ def foreign_store(standin: BigCommerceStandIn, now: datetime, *, order_number: i
     add_order(standin.state, replace(template, name=f"#{order_number}", number=order_number), 7)
 
 
-def synthetic_orders(standin: BigCommerceStandIn, now: datetime, count: int) -> list[OrderInfo]:
-    """`count` in-transit orders (#2001...) of customers bench-{n}@example.com."""
-    template = data.demo_orders(now)[0]
-    made = []
+def synthetic_orders(
+    standin: BigCommerceStandIn,
+    count: int,
+    *,
+    now: datetime,
+    email: Callable[[int], str] = lambda n: f"b{n % 500}@example.com",
+) -> None:
+    """`count` shipped orders (#1001+n, bought by `email(n)`, a UPS parcel each) over the
+    last 80 days, like the Shopify stand-in's synthetic shop."""
+    state = standin.state
     for n in range(count):
-        order_number = 2001 + n
-        info = replace(
-            template,
-            name=f"#{order_number}",
-            number=order_number,
-            email=f"bench-{n}@example.com",
-            created_at=now - timedelta(hours=n % 48 + 1),
+        number = 1001 + n
+        created = now - timedelta(days=80) + timedelta(seconds=n * 80 * 86400 // max(1, count))
+        products = [
+            OrderProductRec(
+                id=number * 10 + k,
+                product_id=100 + k,
+                variant_id=1000 + k,
+                name=f"Product {k}",
+                sku=f"SKU-{k}",
+                option="M",
+                price=Decimal("20.00") + k,
+                quantity=1 + k,
+                quantity_shipped=1 + k,
+            )
+            for k in range(1 + n % 3)
+        ]
+        address = _address(number * 10, f"Buyer {n % 500}", Address(), email(n), "")
+        order = OrderRec(
+            id=number,
+            customer_id=0,
+            billing=address,
+            date_created=created,
+            date_modified=created + timedelta(hours=6),
+            status_id=2,
+            currency="USD",
+            shipping_cost=Decimal("5.00"),
+            products=products,
+            shipping_addresses=[address],
         )
-        add_order(standin.state, info, customer_id=0)
-        made.append(info)
-    return made
+        tracking = f"1Z{number:010d}"
+        order.shipments.append(
+            ShipmentRec(
+                id=number,
+                date_created=created + timedelta(days=1),
+                tracking_number=tracking,
+                shipping_provider="ups",
+                tracking_link=f"https://www.ups.com/track?tracknum={tracking}",
+                order_address_id=address.id,
+                items=[(p.id, p.quantity) for p in products],
+            )
+        )
+        state.orders[number] = order
 
 
 def add_order(state: StoreState, info: OrderInfo, customer_id: int | None = None) -> OrderRec:
@@ -109,7 +147,8 @@ def add_order(state: StoreState, info: OrderInfo, customer_id: int | None = None
         customer_id=number(info.customer_id) if customer_id is None else customer_id,
         billing=_address(shipping_id - 1, info.customer_name, address, info.email, info.phone),
         date_created=info.created_at or datetime.now(),
-        date_modified=info.updated_at or info.created_at or datetime.now(),
+        # A delivered order was marked Completed when it arrived.
+        date_modified=info.delivered_at or info.updated_at or info.created_at or datetime.now(),
         status_id=_status(info),
         currency=info.currency,
         shipping_cost=info.total_shipping,
@@ -158,6 +197,8 @@ def _status(info: OrderInfo) -> int:
         return 4
     if info.financial_status == "partially_refunded":
         return 14
+    if info.delivered_at is not None:
+        return 10  # Completed: shipped, receipt confirmed
     return {"fulfilled": 2, "partially_fulfilled": 3}.get(info.fulfillment_status, 11)
 
 

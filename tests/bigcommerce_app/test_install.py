@@ -15,7 +15,14 @@ from apps.bigcommerce_app.install import webhook_secret
 from apps.bigcommerce_app.tasks import chat_script_tag, set_up_store
 from apps.dashboard.store_session import verify_store_session
 from apps.integrations.commerce.bigcommerce.storefront import SECRET_HEADER, WEBHOOK_SCOPES
-from apps.stores.models import IntegrationCredential, Platform, Store, StoreStatus
+from apps.stores.models import (
+    IntegrationCredential,
+    KnowledgeEntry,
+    KnowledgeKind,
+    Platform,
+    Store,
+    StoreStatus,
+)
 from tests.bigcommerce_app.conftest import CLIENT_ID, CLIENT_SECRET, HASH
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +85,15 @@ def test_install_exchanges_the_code_then_opens_the_dashboard(
     assert script["auto_uninstall"] is True
     assert f'data-widget-key="{store.widget_key}"' in script["html"]
     assert 'data-api-base="https://app.aftersale.test/api/chat"' in script["html"]
+    # The store's policy pages became its knowledge, as plain text.
+    policies = KnowledgeEntry.objects.filter(store=store, kind=KnowledgeKind.POLICY)
+    assert sorted(policies.values_list("policy_type", flat=True)) == [
+        "privacy",
+        "refund",
+        "shipping",
+        "terms",
+    ]
+    assert "<p>" not in policies.get(policy_type="refund").body
 
 
 def test_setting_up_twice_adds_nothing(standin, bc_store):

@@ -2,13 +2,15 @@
 
 An order is read from Orders V2 (the order, its products, its shipping addresses, its
 shipments) and Orders V3 (its refunds). BigCommerce knows a parcel's tracking number and
-link but not where the parcel is, so a fulfillment here has no carrier status or events.
+link but not where the parcel is: a fulfillment here has no carrier status or events, except
+"delivered" once the merchant marks the order Completed (receipt confirmed).
 Orders have no tags: ours live on one marked line of the staff notes (notes.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
@@ -31,6 +33,9 @@ from apps.integrations.commerce.base import (
 from apps.integrations.commerce.bigcommerce import notes
 
 CANCELLED = 5
+# "Completed": shipped and receipt confirmed (BigCommerce's order statuses); "Shipped"
+# is shipped with receipt not confirmed, so it says nothing about where the parcel is.
+COMPLETED = 10
 _PENDING = {0, 1, 7}
 # Shipment `shipping_provider` codes (Orders V2) as a customer knows the carrier.
 CARRIERS = {
@@ -181,12 +186,53 @@ def order_info(
         updated_at=modified,
         cancelled_at=modified if status_id == CANCELLED else None,
         line_items=items,
-        fulfillments=tuple(fulfillment(s) for s in shipments),
+        fulfillments=_delivered_if_completed(
+            tuple(fulfillment(s) for s in shipments), status_id, items, modified
+        ),
         refunds=tuple(refund_record(r) for r in refunds if counts(r)),
         shipping_address=address(addresses[0]) if addresses else None,
         tags=tags,
         note=staff_notes,
     )
+
+
+def _delivered_if_completed(
+    parcels: tuple[Fulfillment, ...],
+    status_id: int,
+    items: tuple[LineItem, ...],
+    modified: datetime | None,
+) -> tuple[Fulfillment, ...]:
+    """A completed order's parcels arrived, as far as the store knows: when it was marked
+    completed (its last change) is the best date there is."""
+    everything_shipped = items and all(i.fulfilled_quantity >= i.quantity for i in items)
+    if status_id != COMPLETED or not everything_shipped or modified is None:
+        return parcels
+    return tuple(
+        replace(p, shipment_status="delivered", delivered_at=modified, latest_event="Delivered")
+        for p in parcels
+    )
+
+
+def keep_deliveries(info: OrderInfo, earlier: OrderInfo | None) -> OrderInfo:
+    """A parcel we once saw delivered stays delivered: a refund later moves a Completed
+    order to (Partially) Refunded, and the status alone would forget the delivery."""
+    if earlier is None:
+        return info
+    delivered = {f.id: f for f in earlier.fulfillments if f.delivered_at is not None}
+    if not delivered:
+        return info
+    kept = tuple(
+        replace(
+            f,
+            shipment_status="delivered",
+            delivered_at=delivered[f.id].delivered_at,
+            latest_event=delivered[f.id].latest_event or "Delivered",
+        )
+        if f.id in delivered and f.delivered_at is None
+        else f
+        for f in info.fulfillments
+    )
+    return replace(info, fulfillments=kept)
 
 
 def _financial(status_id: int, total: Decimal, refunded: Decimal) -> str:

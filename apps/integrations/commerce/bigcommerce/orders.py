@@ -99,6 +99,8 @@ class OrderReader:
             self._shipments(row, number),
             self._refunds(row, number),
         )
+        earlier = Order.objects.filter(store=self.store, platform_order_id=info.id).first()
+        info = mapping.keep_deliveries(info, order_to_info(earlier) if earlier else None)
         saved, _ = Order.objects.update_or_create(
             store=self.store, platform_order_id=info.id, defaults=info_to_order_fields(info)
         )
