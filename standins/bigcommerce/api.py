@@ -299,9 +299,20 @@ class BigCommerceStandIn:
             or keyword in p.description.lower()
             or keyword in p.sku.lower()
         ]
+        if "id:in" in params:
+            wanted = {int(i) for i in params["id:in"].split(",") if i.strip().isdigit()}
+            found = [p for p in found if p.id in wanted]
         limit = min(250, int(params.get("limit", "50")))
-        with_variants = "variants" in params.get("include", "").split(",")
-        return _v3_list([p.as_json(with_variants=with_variants) for p in found[:limit]])
+        include = params.get("include", "").split(",")
+        return _v3_list(
+            [
+                p.as_json(
+                    with_variants="variants" in include,
+                    with_custom_fields="custom_fields" in include,
+                )
+                for p in found[:limit]
+            ]
+        )
 
     def _pages(self, params: Any, body: Any) -> httpx.Response:
         return _v3_list([p.as_json() for p in self.state.pages])

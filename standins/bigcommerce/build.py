@@ -241,4 +241,5 @@ def _product(spec: data.ProductSpec) -> ProductRec:
         url=f"/{spec.handle}/",
         inventory_tracking="variant" if tracked else "none",
         variants=variants,
+        custom_fields=[("tags", ", ".join(spec.tags))] if spec.tags else [],
     )

@@ -263,8 +263,9 @@ class ProductRec:
     url: str
     inventory_tracking: str  # none, product, variant
     variants: list[VariantRec]
+    custom_fields: list[tuple[str, str]] = field(default_factory=list)
 
-    def as_json(self, *, with_variants: bool) -> dict[str, Any]:
+    def as_json(self, *, with_variants: bool, with_custom_fields: bool = False) -> dict[str, Any]:
         found: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
@@ -277,6 +278,11 @@ class ProductRec:
             "inventory_level": sum(v.inventory_level for v in self.variants),
             "custom_url": {"url": self.url, "is_customized": False},
         }
+        if with_custom_fields:
+            found["custom_fields"] = [
+                {"id": n, "name": name, "value": value}
+                for n, (name, value) in enumerate(self.custom_fields, start=1)
+            ]
         if with_variants:
             found["variants"] = [
                 {

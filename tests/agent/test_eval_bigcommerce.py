@@ -59,3 +59,21 @@ def test_order_status_conversations_end_to_end_on_bigcommerce(bigcommerce):
     )
     # The agent reached the orders through BigCommerce's API (then its snapshot).
     assert any(call.startswith("GET /v2/orders/") for call in standin.calls)
+
+
+def test_final_sale_rules_hold_on_bigcommerce(bigcommerce):
+    """BigCommerce products have no tags: the merchant's final-sale words come from the
+    product's "tags" custom field, and the rules apply exactly as on the demo store."""
+    store, standin = bigcommerce
+    cases = [
+        c
+        for c in load_cases([EVAL_DIR / "scenarios.jsonl"])
+        if "final-sale" in c.id or "final_sale" in c.id
+    ]
+    assert len(cases) >= 3
+    now = timezone.now()
+
+    report = evaluate_on(cases, store, reset=lambda: reset(standin, now))
+
+    assert report.summary()["policy_violations"] == 0
+    assert [r.id for r in report.results if not r.passed] == []

@@ -95,7 +95,17 @@ def address(row: Mapping[str, Any]) -> Address:
     )
 
 
-def line_item(row: Mapping[str, Any]) -> LineItem:
+def product_tags(product: Mapping[str, Any]) -> tuple[str, ...]:
+    """A catalog product's tags: BigCommerce has none, so merchants keep them in a custom
+    field named "tags" (comma-separated, e.g. "final-sale"), the words Shopify's tags hold."""
+    found: list[str] = []
+    for custom in product.get("custom_fields") or []:
+        if isinstance(custom, dict) and str(custom.get("name", "")).strip().lower() == "tags":
+            found += [t.strip() for t in str(custom.get("value") or "").split(",") if t.strip()]
+    return tuple(found[:20])
+
+
+def line_item(row: Mapping[str, Any], tags: tuple[str, ...] = ()) -> LineItem:
     options = row.get("product_options") or []
     return LineItem(
         id=_text(row, "id"),
@@ -110,6 +120,7 @@ def line_item(row: Mapping[str, Any]) -> LineItem:
         variant_id=_text(row, "variant_id"),
         fulfilled_quantity=int(row.get("quantity_shipped") or 0),
         refunded_quantity=int(row.get("quantity_refunded") or 0),
+        tags=tags,
     )
 
 
@@ -159,9 +170,11 @@ def order_info(
     addresses: Sequence[Mapping[str, Any]],
     shipments: Sequence[Mapping[str, Any]],
     refunds: Sequence[Mapping[str, Any]],
+    tags_by_product: Mapping[str, tuple[str, ...]] | None = None,
 ) -> OrderInfo:
     billing = order.get("billing_address") or {}
-    items = tuple(line_item(p) for p in products)
+    tags_of = tags_by_product or {}
+    items = tuple(line_item(p, tags_of.get(_text(p, "product_id"), ())) for p in products)
     total = money(order.get("total_inc_tax"))
     refunded = money(order.get("refunded_amount"))
     status_id = int(order.get("status_id") or 0)

@@ -26,7 +26,7 @@ from apps.integrations.commerce.bigcommerce import mapping
 from apps.integrations.commerce.bigcommerce.client import BigCommerceClient, NotFound
 from apps.integrations.commerce.snapshot import info_to_order_fields, order_to_info
 from apps.orders.models import Order
-from apps.stores.models import Store
+from apps.stores.models import Store, StoreSettings
 
 _MAX_LIST = 50
 
@@ -92,12 +92,14 @@ class OrderReader:
             cached = self._cached(number, modified=mapping.v2_date(row.get("date_modified")))
             if cached is not None:
                 return cached
+        products = self.client.get(f"v2/orders/{number}/products") or []
         info = mapping.order_info(
             row,
-            self.client.get(f"v2/orders/{number}/products") or [],
+            products,
             self.client.get(f"v2/orders/{number}/shipping_addresses") or [],
             self._shipments(row, number),
             self._refunds(row, number),
+            self._product_tags(products),
         )
         earlier = Order.objects.filter(store=self.store, platform_order_id=info.id).first()
         info = mapping.keep_deliveries(info, order_to_info(earlier) if earlier else None)
@@ -105,6 +107,28 @@ class OrderReader:
             store=self.store, platform_order_id=info.id, defaults=info_to_order_fields(info)
         )
         return order_to_info(saved)
+
+    def _product_tags(self, products: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
+        """The products' tags, read only when the merchant has rules that use them (final
+        sale): one more request per order read otherwise spent for nothing."""
+        rules = StoreSettings.objects.filter(store=self.store).values_list(
+            "final_sale_tags", flat=True
+        )
+        if not any(rules) or not products:
+            return {}
+        ids = sorted({str(p.get("product_id")) for p in products if p.get("product_id")})[:50]
+        found = (
+            self.client.get(
+                "v3/catalog/products",
+                {"id:in": ",".join(ids), "include": "custom_fields", "limit": len(ids)},
+            )
+            or {}
+        )
+        return {
+            str(row.get("id")): mapping.product_tags(row)
+            for row in found.get("data") or []
+            if isinstance(row, dict)
+        }
 
     def _shipments(self, row: dict[str, Any], number: int) -> list[dict[str, Any]]:
         if not int(row.get("items_shipped") or 0):
