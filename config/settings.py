@@ -214,6 +214,10 @@ BIGCOMMERCE_LOGIN_BASE = env("BIGCOMMERCE_LOGIN_BASE", default="https://login.bi
 # Longest a customer turn waits for BigCommerce (quota + retries) before "still checking".
 BIGCOMMERCE_MAX_WAIT_SECONDS = env.float("BIGCOMMERCE_MAX_WAIT_SECONDS", default=8.0)
 BIGCOMMERCE_ORDER_CACHE_SECONDS = env.int("BIGCOMMERCE_ORDER_CACHE_SECONDS", default=300)
+# After install, orders changed in the last this-many days (at most this many) are read
+# into the snapshot in the background.
+BIGCOMMERCE_BACKFILL_DAYS = env.int("BIGCOMMERCE_BACKFILL_DAYS", default=60)
+BIGCOMMERCE_BACKFILL_MAX_ORDERS = env.int("BIGCOMMERCE_BACKFILL_MAX_ORDERS", default=2000)
 # Merchants on platforms we do not bill through (BigCommerce, WooCommerce) see the plan
 # page as free while this is on.
 BILLING_FREE_DURING_BETA = env.bool("BILLING_FREE_DURING_BETA", default=True)

@@ -4,22 +4,28 @@ its policy pages into the knowledge base."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from html import escape
 
 from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 from django.templatetags.static import static
+from django.utils import timezone
 
 from apps.bigcommerce_app.install import webhook_secret
 from apps.integrations.commerce.base import TransientCommerceError
 from apps.integrations.commerce.bigcommerce import catalog, storefront
 from apps.integrations.commerce.bigcommerce.client import BigCommerceClient
 from apps.integrations.commerce.bigcommerce.knowledge import import_policies
+from apps.integrations.commerce.bigcommerce.orders import OrderReader
 from apps.stores.models import Platform, Store, StoreStatus
 from apps.stores.services import store_settings
 
 logger = logging.getLogger(__name__)
+
+# Requests of each quota window a background job leaves to customers' turns.
+BACKGROUND_RESERVE = 50
 
 
 @shared_task(
@@ -48,6 +54,36 @@ def set_up_store(store_id: int) -> None:
         )
         storefront.install_chat_script(client, chat_script_tag(store))
         import_policies(store, catalog.policies(client, store))
+    finally:
+        client.close()
+    backfill_orders.delay(store.pk)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, TransientCommerceError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=10,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def backfill_orders(store_id: int) -> int:
+    """The recent orders into the snapshot, so customers' first questions find them seen.
+
+    Leaves BACKGROUND_RESERVE requests of every quota window to live conversations (the
+    quota is shared with them and with the merchant's other apps). Idempotent."""
+    store = Store.objects.filter(
+        pk=store_id, platform=Platform.BIGCOMMERCE, status=StoreStatus.INSTALLED
+    ).first()
+    if store is None:
+        return 0
+    client = BigCommerceClient(store, max_wait=60.0, reserve=BACKGROUND_RESERVE)
+    try:
+        since = timezone.now() - timedelta(days=settings.BIGCOMMERCE_BACKFILL_DAYS)
+        return OrderReader(store, client).backfill(
+            since=since, limit=settings.BIGCOMMERCE_BACKFILL_MAX_ORDERS
+        )
     finally:
         client.close()
 

@@ -19,6 +19,8 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -162,8 +164,15 @@ class BigCommerceStandIn:
             orders = [o for o in orders if o.billing.email.lower() == params["email"].lower()]
         if "customer_id" in params:
             orders = [o for o in orders if str(o.customer_id) == params["customer_id"]]
+        if "min_date_modified" in params:
+            since = _when(params["min_date_modified"])
+            orders = [o for o in orders if since is None or o.date_modified >= since]
         field, _, direction = params.get("sort", "id:asc").partition(":")
-        key = (lambda o: o.date_created) if field == "date_created" else (lambda o: o.id)
+        keys: dict[str, Callable[[Any], Any]] = {
+            "date_created": lambda o: o.date_created,
+            "date_modified": lambda o: o.date_modified,
+        }
+        key = keys.get(field, lambda o: o.id)
         orders.sort(key=key, reverse=direction == "desc")
         limit = min(250, int(params.get("limit", "50")))
         page = int(params.get("page", "1"))
@@ -353,6 +362,17 @@ class BigCommerceStandIn:
 
 def _hooks_list(hooks: dict[int, dict[str, Any]]) -> httpx.Response:
     return _v3_list(list(hooks.values()))
+
+
+def _when(value: str) -> datetime | None:
+    """V2 date filters take RFC 2822 or ISO 8601."""
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            return parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
 
 
 def _throttled() -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from apps.bigcommerce_app.install import webhook_secret
 from apps.bigcommerce_app.tasks import chat_script_tag, set_up_store
 from apps.dashboard.store_session import verify_store_session
 from apps.integrations.commerce.bigcommerce.storefront import SECRET_HEADER, WEBHOOK_SCOPES
+from apps.orders.models import Order
 from apps.stores.models import (
     IntegrationCredential,
     KnowledgeEntry,
@@ -94,6 +95,8 @@ def test_install_exchanges_the_code_then_opens_the_dashboard(
         "terms",
     ]
     assert "<p>" not in policies.get(policy_type="refund").body
+    # And the recent orders were read into the snapshot (the backfill it enqueued).
+    assert Order.objects.filter(store=store).count() >= 8
 
 
 def test_setting_up_twice_adds_nothing(standin, bc_store):

@@ -33,7 +33,7 @@ from apps.integrations.commerce.base import (
     TransientCommerceError,
 )
 from apps.integrations.commerce.bigcommerce.ids import store_hash
-from apps.integrations.commerce.bigcommerce.ratelimit import StoreQuota
+from apps.integrations.commerce.bigcommerce.ratelimit import RESERVE, StoreQuota
 from apps.stores.fields import Secret
 from apps.stores.models import Store
 
@@ -56,11 +56,13 @@ class BigCommerceClient:
         max_wait: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        reserve: int = RESERVE,
     ) -> None:
         self.store = store
         self.store_hash = store_hash(store)
         # Wall-clock time: the quota's reset moment is shared with other processes.
         self.quota = StoreQuota(self.store_hash, clock=clock)
+        self.reserve = reserve
         self.max_wait = settings.BIGCOMMERCE_MAX_WAIT_SECONDS if max_wait is None else max_wait
         self._sleep = sleep
         self._clock = clock
@@ -101,7 +103,7 @@ class BigCommerceClient:
         deadline = self._clock() + self.max_wait
         backoff = _FIRST_BACKOFF
         for _attempt in range(_MAX_ATTEMPTS):
-            self._wait(self.quota.wait_seconds(), deadline)
+            self._wait(self.quota.wait_seconds(self.reserve), deadline)
             self.calls += 1
             try:
                 response = self._http.request(method, path, params=params, json=body)

@@ -31,10 +31,11 @@ class StoreQuota:
         self.key = _key(store_hash)
         self._clock = clock
 
-    def wait_seconds(self) -> float:
-        """How long to wait before the next request (0 = go now)."""
+    def wait_seconds(self, reserve: int = RESERVE) -> float:
+        """How long to wait before the next request (0 = go now). Background work keeps a
+        larger `reserve`, leaving the rest of the window to customers' turns."""
         left, reset_at = self._read()
-        if left is None or left > RESERVE:
+        if left is None or left > reserve:
             return 0.0
         return max(0.0, reset_at - self._clock())
 
