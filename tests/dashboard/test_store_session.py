@@ -285,3 +285,11 @@ def test_a_fetch_without_a_valid_token_gets_json(bc_store):
     response = _get("/app/", "eyJraWQiOiJhZnRlcnNhbGUtc3RvcmUifQ.e30.xx")
 
     assert json.loads(response.content) == {"error": "invalid_session_token"}
+
+
+def test_the_home_page_of_a_bigcommerce_store_points_at_its_own_storefront(bc_store):
+    page = _get("/app/", _start(bc_store)).content.decode()
+
+    assert "https://store-abc123.mybigcommerce.com" in page
+    assert "demo storefront" not in page
+    assert "theme editor" not in page

@@ -80,7 +80,7 @@ def test_the_quota_seen_by_one_worker_holds_back_another(standin, clock):
     for _ in range(8):  # leaves 2 of 10: the reserve
         first.get("v2/orders/1001")
 
-    assert StoreQuota(HASH, clock=clock).wait_seconds() > 0
+    assert StoreQuota(HASH, clock=clock).take() > 0
     second.get("v2/orders/1001")
 
     assert clock.slept

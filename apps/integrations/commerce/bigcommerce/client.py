@@ -1,6 +1,7 @@
 """BigCommerce's REST APIs for one store: its token, its shared quota, bounded patience.
 
-Every call waits while the store's shared quota is nearly spent (ratelimit.StoreQuota),
+Every call takes a request from the store's shared quota (ratelimit.StoreQuota), waiting
+for the window to reset when it is nearly spent,
 sends `X-Auth-Token`, records the X-Rate-Limit-* headers it gets back, and sorts the
 outcome:
 
@@ -103,7 +104,7 @@ class BigCommerceClient:
         deadline = self._clock() + self.max_wait
         backoff = _FIRST_BACKOFF
         for _attempt in range(_MAX_ATTEMPTS):
-            self._wait(self.quota.wait_seconds(self.reserve), deadline)
+            self._take_quota(deadline)
             self.calls += 1
             try:
                 response = self._http.request(method, path, params=params, json=body)
@@ -128,6 +129,13 @@ class BigCommerceClient:
                 continue
             return self._outcome(response)
         raise TransientCommerceError("BigCommerce is busy; try again shortly")
+
+    def _take_quota(self, deadline: float) -> None:
+        while True:
+            wait = self.quota.take(self.reserve)
+            if wait <= 0:
+                return
+            self._wait(wait, deadline)
 
     def _wait(self, seconds: float, deadline: float) -> None:
         if seconds <= 0:
