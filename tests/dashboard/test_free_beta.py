@@ -30,6 +30,7 @@ def test_a_bigcommerce_store_is_free_during_the_beta(bc_store, settings):
     page = _billing_page(bc_store).content.decode()
 
     assert "Free during the beta" in page
+    assert "Billed by Shopify" not in page
     assert "Start free trial" not in page
     assert store_has_active_plan(bc_store)
     assert plan_allows(bc_store, Feature.WEB_CHAT)
