@@ -8,6 +8,7 @@ from decimal import Decimal
 from apps.integrations.commerce.base import (
     Address,
     CancelResult,
+    CommerceError,
     LineItemQuantity,
     OrderInfo,
     OrderNotFound,
@@ -53,13 +54,17 @@ class OrderChanges:
             refunded = True
         staff_notes = self._staff_notes(number)
         note = f"Cancelled at the customer's request ({reason.strip()[:200]})."
-        self.client.put(
-            f"v2/orders/{number}",
-            {
-                "status_id": mapping.CANCELLED,
-                "staff_notes": notes.with_note_and_tags(staff_notes, note, []),
-            },
-        )
+        body = {
+            "status_id": mapping.CANCELLED,
+            "staff_notes": notes.with_note_and_tags(staff_notes, note, []),
+        }
+        try:
+            self.client.put(f"v2/orders/{number}", body)
+        except PlatformRejected as exc:
+            if not refunded:
+                raise
+            # The refund went through: this is no longer a clean refusal.
+            raise CommerceError(f"refunded, but the status change was refused: {exc}") from exc
         self.reader.fetch(number)
         return CancelResult(order.id, refunded, {"status_id": mapping.CANCELLED})
 
