@@ -44,7 +44,9 @@ def handle_order_event(event: WebhookEvent, store: Store) -> HandlerResult:
     if not store.is_installed:
         return HandlerResult.ignored("store is not installed")
     number = _order_id(event)
-    client = BigCommerceClient(store)
+    # In the worker, not a customer's turn: it may wait longer (within its time limit);
+    # a longer wait is a TransientHandlerError and the event is retried.
+    client = BigCommerceClient(store, max_wait=20.0)
     try:
         found = OrderReader(store, client).fetch(number)
     except TransientCommerceError as exc:

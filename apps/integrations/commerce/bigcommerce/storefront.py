@@ -74,15 +74,6 @@ def install_chat_script(client: BigCommerceClient, html: str) -> str:
     return uuid
 
 
-def remove_chat_script(client: BigCommerceClient) -> int:
-    removed = 0
-    for script in _scripts(client):
-        if script.get("name") == SCRIPT_NAME and script.get("uuid"):
-            client.delete(f"v3/content/scripts/{script['uuid']}")
-            removed += 1
-    return removed
-
-
 def store_profile(client: BigCommerceClient) -> dict[str, Any]:
     """The store's name, currency and time zone (GET /v2/store)."""
     found = client.get("v2/store") or {}
