@@ -87,6 +87,7 @@ LOCAL_APPS = [
     "apps.orders",
     "apps.integrations",
     "apps.shopify_app",
+    "apps.bigcommerce_app",
     "apps.billing",
     "apps.webhooks",
     "apps.conversations",
@@ -204,6 +205,24 @@ SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
 # Throttles of the open /shopify/install entry point, e.g. "per_address=20/600,per_shop=10/600".
 INSTALL_RATE_LIMITS = env.dict("INSTALL_RATE_LIMITS", default={})
+# BIGCOMMERCE (apps.integrations.commerce.bigcommerce, apps.bigcommerce_app): the app's
+# client id and secret from the Developer Portal (the secret signs the load/uninstall JWTs
+# and Standard Webhooks signatures). Tests/bench point the API base at a stand-in.
+BIGCOMMERCE_CLIENT_ID = env("BIGCOMMERCE_CLIENT_ID", default="")
+BIGCOMMERCE_CLIENT_SECRET = env("BIGCOMMERCE_CLIENT_SECRET", default="")
+BIGCOMMERCE_API_BASE = env("BIGCOMMERCE_API_BASE", default="https://api.bigcommerce.com")
+BIGCOMMERCE_LOGIN_BASE = env("BIGCOMMERCE_LOGIN_BASE", default="https://login.bigcommerce.com")
+# Longest a customer turn waits for BigCommerce (quota + retries) before "still checking".
+BIGCOMMERCE_MAX_WAIT_SECONDS = env.float("BIGCOMMERCE_MAX_WAIT_SECONDS", default=8.0)
+BIGCOMMERCE_ORDER_CACHE_SECONDS = env.int("BIGCOMMERCE_ORDER_CACHE_SECONDS", default=300)
+# After install, orders changed in the last this-many days (at most this many) are read
+# into the snapshot in the background.
+BIGCOMMERCE_BACKFILL_DAYS = env.int("BIGCOMMERCE_BACKFILL_DAYS", default=60)
+BIGCOMMERCE_BACKFILL_MAX_ORDERS = env.int("BIGCOMMERCE_BACKFILL_MAX_ORDERS", default=2000)
+# Merchants on platforms we do not bill through (BigCommerce, WooCommerce) see the plan
+# page as free while this is on.
+BILLING_FREE_DURING_BETA = env.bool("BILLING_FREE_DURING_BETA", default=True)
+
 # BILLING (apps.billing): subscriptions are test charges when this is on (and
 # always on development stores); usage charges are sent every BILLING_CHARGE_SECONDS.
 SHOPIFY_BILLING_TEST = env.bool("SHOPIFY_BILLING_TEST", default=DEV_MODE)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.core import views as core_views
+from apps.dashboard.views import bigcommerce as bigcommerce_entry
 from apps.webhooks.email_events import email_events
 from apps.webhooks.inbound_sms import inbound_sms, sms_status
 
@@ -10,6 +11,11 @@ urlpatterns = [
     path("ping", core_views.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("shopify/", include("apps.shopify_app.urls")),
+    # BigCommerce's browser callbacks open dashboard sessions (apps/dashboard/views).
+    path("bigcommerce/auth", bigcommerce_entry.auth, name="bigcommerce-auth"),
+    path("bigcommerce/load", bigcommerce_entry.load, name="bigcommerce-load"),
+    path("bigcommerce/remove_user", bigcommerce_entry.remove_user, name="bigcommerce-remove-user"),
+    path("bigcommerce/", include("apps.bigcommerce_app.urls")),
     path("webhooks/", include("apps.webhooks.urls")),
     path("inbound/sms/<str:token>", inbound_sms, name="inbound-sms"),
     path("inbound/email/<str:token>/events", email_events, name="inbound-email-events"),

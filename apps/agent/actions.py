@@ -41,6 +41,7 @@ from apps.integrations.commerce.base import (
     CommerceError,
     CommerceProvider,
     LineItemQuantity,
+    PlatformRejected,
 )
 from apps.integrations.shipping.base import ShippingError
 
@@ -265,6 +266,11 @@ def _execute_locked(action: AgentAction, provider: CommerceProvider) -> AgentAct
         result, evidence = EXECUTORS[action.kind](provider, action)
     except SoftTimeLimitExceeded:
         raise  # the turn is out of time; the row stays executing and is resumed later
+    except PlatformRejected as exc:
+        # A refusal: the platform did nothing, which the customer may be told plainly.
+        refused = {"refused": True, "code": exc.code}
+        error = str(exc) or type(exc).__name__
+        return _finish(action, ActionStatus.FAILED, error=error, evidence=refused)
     except (CommerceError, ShippingError) as exc:
         return _finish(action, ActionStatus.FAILED, error=str(exc) or type(exc).__name__)
     except Exception as exc:  # a failed side effect must be recorded whatever raised

@@ -32,6 +32,7 @@ engine (see `apps.agent.violations`).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +150,24 @@ def evaluate(cases: list[Case], *, domain: str = DEFAULT_DOMAIN) -> Report:
         world = World.capture(store)
         _check_customers(cases, world)
         results = [run_case(case, store=store, world=world) for case in cases]
+        transaction.set_rollback(True)
+    return Report(results=results, seconds=time.perf_counter() - started)
+
+
+def evaluate_on(
+    cases: list[Case], store: Store, *, reset: Callable[[], None] = lambda: None
+) -> Report:
+    """Run every case against `store` as it stands (another platform's demo store, its
+    API a stand-in); `reset` puts that platform back as it was before each case, as the
+    savepoint does for our own rows. The database is unchanged."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        world = World.capture(store)
+        _check_customers(cases, world)
+        results = []
+        for case in cases:
+            reset()
+            results.append(run_case(case, store=store, world=world))
         transaction.set_rollback(True)
     return Report(results=results, seconds=time.perf_counter() - started)
 

@@ -115,6 +115,14 @@ TEMPLATES: dict[str, Template] = {
         "concise": "I couldn't {what} (the store's system reported an error), so I can't confirm "
         "it went through. Our team will check and reply here.",
     },
+    "action_refused": {
+        "friendly": "I'm sorry, I couldn't {what}: the store's system turned it down, so "
+        "nothing was changed. I've passed this to our team, and they'll reply here.",
+        "formal": "I was unable to {what}: the store's system declined it, so nothing was "
+        "changed. I have passed this to our team, who will reply here.",
+        "concise": "I couldn't {what}: the store's system declined it, nothing was changed. "
+        "Our team will reply here.",
+    },
     "awaiting_approval": {
         "friendly": "I've sent your request to {what} to our team for approval. You'll get "
         "an answer here.",

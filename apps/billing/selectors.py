@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -47,12 +48,22 @@ def current_subscription(store: Store) -> AppSubscription | None:
     return current or rows.first()
 
 
+def free_during_beta(store: Store) -> bool:
+    """Merchants of platforms we cannot bill through yet (BigCommerce, WooCommerce) use
+    Growth free while settings.BILLING_FREE_DURING_BETA is on."""
+    return settings.BILLING_FREE_DURING_BETA and store.platform in (
+        Platform.BIGCOMMERCE,
+        Platform.WOOCOMMERCE,
+    )
+
+
 def store_has_active_plan(store: Store) -> bool:
     """Whether the store may use Aftersale now: an approved (ACTIVE) Shopify subscription
-    on an installed store. The installed demo store always has one (see module doc)."""
+    on an installed store. The installed demo store always has one (see module doc), and
+    so does a store free during the beta."""
     if not store.is_installed:
         return False
-    if store.platform == Platform.DEMO:
+    if store.platform == Platform.DEMO or free_during_beta(store):
         return True
     return AppSubscription.objects.filter(store=store, status=SubscriptionStatus.ACTIVE).exists()
 
@@ -61,7 +72,7 @@ def store_plan(store: Store) -> Plan | None:
     """The plan in force, or None without an active subscription."""
     if not store.is_installed:
         return None
-    if store.platform == Platform.DEMO:
+    if store.platform == Platform.DEMO or free_during_beta(store):
         return GROWTH
     subscription = active_subscription(store)
     return plan_named(subscription.plan_key) if subscription else None

@@ -20,6 +20,7 @@ class Provider(models.TextChoices):
     ZENDESK = "zendesk", "Zendesk"
     FRONT = "front", "Front"
     INTERCOM = "intercom", "Intercom"
+    BIGCOMMERCE = "bigcommerce", "BigCommerce"
 
 
 class WebhookStatus(models.TextChoices):

@@ -1,10 +1,11 @@
 from django.urls import URLPattern, URLResolver, path
 
-from apps.webhooks import helpdesk_views, provider_views, views
+from apps.webhooks import bigcommerce_views, helpdesk_views, provider_views, views
 
 app_name = "webhooks"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("shopify", views.shopify_webhook, name="shopify"),
+    path("bigcommerce", bigcommerce_views.bigcommerce_webhook, name="bigcommerce"),
     path("easypost/<int:store_id>", provider_views.easypost_webhook, name="easypost"),
     path("stripe/<int:store_id>", provider_views.stripe_webhook, name="stripe"),
     path(

@@ -145,7 +145,8 @@ def report(turn: Turn, action: AgentAction, order_name: str, *, before: bool = T
         return Draft(turn.say("was_rejected", what=doing))
     if action.status == ActionStatus.FAILED:
         escalate(turn, reason=f"The platform refused or failed: {action.kind}")
-        return Draft(turn.say("action_failed", what=doing))
+        refused = bool((action.evidence or {}).get("refused"))
+        return Draft(turn.say("action_refused" if refused else "action_failed", what=doing))
     return Draft(f"Your request to {doing} is being processed.")
 
 

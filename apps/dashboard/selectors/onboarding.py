@@ -76,6 +76,11 @@ def _policies(store: Store) -> ChecklistItem:
     if count:
         return ChecklistItem("policies", title, True, f"{count} policies imported.", link, "Review")
     detail = "Add refund and shipping policies in Shopify; Aftersale reads them from there."
+    if store.platform == Platform.BIGCOMMERCE:
+        detail = (
+            "Add refund and shipping policy pages in BigCommerce (Storefront › Web Pages); "
+            "Aftersale reads them from there."
+        )
     return ChecklistItem("policies", title, False, detail, link, "Open knowledge base")
 
 
@@ -87,6 +92,12 @@ def _widget(store: Store) -> ChecklistItem:
         return ChecklistItem(
             "widget", title, done, detail, theme_editor_link(store), "Open theme editor", "_top"
         )
+    if store.platform == Platform.BIGCOMMERCE:
+        # The install adds the chat to every storefront page (Scripts API): look at it.
+        detail = "Aftersale added the chat to your storefront. Open it to see the widget."
+        return ChecklistItem(
+            "widget", title, done, detail, f"https://{store.domain}", "Open storefront", "_blank"
+        )
     # The demo storefront page embeds the widget itself: it is live, nothing to switch on.
     detail = "The widget is live on the demo storefront."
     link = reverse("chat:demo")
@@ -97,7 +108,7 @@ def _test_conversation(store: Store) -> ChecklistItem:
     title = "Send a test conversation"
     if Conversation.objects.filter(store=store).exists():
         return ChecklistItem("conversation", title, True, "Aftersale has answered a conversation.")
-    if store.platform == Platform.SHOPIFY:
+    if store.platform in (Platform.SHOPIFY, Platform.BIGCOMMERCE):
         link, label = f"https://{store.domain}", "Open your storefront"
     else:
         link, label = reverse("chat:demo"), "Open storefront"

@@ -19,6 +19,7 @@ from apps.billing.plans import PLANS, live_features
 from apps.billing.selectors import (
     current_subscription,
     cycle_usage,
+    free_during_beta,
     ledger_page,
     store_has_active_plan,
     trial_ends_at,
@@ -64,6 +65,7 @@ def _page_context(request: EmbeddedRequest) -> dict[str, Any]:
         "subscription_live": live,
         "has_plan": store_has_active_plan(store),
         "can_subscribe": store.platform == Platform.SHOPIFY,
+        "free_beta": free_during_beta(store),
         "trial_ends_at": trial_ends_at(subscription) if subscription else None,
         "usage": cycle_usage(subscription, now) if live and subscription else None,
         "now": now,

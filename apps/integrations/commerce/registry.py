@@ -12,6 +12,9 @@ from apps.stores.models import Platform, Store
 _PROVIDERS: dict[str, str] = {
     Platform.DEMO: "apps.integrations.commerce.demo:DemoCommerceProvider",
     Platform.SHOPIFY: "apps.integrations.commerce.shopify.provider:ShopifyCommerceProvider",
+    Platform.BIGCOMMERCE: (
+        "apps.integrations.commerce.bigcommerce.provider:BigCommerceCommerceProvider"
+    ),
 }
 
 

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from apps.webhooks import topics
-from apps.webhooks.handlers import app, billing, compliance, orders, payments, shipping
+from apps.webhooks.handlers import (
+    app,
+    bigcommerce,
+    billing,
+    compliance,
+    orders,
+    payments,
+    shipping,
+)
 from apps.webhooks.handlers.base import Handler
 from apps.webhooks.handlers.helpdesk import TOPIC_PREFIX, handle_helpdesk_event
 
@@ -26,6 +34,10 @@ HANDLERS: dict[str, Handler] = {
     "stripe/refund.failed": payments.handle_refund,
     "stripe/charge.refunded": payments.handle_charge_refunded,
 }
+HANDLERS.update(
+    {f"bigcommerce/{scope}": bigcommerce.handle_order_event for scope in bigcommerce.ORDER_SCOPES}
+)
+HANDLERS["bigcommerce/store/app/uninstalled"] = bigcommerce.handle_app_uninstalled
 HANDLERS.update(
     {
         f"{TOPIC_PREFIX}{p}": handle_helpdesk_event

@@ -76,6 +76,10 @@ class ContractWorld:
     # Each contract customer's id on the backend's platform, keyed by the demo id
     # (`Person.customer_id`); a backend that keeps the demo's ids leaves it empty.
     customer_ids: Mapping[str, str] = field(default_factory=dict)
+    # Whether the platform reports where a parcel is (carrier status, events, ETA), as
+    # Shopify's fulfillments do. BigCommerce and WooCommerce hold the tracking number and
+    # link only; the tracking tests then check just those.
+    carrier_events: bool = True
 
     def customer_id(self, person: Person) -> str:
         return self.customer_ids.get(person.customer_id, person.customer_id)

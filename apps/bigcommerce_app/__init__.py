@@ -1,0 +1,1 @@
+"""BigCommerce single-click app: install (auth), signed callbacks, uninstall, setup tasks."""

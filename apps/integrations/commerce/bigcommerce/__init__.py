@@ -1,0 +1,1 @@
+"""The commerce protocol on BigCommerce's REST APIs (Orders V2/V3, Catalog, Content)."""
