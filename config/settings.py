@@ -201,6 +201,11 @@ SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 # writes, at ~0 points) instead of cursor pages (~30 points an order: 1,000 orders are
 # 5 minutes of a standard plan's 100 points/s). 0 = always bulk.
 SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
+# WOOCOMMERCE (apps.integrations.commerce.woocommerce): REST API v3 with the store's keys.
+WOOCOMMERCE_HTTP_TIMEOUT = env.float("WOOCOMMERCE_HTTP_TIMEOUT", default=10.0)
+WOOCOMMERCE_MAX_ATTEMPTS = env.int("WOOCOMMERCE_MAX_ATTEMPTS", default=5)
+# Longest a customer turn waits for a WooCommerce store before "still checking".
+WOOCOMMERCE_MAX_WAIT_SECONDS = env.float("WOOCOMMERCE_MAX_WAIT_SECONDS", default=8.0)
 # Throttles of the open /shopify/install entry point, e.g. "per_address=20/600,per_shop=10/600".
 INSTALL_RATE_LIMITS = env.dict("INSTALL_RATE_LIMITS", default={})
 # BILLING (apps.billing): subscriptions are test charges when this is on (and

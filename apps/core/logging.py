@@ -28,6 +28,8 @@ _CREDENTIAL = re.compile(
 _PATTERNS = [
     # Shopify access, refresh and session tokens; generic bearer headers.
     re.compile(r"\b(shp(?:at|ua|ca|ss|rt)_)[0-9a-zA-Z]+"),
+    # WooCommerce consumer keys and secrets.
+    re.compile(r"\b(c[ks]_)[0-9a-fA-F]{16,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(x-shopify-access-token['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
     _CREDENTIAL,

@@ -12,6 +12,7 @@ from apps.stores.models import Platform, Store
 _PROVIDERS: dict[str, str] = {
     Platform.DEMO: "apps.integrations.commerce.demo:DemoCommerceProvider",
     Platform.SHOPIFY: "apps.integrations.commerce.shopify.provider:ShopifyCommerceProvider",
+    Platform.WOOCOMMERCE: "apps.integrations.commerce.woocommerce.provider:WooCommerceProvider",
 }
 
 

@@ -19,7 +19,7 @@ from apps.orders.models import Order
 from apps.stores.models import Store
 from tests.integrations.commerce.contract import FOREIGN, ContractWorld
 
-BACKENDS = ["demo", "shopify"]
+BACKENDS = ["demo", "shopify", "woocommerce"]
 OTHER_DOMAIN = "other.aftersale.test"
 
 
@@ -71,4 +71,13 @@ def shopify_world(db: None, now: datetime) -> Iterator[ContractWorld]:
     from tests.integrations.shopify.contract_world import shopify_contract_world
 
     with shopify_contract_world(now) as (world, _):
+        yield world
+
+
+@pytest.fixture
+def woocommerce_world(db: None, now: datetime) -> Iterator[ContractWorld]:
+    """WooCommerce's REST API, played by a stateful stand-in behind respx."""
+    from tests.integrations.woocommerce.contract_world import woocommerce_contract_world
+
+    with woocommerce_contract_world(now) as (world, _):
         yield world
