@@ -46,7 +46,8 @@ def test_a_host_that_strips_authorization_is_answered_through_the_query_string(
     found = world.provider.find_order("#1001", email=JANE.email)
     again = world.provider.find_order("#1002", email=JANE.email)
 
-    assert found is not None and again is not None
+    assert found is not None
+    assert again is not None
     # One refused call, then every call (this one's retry and the next lookup's) in the query.
     assert shop.calls[:2] == ["GET wc/v3/orders/1001", "GET wc/v3/orders/1001"]
     assert shop.calls.count("GET wc/v3/orders/1002") == 1
