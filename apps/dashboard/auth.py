@@ -3,8 +3,10 @@
 It is shopify_app's `@embedded_view` (App Bridge session tokens: Bearer header
 for htmx/fetch, `id_token` on a document GET, token exchange on first load, 401 + retry
 header or the bounce page when the token is missing or bad, per-shop frame-ancestors),
-plus one more way in that exists only with DEBUG on: a locally minted demo-store token
-(see demo_tokens). `request.store` comes from the verified token and nothing else.
+plus our own store-session token for BigCommerce and WooCommerce merchants (see
+store_session), and one more way in that exists only with DEBUG on: a locally minted
+demo-store token (see demo_tokens). `request.store` comes from the verified token and
+nothing else.
 
 Every response is `Cache-Control: private, no-store`: pages carry the merchant's data and
 the session token they were loaded with.
@@ -28,6 +30,14 @@ from apps.dashboard.demo_tokens import (
     is_demo_token,
     mint_demo_token,
     verify_demo_token,
+)
+from apps.dashboard.store_session import (
+    REFRESH_HEADER,
+    StoreSessionError,
+    frame_ancestors_for,
+    is_store_session_token,
+    refreshed_token,
+    verify_store_session,
 )
 from apps.integrations.commerce.demo.data import DEMO_DOMAIN
 from apps.shopify_app.embedded import EmbeddedRequest, EmbeddedView, embedded_view
@@ -70,8 +80,12 @@ def dashboard_view(
         if settings.DEBUG and not token and _demo_page_load(request):
             token = _fresh_demo_token()
         # With DEBUG off a demo token is not special: the Shopify path refuses it.
-        if settings.DEBUG and is_demo_token(token):
+        if is_store_session_token(token):
+            response = _store_session(request, token, view, *args, **kwargs)
+        elif settings.DEBUG and is_demo_token(token):
             response = _demo(request, token, view, *args, **kwargs)
+        elif not token and request.GET.get("via") in _SESSION_PLATFORM_VALUES:
+            response = _store_session_refused(request)
         else:
             response = shopify_view(request, *args, **kwargs)
         add_never_cache_headers(response)
@@ -112,6 +126,63 @@ def _demo(
     request.page_token = token  # type: ignore[attr-defined]  # the page's own, maybe minted
     # The demo is opened on its own, never framed by an admin.
     return set_frame_ancestors(view(embedded, *args, **kwargs), None)
+
+
+_SESSION_PLATFORM_VALUES = {str(Platform.BIGCOMMERCE), str(Platform.WOOCOMMERCE)}
+
+
+def _store_session(
+    request: HttpRequest,
+    token: str,
+    view: EmbeddedView[P],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> HttpResponse:
+    try:
+        session, store = verify_store_session(token)
+    except StoreSessionError as exc:
+        logger.info("store session rejected path=%s: %s", request.path, exc)
+        return _store_session_refused(request)
+    claims = SessionTokenClaims(
+        shop=store.domain,
+        user_id=session.user_id,
+        session_id="",
+        jti=session.jti,
+        expires_at=session.expires_at,
+    )
+    embedded = _as_embedded(request, store, claims)
+    request.page_token = token  # type: ignore[attr-defined]
+    response = view(embedded, *args, **kwargs)
+    fresh = refreshed_token(session)
+    if fresh:
+        response[REFRESH_HEADER] = fresh
+    return _frame_ancestors(response, frame_ancestors_for(store))
+
+
+def _frame_ancestors(response: HttpResponse, sources: str) -> HttpResponse:
+    """Keep the response's CSP, with our frame-ancestors: the store's control panel or none."""
+    set_frame_ancestors(response, None)
+    if sources and response.get("Content-Type", "").startswith("text/html"):
+        response["Content-Security-Policy"] = response["Content-Security-Policy"].replace(
+            "frame-ancestors 'none';", f"frame-ancestors {sources};"
+        )
+        response.xframe_options_exempt = True
+    return response
+
+
+def _store_session_refused(request: HttpRequest) -> HttpResponse:
+    if "Authorization" in request.headers or request.method not in ("GET", "HEAD"):
+        response: HttpResponse = json_error(401, "invalid_session_token")
+    else:
+        response = error_page(
+            request,
+            status=401,
+            title="Please open Aftersale again",
+            message="Your session has ended. Open Aftersale again from your store's control "
+            "panel (BigCommerce) or sign in again (WooCommerce).",
+        )
+    response[RETRY_INVALID_SESSION_HEADER] = "1"
+    return response
 
 
 def _demo_page_load(request: HttpRequest) -> bool:

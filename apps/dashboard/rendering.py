@@ -47,6 +47,9 @@ def link_query(request: EmbeddedRequest) -> str:
     """`?shop=..&host=..` for links between pages: a plain reload inside the Shopify admin
     then finds its way back through the session-token bounce page. Never the token."""
     params: dict[str, str] = {}
+    if request.store.platform in (Platform.BIGCOMMERCE, Platform.WOOCOMMERCE):
+        # Names the platform only, so a reload without a token can say where to go back to.
+        params["via"] = str(request.store.platform)
     if request.store.platform == Platform.SHOPIFY:
         params["shop"] = request.store.domain
         host = request.GET.get("host", "")

@@ -97,6 +97,16 @@
 
   document.addEventListener("htmx:historyCacheMissLoadError", showSessionBanner);
 
+  // Our own store sessions (BigCommerce, WooCommerce) are renewed by the server: a request
+  // made late in a token's life answers with its successor.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var xhr = evt.detail.xhr;
+    var fresh = xhr ? xhr.getResponseHeader("X-Aftersale-Session-Token") : null;
+    if (fresh && !appBridge()) {
+      current = fresh;
+    }
+  });
+
   document.addEventListener("htmx:responseError", function (evt) {
     var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
     if (status === 401) {
