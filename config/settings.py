@@ -87,6 +87,7 @@ LOCAL_APPS = [
     "apps.orders",
     "apps.integrations",
     "apps.shopify_app",
+    "apps.woocommerce_app",
     "apps.billing",
     "apps.webhooks",
     "apps.conversations",
@@ -361,6 +362,12 @@ MESSAGING_SENDGRID_API_HOST = env("MESSAGING_SENDGRID_API_HOST", default="")
 MESSAGING_TWILIO_API_BASE = env("MESSAGING_TWILIO_API_BASE", default="")
 MESSAGING_OUTBOX_MAX_ATTEMPTS = env.int("MESSAGING_OUTBOX_MAX_ATTEMPTS", default=12)
 MESSAGING_OUTBOX_SWEEP_SECONDS = env.int("MESSAGING_OUTBOX_SWEEP_SECONDS", default=60)
+# WooCommerce's backstop: orders modified since the last poll, and our webhooks kept on.
+WOOCOMMERCE_POLL_SECONDS = env.int("WOOCOMMERCE_POLL_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["woocommerce-poll-stores"] = {
+    "task": "apps.woocommerce_app.tasks.poll_woocommerce_stores",
+    "schedule": float(WOOCOMMERCE_POLL_SECONDS),
+}
 CELERY_BEAT_SCHEDULE["messaging-sweep-outbox"] = {
     "task": "apps.conversations.tasks.sweep_outbox",
     "schedule": float(MESSAGING_OUTBOX_SWEEP_SECONDS),

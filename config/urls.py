@@ -10,6 +10,7 @@ urlpatterns = [
     path("ping", core_views.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("shopify/", include("apps.shopify_app.urls")),
+    path("woocommerce/", include("apps.woocommerce_app.urls")),
     path("webhooks/", include("apps.webhooks.urls")),
     path("inbound/sms/<str:token>", inbound_sms, name="inbound-sms"),
     path("inbound/email/<str:token>/events", email_events, name="inbound-email-events"),

@@ -20,7 +20,7 @@ APPS = Path(__file__).resolve().parent.parent / "apps"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("dashboard", "webhooks"),
     ("billing",),  # uses shopify_app's admin URLs for Shopify's approval return URL
-    ("shopify_app",),
+    ("shopify_app", "woocommerce_app"),
     ("helpdesk",),  # mirrors conversations into the merchant's helpdesk (issue 14)
     ("agent",),
     ("conversations",),

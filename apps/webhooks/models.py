@@ -20,6 +20,7 @@ class Provider(models.TextChoices):
     ZENDESK = "zendesk", "Zendesk"
     FRONT = "front", "Front"
     INTERCOM = "intercom", "Intercom"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
 
 
 class WebhookStatus(models.TextChoices):

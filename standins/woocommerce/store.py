@@ -20,6 +20,8 @@ Failure modes to test against:
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import re
 import threading
@@ -51,6 +53,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"wc/v3/webhooks"), "webhook_create"),
     ("GET", re.compile(r"wc/v3/webhooks/(\d+)"), "webhook_get"),
     ("PUT", re.compile(r"wc/v3/webhooks/(\d+)"), "webhook_update"),
+    ("GET", re.compile(r"wc/v3/settings/([a-z_]+)/([a-z_]+)"), "setting_get"),
     ("GET", re.compile(r"wp/v2/pages"), "pages_list"),
 ]
 
@@ -79,6 +82,11 @@ class WooStandIn:
         self.pages: list[dict[str, Any]] = []
         self.webhooks: dict[int, dict[str, Any]] = {}
         self.status_before_refund: dict[int, str] = {}
+        self.settings: dict[tuple[str, str], str] = {
+            ("general", "woocommerce_currency"): "USD",
+            ("email", "woocommerce_email_from_address"): f"owner@{domain}",
+            ("email_new_order", "recipient"): f"orders@{domain}",
+        }
         self.gateway_refunds = True
         self.legacy_refunds = False
         self.offline = False
@@ -134,9 +142,8 @@ class WooStandIn:
                 if path.startswith("wc/"):
                     self._authenticate(request, query)
                 body = _json_body(request)
-                result = getattr(self, name)(
-                    *[int(g) for g in match.groups()], query=query, body=body
-                )
+                args = [int(g) if g.isdigit() else g for g in match.groups()]
+                result = getattr(self, name)(*args, query=query, body=body)
                 return result if isinstance(result, httpx.Response) else _ok(result)
         raise ApiError(
             404, "rest_no_route", "No route was found matching the URL and request method."
@@ -268,6 +275,13 @@ class WooStandIn:
         rows = [p for p in self.pages if not slugs or p["slug"] in slugs]
         return self._page(rows, query)
 
+    def setting_get(
+        self, group: str, option: str, *, query: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        if (group, option) not in self.settings:
+            raise ApiError(404, "rest_setting_setting_invalid", "Invalid setting.")
+        return {"id": option, "value": self.settings[(group, option)]}
+
     # ------------------------------------------------------------ webhooks
 
     def webhooks_list(self, *, query: dict[str, str], body: Any) -> httpx.Response:
@@ -370,3 +384,21 @@ def _error(
 ) -> httpx.Response:
     body = {"code": code, "message": message, "data": {"status": status}}
     return httpx.Response(status, json=body, headers=headers or {})
+
+
+def signed_delivery(
+    body: bytes, *, secret: str, topic: str, delivery_id: str, source: str
+) -> dict[str, str]:
+    """The headers WooCommerce sends with a webhook delivery (base64 HMAC-SHA256 of the body)."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    resource, _, event = topic.partition(".")
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Source": source,
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": base64.b64encode(digest).decode(),
+        "X-WC-Webhook-ID": "1",
+        "X-WC-Webhook-Delivery-ID": delivery_id,
+    }

@@ -162,7 +162,7 @@ def refund_delete(shop: WooStandIn, order: dict[str, Any], refund_id: int) -> di
 def webhook_create(shop: WooStandIn, body: dict[str, Any]) -> dict[str, Any]:
     topic = str(body.get("topic") or "")
     url = str(body.get("delivery_url") or "")
-    if not topic or not url.startswith("https://"):
+    if not topic or not url.startswith(("https://", "http://")):
         raise ApiError(400, "rest_invalid_param", "Invalid parameter(s): topic, delivery_url")
     hook = {
         "id": shop.new_id(),

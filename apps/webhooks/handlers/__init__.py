@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from apps.webhooks import topics
-from apps.webhooks.handlers import app, billing, compliance, orders, payments, shipping
+from apps.webhooks.handlers import (
+    app,
+    billing,
+    compliance,
+    orders,
+    payments,
+    shipping,
+    woocommerce,
+)
 from apps.webhooks.handlers.base import Handler
 from apps.webhooks.handlers.helpdesk import TOPIC_PREFIX, handle_helpdesk_event
 
@@ -25,6 +33,9 @@ HANDLERS: dict[str, Handler] = {
     "stripe/refund.updated": payments.handle_refund,
     "stripe/refund.failed": payments.handle_refund,
     "stripe/charge.refunded": payments.handle_charge_refunded,
+    "woocommerce/order.created": woocommerce.handle_order,
+    "woocommerce/order.updated": woocommerce.handle_order,
+    "woocommerce/order.deleted": woocommerce.handle_order_deleted,
 }
 HANDLERS.update(
     {

@@ -1,0 +1,31 @@
+"""woocommerce/order.*: keep a WooCommerce store's order snapshot fresh."""
+
+from __future__ import annotations
+
+from apps.integrations.commerce.woocommerce.snapshot import (
+    InvalidWooPayload,
+    UpsertResult,
+    order_snapshot_delete,
+    order_snapshot_save,
+)
+from apps.stores.models import Store
+from apps.webhooks.handlers.base import HandlerResult, PermanentHandlerError
+from apps.webhooks.models import WebhookEvent
+
+
+def handle_order(event: WebhookEvent, store: Store) -> HandlerResult:
+    try:
+        result = order_snapshot_save(store, event.payload)
+    except InvalidWooPayload as exc:
+        raise PermanentHandlerError(str(exc)) from exc
+    if result is UpsertResult.STALE:
+        return HandlerResult.ignored("stale: the snapshot holds a newer version of the order")
+    return HandlerResult.processed(f"order {result.value}")
+
+
+def handle_order_deleted(event: WebhookEvent, store: Store) -> HandlerResult:
+    try:
+        deleted = order_snapshot_delete(store, event.payload)
+    except InvalidWooPayload as exc:
+        raise PermanentHandlerError(str(exc)) from exc
+    return HandlerResult.processed("order deleted" if deleted else "order was not in the snapshot")
