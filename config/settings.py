@@ -207,6 +207,11 @@ WOOCOMMERCE_HTTP_TIMEOUT = env.float("WOOCOMMERCE_HTTP_TIMEOUT", default=10.0)
 WOOCOMMERCE_MAX_ATTEMPTS = env.int("WOOCOMMERCE_MAX_ATTEMPTS", default=5)
 # Longest a customer turn waits for a WooCommerce store before "still checking".
 WOOCOMMERCE_MAX_WAIT_SECONDS = env.float("WOOCOMMERCE_MAX_WAIT_SECONDS", default=8.0)
+# A snapshot row younger than this answers without a call (webhooks and the poll keep it fresh).
+WOOCOMMERCE_ORDER_CACHE_SECONDS = env.int("WOOCOMMERCE_ORDER_CACHE_SECONDS", default=300)
+WOOCOMMERCE_ORDER_CACHE_FINAL_SECONDS = env.int(
+    "WOOCOMMERCE_ORDER_CACHE_FINAL_SECONDS", default=86400
+)
 # Throttles of the open /shopify/install entry point, e.g. "per_address=20/600,per_shop=10/600".
 INSTALL_RATE_LIMITS = env.dict("INSTALL_RATE_LIMITS", default={})
 # BILLING (apps.billing): subscriptions are test charges when this is on (and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from apps.integrations.commerce.base import (
 from apps.integrations.commerce.demo import data
 from apps.integrations.commerce.woocommerce.client import WooBusy
 from apps.integrations.commerce.woocommerce.refunds import GatewayCannotRefund
+from apps.orders.models import Order
 from apps.stores.models import Store
 from standins.woocommerce import WooStandIn
 from standins.woocommerce.build import WooIds, add_order
@@ -224,3 +226,34 @@ def test_an_address_change_on_a_shipped_order_is_refused_before_any_write(
         )
 
     assert not [c for c in shop.calls if c.startswith(("PUT", "POST"))]
+
+
+def test_a_fresh_snapshot_answers_without_calling_the_store(
+    world_and_shop: tuple[ContractWorld, WooStandIn],
+) -> None:
+    world, shop = world_and_shop
+    first = world.provider.find_order("#1001", email=JANE.email)
+    calls = shop.requests
+
+    again = world.provider.find_order("#1001", email=JANE.email)
+    stranger = world.provider.find_order("#1001", email="mallory@example.com")
+
+    assert again == first
+    assert stranger is None
+    assert shop.requests == calls
+
+
+def test_a_store_outage_is_answered_from_a_recent_snapshot_only(
+    world_and_shop: tuple[ContractWorld, WooStandIn],
+) -> None:
+    world, shop = world_and_shop
+    world.provider.find_order("#1001", email=JANE.email)
+    Order.objects.update(synced_at=timezone.now() - timedelta(minutes=30))
+    shop.offline = True
+
+    found = world.provider.find_order("#1001", email=JANE.email)
+    Order.objects.update(synced_at=timezone.now() - timedelta(hours=2))
+
+    assert found is not None
+    with pytest.raises(TransientCommerceError):
+        world.provider.find_order("#1001", email=JANE.email)

@@ -12,26 +12,39 @@ checked against the identity the customer proved.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from apps.core.redis import get_redis
 from apps.integrations.commerce.base import (
     LineItem,
     OrderInfo,
+    TransientCommerceError,
     identity_matches,
     normalise_email,
     normalise_phone,
     parse_order_number,
 )
+from apps.integrations.commerce.snapshot import order_to_info
+from apps.integrations.commerce.woocommerce import cache
 from apps.integrations.commerce.woocommerce.client import WooClient, WooNotFound
 from apps.integrations.commerce.woocommerce.mapping import order_from_json, text
+from apps.orders import selectors
+from apps.orders.models import Order
 from apps.stores.models import Store
+
+logger = logging.getLogger(__name__)
+# When the store is busy or down, a snapshot up to this old still answers.
+STALE_FALLBACK = timedelta(hours=1)
 
 LIST_MAX = 50
 _SEARCH_PAGE = 20
-_TAGS_SECONDS = 3600
+_TAGS_SECONDS = 6 * 3600
 
 
 class OrderReads:
@@ -42,6 +55,21 @@ class OrderReads:
     # ------------------------------------------------------------ one order
 
     def get(self, order_id: str) -> OrderInfo | None:
+        if not order_id.isdigit() or len(order_id) > 20:
+            return None
+        row = selectors.order_get(store=self.store, platform_order_id=order_id)
+        if row is not None and cache.is_fresh(row):
+            return self._tagged([order_to_info(row)])[0]
+        try:
+            return self.refresh(order_id)
+        except TransientCommerceError:
+            if row is None or not _recent_enough([row]):
+                raise
+            logger.info("woocommerce busy; answering from snapshot store_id=%s", self.store.pk)
+            return self._tagged([order_to_info(row)])[0]
+
+    def refresh(self, order_id: str) -> OrderInfo | None:
+        """The order as the store has it now (no snapshot read), written to the snapshot."""
         raw = self.raw(order_id)
         return self.info(raw) if raw is not None else None
 
@@ -63,8 +91,9 @@ class OrderReads:
 
     def info(self, order: Mapping[str, Any]) -> OrderInfo:
         """Typed, with refunded quantities and the products' tags (final-sale rules)."""
-        mapped = order_from_json(order, self.refunds(order))
-        return self._tagged([mapped])[0]
+        mapped = self._tagged([order_from_json(order, self.refunds(order))])[0]
+        cache.remember(self.store, mapped)
+        return mapped
 
     def find(self, number: str, *, email: str, phone: str, customer_id: str) -> OrderInfo | None:
         if not any(value.strip() for value in (email, phone, customer_id)):
@@ -73,6 +102,22 @@ class OrderReads:
         if wanted is None:
             return None
         identity = {"email": email, "phone": phone, "customer_id": customer_id.strip()}
+        rows = list(selectors.orders_with_number(store=self.store, number=wanted)[:3])
+        if rows and all(cache.is_fresh(row) for row in rows):
+            return self._matching_row(rows, identity)
+        try:
+            return self._find_live(wanted, identity)
+        except TransientCommerceError:
+            if not _recent_enough(rows):
+                raise
+            logger.info("woocommerce busy; answering from snapshot store_id=%s", self.store.pk)
+            return self._matching_row(rows, identity)
+
+    def _matching_row(self, rows: list[Order], identity: Mapping[str, str]) -> OrderInfo | None:
+        found = first_match((order_to_info(row) for row in rows), identity)
+        return self._tagged([found])[0] if found is not None else None
+
+    def _find_live(self, wanted: int, identity: Mapping[str, str]) -> OrderInfo | None:
         raw = self.raw(str(wanted))
         if raw is None or parse_order_number(text(raw.get("number"))) != wanted:
             raw = self._search_number(wanted)
@@ -175,3 +220,8 @@ def first_match(orders: Iterable[OrderInfo], identity: Mapping[str, str]) -> Ord
         if identity_matches(order, **identity):
             return order
     return None
+
+
+def _recent_enough(rows: list[Order]) -> bool:
+    cutoff = timezone.now() - STALE_FALLBACK
+    return bool(rows) and all(row.synced_at and row.synced_at >= cutoff for row in rows)

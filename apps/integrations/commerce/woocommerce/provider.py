@@ -24,7 +24,8 @@ from apps.stores.models import Store
 
 
 class WooCommerceProvider:
-    """One store's WooCommerce. Reads and writes go to the store's REST API.
+    """One store's WooCommerce. Reads go through the order snapshot (cache.py); writes go
+    to the store's REST API and write the changed order back to the snapshot.
 
     Errors: OrderNotFound, PlatformRejected (above refundable, shipped, a gateway that
     cannot refund), TransientCommerceError (WooBusy: throttled or unreachable beyond the
@@ -93,7 +94,7 @@ class WooCommerceProvider:
         notify_customer: bool = True,
     ) -> RefundResult:
         # WooCommerce emails the customer about every refund itself; there is no switch.
-        return refunds.refund_create(
+        result = refunds.refund_create(
             self.client,
             self.orders,
             order_id=order_id,
@@ -102,6 +103,8 @@ class WooCommerceProvider:
             reason=reason,
             idempotency_key=idempotency_key,
         )
+        self.orders.refresh(order_id)  # the snapshot shows the refund before its webhook
+        return result
 
     def cancel_order(
         self,
@@ -114,7 +117,7 @@ class WooCommerceProvider:
         notify_customer: bool = True,
     ) -> CancelResult:
         # Restocking is WooCommerce's own: a cancelled order's stock goes back by itself.
-        return changes.cancel(
+        result = changes.cancel(
             self.client,
             self.orders,
             order_id=order_id,
@@ -123,6 +126,8 @@ class WooCommerceProvider:
             idempotency_key=idempotency_key,
             notify_customer=notify_customer,
         )
+        self.orders.refresh(order_id)
+        return result
 
     def update_shipping_address(
         self, *, order_id: str, address: Address, idempotency_key: str
@@ -137,6 +142,7 @@ class WooCommerceProvider:
 
     def add_note(self, *, order_id: str, note: str = "", tags: list[str] | None = None) -> None:
         changes.add_note(self.client, self.orders, order_id=order_id, note=note, tags=tags or [])
+        self.orders.refresh(order_id)
 
     def add_customer_note(self, *, order_id: str, note: str) -> None:
         """A note the customer sees on their order (WooCommerce emails it to them)."""
