@@ -4,7 +4,8 @@ WooCommerce delivers webhooks once, without retries, disables them after 5 failu
 some hosts drop them: `poll_woocommerce_stores` (beat) reads every store's orders
 modified since the last poll into the snapshot, and every WEBHOOK_CHECK it makes sure
 our webhooks are still there and active, telling the merchant when one had to be
-switched back on.
+switched back on (and reads the catalogue's product tags again, which orders need for
+final-sale rules and which WooCommerce line items do not carry).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from apps.integrations.commerce.base import ReauthorizationRequired, TransientCo
 from apps.integrations.commerce.shopify.policies import policies_import
 from apps.integrations.commerce.woocommerce.catalog import policy_pages
 from apps.integrations.commerce.woocommerce.client import WooClient
+from apps.integrations.commerce.woocommerce.lookups import OrderReads
 from apps.integrations.commerce.woocommerce.mapping import text, when
 from apps.integrations.commerce.woocommerce.snapshot import InvalidWooPayload, order_snapshot_save
 from apps.stores.models import Platform, Store, StoreStatus
@@ -70,6 +72,7 @@ def finish_connect(self: Any, state_id: int) -> None:
         owner = state.owner_email if state.owner_email in _owner_addresses(client) else ""
         ids, _ = webhooks_ensure(client, store)
         policies = policy_pages(client, _connection(store).policy_pages)
+        OrderReads(store, client).product_tags_warm()
     except ReauthorizationRequired:
         logger.warning("woocommerce keys refused right after connect store_id=%s", store.pk)
         return
@@ -183,6 +186,7 @@ def _check_webhooks(client: WooClient, store: Store, connection: WooConnection) 
     if checked is not None and checked > timezone.now() - WEBHOOK_CHECK:
         return []
     ids, revived = webhooks_ensure(client, store)
+    OrderReads(store, client).product_tags_warm()  # hourly, with the webhook check
     WooConnection.objects.filter(pk=connection.pk).update(
         webhook_ids=ids, webhooks_checked_at=timezone.now()
     )
