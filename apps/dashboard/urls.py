@@ -12,6 +12,7 @@ from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
 from apps.dashboard.views import home, inbox, integrations, knowledge, settings
 from apps.dashboard.views import woocommerce_sign_in as woo_sign_in
+from apps.dashboard.views import woocommerce_storefront as woo_storefront
 
 app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -24,6 +25,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "sign-in/woocommerce/<str:token>/",
         woo_sign_in.sign_in_link,
         name="woocommerce-sign-in-link",
+    ),
+    path(
+        "woocommerce/claim-secret/",
+        woo_storefront.claim_secret,
+        name="woocommerce-claim-secret",
+    ),
+    path(
+        "woocommerce/dismiss-notice/",
+        woo_storefront.dismiss_notice,
+        name="woocommerce-dismiss-notice",
     ),
     # Conversations
     path("conversations/", inbox.conversation_list, name="conversations"),

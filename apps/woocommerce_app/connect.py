@@ -167,22 +167,19 @@ def _store_upsert(domain: str, key: str, secret: str) -> tuple[Store, bool]:
 
 
 def _secrets_ensure(store: Store) -> None:
-    """A per-store webhook secret and customer-claim secret; kept across reconnects (the
-    plugin on the storefront holds the claim secret)."""
+    """A per-store webhook secret, kept across reconnects. The claim secret is the
+    plugin's (storefront.claim_secret_set): kept, never made here."""
     row = (
         IntegrationCredential.objects.select_for_update()
         .filter(store=store, provider=PROVIDER_KEY)
         .first()
     )
     held = row.revealed_config() if row is not None else {}
-    config = {
-        "webhook_secret": held.get("webhook_secret") or secrets.token_urlsafe(32),
-        "claim_secret": held.get("claim_secret") or secrets.token_urlsafe(32),
-    }
+    config = {**held, "webhook_secret": held.get("webhook_secret") or secrets.token_urlsafe(32)}
     if row is None:
         row = IntegrationCredential(store=store, provider=PROVIDER_KEY)
     row.config = _json(config)
-    row.hint = "webhook and customer-claim secrets"
+    row.hint = "webhook secret" + (" and customer-claim secret" if "claim_secret" in held else "")
     row.status = IntegrationStatus.CONNECTED
     row.connected_at = row.connected_at or timezone.now()
     row.save()

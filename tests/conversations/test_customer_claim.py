@@ -97,9 +97,14 @@ def test_an_expired_claim_asks_for_a_reload(client, shop) -> None:  # type: igno
     assert Conversation.objects.count() == 0
 
 
-def test_a_demo_store_accepts_no_claims(client) -> None:  # type: ignore[no-untyped-def]
-    demo = StoreFactory(platform=Platform.DEMO, domain="demo.example")
+@pytest.mark.parametrize("platform", [Platform.DEMO, Platform.WOOCOMMERCE])
+def test_a_store_without_a_claim_secret_treats_the_shopper_as_a_guest(  # type: ignore[no-untyped-def]
+    client, platform
+) -> None:
+    store = StoreFactory(platform=platform, domain=f"{platform}.example")
 
-    response = _start(client, demo, _claim("anything"))
+    response = _start(client, store, _claim("anything"))
 
-    assert_problem(response, 401, "invalid_customer_claim")
+    assert response.status_code == 201
+    conversation = Conversation.objects.get()
+    assert (conversation.customer_platform_id, conversation.customer_verified) == ("", False)

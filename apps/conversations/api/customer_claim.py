@@ -7,8 +7,9 @@ signs one for the logged-in customer on each page it renders:
     customer_claim = base64url(JSON {"cid": "42", "email": "...", "exp": 1700000000})
                      + "." + hex(HMAC-SHA256(claim secret, the base64url part))
 
-with the store's own claim secret (its `IntegrationCredential` for "woocommerce",
-encrypted; the merchant pastes it into the plugin's settings). We take the customer id
+with the store's own claim secret (made by the plugin on the merchant's site, pasted into
+our dashboard, kept encrypted in the store's `IntegrationCredential` for "woocommerce").
+We take the customer id
 only from a claim whose signature matches in constant time, that has not expired and
 does not reach further ahead than MAX_AHEAD (a leaked claim dies soon).
 """
@@ -40,10 +41,13 @@ def claim_sign(payload: dict[str, object], secret: str) -> str:
 
 
 def claimed_customer_id(store: Store, claim: str, *, now: float | None = None) -> str:
-    """The customer id a valid claim names; ChatProblem (401) for any other claim."""
-    match = _SHAPE.match(claim) if len(claim) <= MAX_LENGTH else None
+    """The customer id a valid claim names; ChatProblem (401) for any other claim. A store
+    that has no claim secret yet takes no claims: the shopper is a guest ("")."""
     secret = _secret(store)
-    if match is None or not secret:
+    if not secret:
+        return ""
+    match = _SHAPE.match(claim) if len(claim) <= MAX_LENGTH else None
+    if match is None:
         raise _refused()
     expected = hmac.new(secret.encode(), match.group(1).encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, match.group(2)):

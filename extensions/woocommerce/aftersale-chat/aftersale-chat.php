@@ -12,8 +12,9 @@
  * The widget talks to Aftersale with the store's public widget key. A logged-in customer is
  * passed only as a claim signed with the store's claim secret (HMAC-SHA256, expiring), which
  * Aftersale verifies: a customer id in the page alone would prove nothing, since anyone can
- * edit a page in their browser. The secret stays on the server; only the signed claim, bound
- * to one customer and a short lifetime, reaches the browser.
+ * edit a page in their browser. The plugin makes the secret itself and shows it here once
+ * for the merchant to paste into the Aftersale dashboard; it stays on the server, and only
+ * the signed claim, bound to one customer and a short lifetime, reaches the browser.
  */
 
 if ( ! defined( 'ABSPATH' ) ) {
@@ -21,17 +22,31 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 const AFTERSALE_CHAT_OPTION    = 'aftersale_chat_settings';
+const AFTERSALE_CHAT_SECRET    = 'aftersale_chat_claim_secret';
 const AFTERSALE_CHAT_CLAIM_TTL = 2 * HOUR_IN_SECONDS;
 
 function aftersale_chat_settings() {
 	$defaults = array(
-		'app_url'      => 'https://app.aftersale.example',
-		'widget_key'   => '',
-		'claim_secret' => '',
+		'app_url'    => 'https://app.aftersale.example',
+		'widget_key' => '',
 	);
-	$saved = get_option( AFTERSALE_CHAT_OPTION, array() );
-	return array_merge( $defaults, is_array( $saved ) ? $saved : array() );
+	$saved    = get_option( AFTERSALE_CHAT_OPTION, array() );
+	$settings = array_merge( $defaults, is_array( $saved ) ? $saved : array() );
+	$settings['claim_secret'] = aftersale_chat_secret();
+	return $settings;
 }
+
+/** The claim secret, made once (64 letters and digits) and kept out of autoloaded options. */
+function aftersale_chat_secret() {
+	$secret = get_option( AFTERSALE_CHAT_SECRET, '' );
+	if ( ! is_string( $secret ) || ! preg_match( '/^[A-Za-z0-9]{64}$/', $secret ) ) {
+		$secret = wp_generate_password( 64, false, false );
+		update_option( AFTERSALE_CHAT_SECRET, $secret, false );
+	}
+	return $secret;
+}
+
+register_activation_hook( __FILE__, 'aftersale_chat_secret' );
 
 /* ---------------------------------------------------------------- settings page */
 
@@ -57,12 +72,9 @@ function aftersale_chat_sanitize( $input ) {
 	$held  = aftersale_chat_settings();
 	$url   = esc_url_raw( trim( (string) ( $input['app_url'] ?? '' ) ), array( 'https' ) );
 	$key   = trim( (string) ( $input['widget_key'] ?? '' ) );
-	$secret = trim( (string) ( $input['claim_secret'] ?? '' ) );
 	return array(
-		'app_url'      => $url ? untrailingslashit( $url ) : $held['app_url'],
-		'widget_key'   => preg_match( '/^wk_[A-Za-z0-9_-]{10,60}$/', $key ) ? $key : '',
-		// An empty field keeps the saved secret: the page never shows it back.
-		'claim_secret' => '' === $secret ? $held['claim_secret'] : substr( $secret, 0, 200 ),
+		'app_url'    => $url ? untrailingslashit( $url ) : $held['app_url'],
+		'widget_key' => preg_match( '/^wk_[A-Za-z0-9_-]{10,60}$/', $key ) ? $key : '',
 	);
 }
 
@@ -74,7 +86,7 @@ function aftersale_chat_page() {
 	?>
 	<div class="wrap">
 		<h1>Aftersale Chat</h1>
-		<p>Copy these from the Aftersale dashboard (Settings &rarr; Chat widget).</p>
+		<p>Copy the widget key from the Aftersale dashboard (Home &rarr; Chat on your WooCommerce store).</p>
 		<form method="post" action="options.php">
 			<?php settings_fields( 'aftersale_chat' ); ?>
 			<table class="form-table" role="presentation">
@@ -92,10 +104,10 @@ function aftersale_chat_page() {
 				</tr>
 				<tr>
 					<th scope="row"><label for="aftersale-claim-secret">Customer claim secret</label></th>
-					<td><input id="aftersale-claim-secret" class="regular-text" type="password"
-						autocomplete="off" name="<?php echo esc_attr( AFTERSALE_CHAT_OPTION ); ?>[claim_secret]"
-						value="" placeholder="<?php echo $settings['claim_secret'] ? esc_attr__( 'saved (leave empty to keep)', 'aftersale-chat' ) : ''; ?>">
-						<p class="description">Lets the chat recognise logged-in customers. Never shown again once saved.</p></td>
+					<td><input id="aftersale-claim-secret" class="regular-text code" type="text" readonly
+						value="<?php echo esc_attr( $settings['claim_secret'] ); ?>">
+						<p class="description">Paste this into the Aftersale dashboard (Home &rarr; Chat on your
+						WooCommerce store) so the chat recognises logged-in customers. Keep it private.</p></td>
 				</tr>
 			</table>
 			<?php submit_button(); ?>
