@@ -32,6 +32,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="woocommerce-claim-secret",
     ),
     path(
+        "woocommerce/policy-pages/",
+        woo_storefront.policy_pages,
+        name="woocommerce-policy-pages",
+    ),
+    path(
         "woocommerce/dismiss-notice/",
         woo_storefront.dismiss_notice,
         name="woocommerce-dismiss-notice",

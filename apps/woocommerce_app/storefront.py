@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from apps.integrations.commerce.woocommerce.catalog import page_slug
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 from apps.woocommerce_app.connect import PROVIDER_KEY
 from apps.woocommerce_app.models import WooConnection
@@ -24,11 +25,19 @@ class InvalidClaimSecret(ValueError):
     pass
 
 
+class InvalidPolicyPage(ValueError):
+    pass
+
+
+POLICY_KINDS = ("refund", "shipping")
+
+
 @dataclass(frozen=True)
 class StorefrontSetup:
     widget_key: str
     claim_secret_set: bool
     notice: str
+    policy_pages: dict[str, str]
 
 
 def storefront_setup(store: Store) -> StorefrontSetup:
@@ -39,6 +48,7 @@ def storefront_setup(store: Store) -> StorefrontSetup:
         widget_key=store.widget_key,
         claim_secret_set=bool(config.get("claim_secret")),
         notice=connection.notice if connection is not None else "",
+        policy_pages=dict(connection.policy_pages) if connection is not None else {},
     )
 
 
@@ -57,6 +67,28 @@ def claim_secret_set(*, store: Store, secret: str) -> None:
         row.status = IntegrationStatus.CONNECTED
         row.connected_at = row.connected_at or timezone.now()
         row.save()
+
+
+def policy_pages_set(*, store: Store, pages: dict[str, str]) -> dict[str, str]:
+    """Which pages hold the refund and shipping policies (a slug or the page's URL; empty
+    = the usual slugs), then a fresh import. Raises InvalidPolicyPage."""
+    kept: dict[str, str] = {}
+    for kind, value in pages.items():
+        value = value.strip()[:300]
+        if not value:
+            continue
+        if kind not in POLICY_KINDS or not page_slug(value):
+            raise InvalidPolicyPage(f"{value!r} is not a page of your store.")
+        kept[kind] = value
+    WooConnection.objects.update_or_create(store=store, defaults={"policy_pages": kept})
+    transaction.on_commit(lambda: _import_later(store.pk))
+    return kept
+
+
+def _import_later(store_id: int) -> None:
+    from apps.woocommerce_app.tasks import import_policies
+
+    import_policies.delay(store_id)
 
 
 def notice_dismiss(*, store: Store) -> None:

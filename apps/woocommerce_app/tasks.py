@@ -168,11 +168,12 @@ def _poll_orders(client: WooClient, store: Store, connection: WooConnection) -> 
         limit=POLL_MAX_ORDERS,
     )
     newest = connection.polled_through
+    reads = OrderReads(store, client)
     for row in rows:
         if not isinstance(row, dict):
             continue
         try:
-            order_snapshot_save(store, row)
+            order_snapshot_save(store, row, reads=reads)
         except InvalidWooPayload:
             continue
         modified = when(row.get("date_modified_gmt"))
@@ -211,3 +212,30 @@ def _tell_merchant(store: Store, connection: WooConnection, revived: list[str]) 
             text=notice,
             key=f"woo-webhooks-revived:{store.pk}:{stamp}:{email}",
         )
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=10,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def import_policies(self: Any, store_id: int) -> None:
+    """Read the store's policy pages (the ones the merchant pointed to, else the usual
+    slugs) into the knowledge base. Idempotent: entries are replaced by policy type."""
+    store = _store(store_id)
+    if store is None:
+        return
+    client = WooClient(store)
+    try:
+        policies = policy_pages(client, _connection(store).policy_pages)
+    except ReauthorizationRequired:
+        return
+    except TransientCommerceError:
+        raise self.retry(countdown=30) from None
+    finally:
+        client.close()
+    policies_import(store=store, policies=policies)

@@ -73,3 +73,47 @@ def test_a_store_of_another_platform_has_no_such_card(client: Client, db: None) 
 
     assert response.status_code == 404
     assert not IntegrationCredential.objects.filter(store=other).exists()
+
+
+def test_the_policy_pages_the_merchant_points_to_are_imported(
+    client: Client, woo_store: Store, woo_shop, django_capture_on_commit_callbacks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from apps.stores.models import KnowledgeEntry
+    from apps.woocommerce_app import tasks
+
+    monkeypatch.setattr(
+        tasks.import_policies, "delay", lambda store_id: tasks.import_policies.apply((store_id,))
+    )
+    woo_shop.pages.append(
+        {
+            "id": 5,
+            "slug": "returns-and-refunds",
+            "status": "publish",
+            "link": "https://northwind.example/returns-and-refunds/",
+            "title": {"rendered": "Returns &amp; refunds"},
+            "content": {"rendered": "<p>Send it back within <b>60 days</b>.</p>"},
+        }
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/app/woocommerce/policy-pages/",
+            {"refund_page": "https://northwind.example/returns-and-refunds/", "shipping_page": ""},
+            **_auth(woo_store),
+        )
+
+    assert response.status_code == 200
+    assert WooConnection.objects.get(store=woo_store).policy_pages == {
+        "refund": "https://northwind.example/returns-and-refunds/"
+    }
+    entry = KnowledgeEntry.objects.get(store=woo_store, policy_type="refund")
+    assert (entry.title, entry.body) == ("Returns & refunds", "Send it back within 60 days.")
+
+
+def test_a_page_address_that_is_not_a_page_is_refused(client: Client, woo_store: Store) -> None:
+    response = client.post(
+        "/app/woocommerce/policy-pages/", {"refund_page": "javascript:alert(1)"}, **_auth(woo_store)
+    )
+
+    assert response.status_code == 400
+    assert WooConnection.objects.get(store=woo_store).policy_pages == {}

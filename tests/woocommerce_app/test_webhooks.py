@@ -164,3 +164,34 @@ def test_a_disabled_webhook_is_switched_back_on_and_the_merchant_told(
     assert "order.updated" in connection.notice
     [mail] = OutboundMessage.objects.filter(store=woo_store)
     assert mail.recipient == "owner@northwind.example"
+
+
+def test_a_refunded_order_is_kept_with_the_items_its_refunds_covered(
+    client: Client, woo_store: Store, woo_shop: WooStandIn
+) -> None:
+    refunded = data.demo_orders(timezone.now())[6]  # #1007: the hoodie returned and refunded
+    body = json.dumps(add_order(woo_shop, refunded, WooIds())).encode()
+    _post(client, woo_store, body, _delivery(woo_store, body, secret="whsec-north"))
+
+    processing.webhook_event_process(WebhookEvent.objects.get().pk)
+
+    order = Order.objects.get(store=woo_store, platform_order_id="1007")
+    assert [i["refunded_quantity"] for i in order.line_items] == [1]
+    assert order.financial_status == "refunded"
+
+
+def test_a_store_down_while_processing_leaves_the_event_to_retry(
+    client: Client, woo_store: Store, woo_shop: WooStandIn, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.WOOCOMMERCE_MAX_WAIT_SECONDS = 0
+    refunded = data.demo_orders(timezone.now())[6]
+    body = json.dumps(add_order(woo_shop, refunded, WooIds())).encode()
+    _post(client, woo_store, body, _delivery(woo_store, body, secret="whsec-north"))
+    woo_shop.offline = True
+
+    processing.webhook_event_process(WebhookEvent.objects.get().pk)
+
+    event = WebhookEvent.objects.get()
+    assert event.status in (WebhookStatus.PENDING, WebhookStatus.FAILED)
+    assert event.status != WebhookStatus.PROCESSED
+    assert not Order.objects.filter(store=woo_store).exists()

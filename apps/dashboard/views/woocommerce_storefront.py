@@ -11,9 +11,12 @@ from apps.dashboard.views.common import partial
 from apps.shopify_app.embedded import EmbeddedRequest
 from apps.stores.models import Platform
 from apps.woocommerce_app.storefront import (
+    POLICY_KINDS,
     InvalidClaimSecret,
+    InvalidPolicyPage,
     claim_secret_set,
     notice_dismiss,
+    policy_pages_set,
     storefront_setup,
 )
 
@@ -41,6 +44,19 @@ def claim_secret(request: EmbeddedRequest) -> HttpResponse:
     except InvalidClaimSecret as exc:
         return _card(request, status=400, error=str(exc))
     return _card(request, toast="Logged-in customers are now recognised")
+
+
+@dashboard_view
+@require_POST
+def policy_pages(request: EmbeddedRequest) -> HttpResponse:
+    if _not_woocommerce(request):
+        return HttpResponse(status=404)
+    pages = {kind: request.POST.get(f"{kind}_page", "") for kind in POLICY_KINDS}
+    try:
+        policy_pages_set(store=request.store, pages=pages)
+    except InvalidPolicyPage as exc:
+        return _card(request, status=400, error=str(exc))
+    return _card(request, toast="Your policy pages are being imported")
 
 
 @dashboard_view

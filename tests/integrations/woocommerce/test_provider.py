@@ -17,6 +17,7 @@ from apps.integrations.commerce.base import (
 )
 from apps.integrations.commerce.demo import data
 from apps.integrations.commerce.woocommerce.client import WooBusy
+from apps.integrations.commerce.woocommerce.provider import WooCommerceProvider
 from apps.integrations.commerce.woocommerce.refunds import GatewayCannotRefund
 from apps.orders.models import Order
 from apps.stores.models import Store
@@ -257,3 +258,35 @@ def test_a_store_outage_is_answered_from_a_recent_snapshot_only(
     assert found is not None
     with pytest.raises(TransientCommerceError):
         world.provider.find_order("#1001", email=JANE.email)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_refunding_with_one_key_refund_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    with woocommerce_contract_world(timezone.now()) as (world, shop):
+        order = world.order(DELIVERED)
+
+        store = world.provider.store  # type: ignore[attr-defined]
+
+        def attempt(_: int) -> str:
+            provider = WooCommerceProvider(store)  # one per worker, as in production
+            try:
+                return provider.refund(
+                    order_id=order.id,
+                    amount=Decimal("10.00"),
+                    line_items=None,
+                    reason="late",
+                    idempotency_key="t-race",
+                ).refund_id
+            finally:
+                provider.close()
+                connection.close()
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            ids = set(pool.map(attempt, range(4)))
+
+        assert len(ids) == 1
+        assert len(shop.refunds[int(order.id)]) == 1

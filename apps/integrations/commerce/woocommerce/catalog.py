@@ -110,7 +110,7 @@ def policy_pages(client: WooClient, pointed: Mapping[str, str] | None = None) ->
     or URL the merchant chose; types not named there fall back to the usual slugs."""
     wanted: dict[str, tuple[str, ...]] = dict(DEFAULT_POLICY_SLUGS)
     for kind, page in (pointed or {}).items():
-        slug = _slug(page)
+        slug = page_slug(page)
         if kind in _TITLES and slug:
             wanted[kind] = (slug,)
     slugs = sorted({s for options in wanted.values() for s in options})
@@ -131,7 +131,8 @@ def policy_pages(client: WooClient, pointed: Mapping[str, str] | None = None) ->
     return policies
 
 
-def _slug(page: str) -> str:
+def page_slug(page: str) -> str:
+    """A page's slug from the slug itself or the page's URL ("" when neither)."""
     value = page.strip()
     if "/" in value:
         parts = [p for p in urlsplit(value).path.split("/") if p]

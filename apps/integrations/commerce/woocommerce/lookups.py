@@ -90,10 +90,14 @@ class OrderReads:
         return [r for r in found if isinstance(r, dict)]
 
     def info(self, order: Mapping[str, Any]) -> OrderInfo:
-        """Typed, with refunded quantities and the products' tags (final-sale rules)."""
-        mapped = self._tagged([order_from_json(order, self.refunds(order))])[0]
+        """Typed and complete (complete()), and kept in the snapshot."""
+        mapped = self.complete(order)
         cache.remember(self.store, mapped)
         return mapped
+
+    def complete(self, order: Mapping[str, Any]) -> OrderInfo:
+        """Typed, with refunded quantities and the products' tags (final-sale rules)."""
+        return self._tagged([order_from_json(order, self.refunds(order))])[0]
 
     def find(self, number: str, *, email: str, phone: str, customer_id: str) -> OrderInfo | None:
         if not any(value.strip() for value in (email, phone, customer_id)):

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apps.integrations.commerce.snapshot import info_to_order_fields
+from apps.integrations.commerce.woocommerce.lookups import OrderReads
 from apps.integrations.commerce.woocommerce.mapping import order_from_json, text
 from apps.orders.models import Order
 from apps.orders.services import UpsertResult, order_upsert
@@ -23,12 +24,19 @@ class InvalidWooPayload(ValueError):
     pass
 
 
-def order_snapshot_save(store: Store, payload: Mapping[str, Any]) -> UpsertResult:
+def order_snapshot_save(
+    store: Store, payload: Mapping[str, Any], *, reads: OrderReads | None = None
+) -> UpsertResult:
     """Create or refresh the snapshot of one order from its JSON. Idempotent; an older
-    version than the one held changes nothing (STALE)."""
+    version than the one held changes nothing (STALE).
+
+    With `reads` (a worker, never a request), the order is completed the way a provider
+    read completes it: which items its refunds covered (one call when it has refunds) and
+    its products' tags (cached), so the snapshot answers refund and return questions too.
+    Raises InvalidWooPayload, and with `reads` TransientCommerceError."""
     if not text(payload.get("id")).isdigit() or not payload.get("date_modified_gmt"):
         raise InvalidWooPayload("not a WooCommerce order")
-    info = order_from_json(payload)
+    info = reads.complete(payload) if reads is not None else order_from_json(payload)
     if info.updated_at is None:
         raise InvalidWooPayload("order without a valid date_modified_gmt")
     return order_upsert(store, info_to_order_fields(info))
