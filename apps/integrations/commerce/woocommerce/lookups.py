@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 STALE_FALLBACK = timedelta(hours=1)
 
 LIST_MAX = 50
-_SEARCH_PAGE = 20
+_SEARCH_PAGE = 100  # one call; the number must match exactly, so take all we may
 _TAGS_SECONDS = 6 * 3600
 
 
