@@ -13,8 +13,8 @@ import re
 # Every parameter name that carries a credential somewhere in our traffic: chat tokens and
 # widget keys (`token`, `key`), App Bridge `id_token`, install/callback `hmac`, `code` and
 # `state`, App Proxy `signature`, a storefront's signed `customer_claim`, plus the OAuth and
-# provider names. A compound name ending
-# in one of them counts too (`access_token`, `api_key`, `X-Shopify-Hmac-Sha256`).
+# provider names. A compound name ending in one of them counts too (`access_token`,
+# `api_key`, `consumer_secret`, `X-Shopify-Hmac-Sha256`).
 _NAMES = r"token|key|hmac|signature|code|state|secret|password|session|claim"
 _CREDENTIAL = re.compile(
     # the name starts a word, or follows an encoded ? or & (%3F, %26) inside a URL
