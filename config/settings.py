@@ -88,6 +88,7 @@ LOCAL_APPS = [
     "apps.integrations",
     "apps.shopify_app",
     "apps.bigcommerce_app",
+    "apps.woocommerce_app",
     "apps.billing",
     "apps.webhooks",
     "apps.conversations",
@@ -203,6 +204,16 @@ SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 # writes, at ~0 points) instead of cursor pages (~30 points an order: 1,000 orders are
 # 5 minutes of a standard plan's 100 points/s). 0 = always bulk.
 SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
+# WOOCOMMERCE (apps.integrations.commerce.woocommerce): REST API v3 with the store's keys.
+WOOCOMMERCE_HTTP_TIMEOUT = env.float("WOOCOMMERCE_HTTP_TIMEOUT", default=10.0)
+WOOCOMMERCE_MAX_ATTEMPTS = env.int("WOOCOMMERCE_MAX_ATTEMPTS", default=5)
+# Longest a customer turn waits for a WooCommerce store before "still checking".
+WOOCOMMERCE_MAX_WAIT_SECONDS = env.float("WOOCOMMERCE_MAX_WAIT_SECONDS", default=8.0)
+# A snapshot row younger than this answers without a call (webhooks and the poll keep it fresh).
+WOOCOMMERCE_ORDER_CACHE_SECONDS = env.int("WOOCOMMERCE_ORDER_CACHE_SECONDS", default=300)
+WOOCOMMERCE_ORDER_CACHE_FINAL_SECONDS = env.int(
+    "WOOCOMMERCE_ORDER_CACHE_FINAL_SECONDS", default=86400
+)
 # Throttles of the open /shopify/install entry point, e.g. "per_address=20/600,per_shop=10/600".
 INSTALL_RATE_LIMITS = env.dict("INSTALL_RATE_LIMITS", default={})
 # BIGCOMMERCE (apps.integrations.commerce.bigcommerce, apps.bigcommerce_app): the app's
@@ -376,6 +387,12 @@ MESSAGING_SENDGRID_API_HOST = env("MESSAGING_SENDGRID_API_HOST", default="")
 MESSAGING_TWILIO_API_BASE = env("MESSAGING_TWILIO_API_BASE", default="")
 MESSAGING_OUTBOX_MAX_ATTEMPTS = env.int("MESSAGING_OUTBOX_MAX_ATTEMPTS", default=12)
 MESSAGING_OUTBOX_SWEEP_SECONDS = env.int("MESSAGING_OUTBOX_SWEEP_SECONDS", default=60)
+# WooCommerce's backstop: orders modified since the last poll, and our webhooks kept on.
+WOOCOMMERCE_POLL_SECONDS = env.int("WOOCOMMERCE_POLL_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["woocommerce-poll-stores"] = {
+    "task": "apps.woocommerce_app.tasks.poll_woocommerce_stores",
+    "schedule": float(WOOCOMMERCE_POLL_SECONDS),
+}
 CELERY_BEAT_SCHEDULE["messaging-sweep-outbox"] = {
     "task": "apps.conversations.tasks.sweep_outbox",
     "schedule": float(MESSAGING_OUTBOX_SWEEP_SECONDS),

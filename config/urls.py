@@ -16,6 +16,7 @@ urlpatterns = [
     path("bigcommerce/load", bigcommerce_entry.load, name="bigcommerce-load"),
     path("bigcommerce/remove_user", bigcommerce_entry.remove_user, name="bigcommerce-remove-user"),
     path("bigcommerce/", include("apps.bigcommerce_app.urls")),
+    path("woocommerce/", include("apps.woocommerce_app.urls")),
     path("webhooks/", include("apps.webhooks.urls")),
     path("inbound/sms/<str:token>", inbound_sms, name="inbound-sms"),
     path("inbound/email/<str:token>/events", email_events, name="inbound-email-events"),

@@ -21,7 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("dashboard", "webhooks"),
     ("chat",),
     ("billing",),  # uses shopify_app's admin URLs for Shopify's approval return URL
-    ("shopify_app", "bigcommerce_app"),  # the platforms' install apps, side by side
+    ("shopify_app", "bigcommerce_app", "woocommerce_app"),  # the platforms' install apps
     ("helpdesk",),  # mirrors conversations into the merchant's helpdesk and acts on its events
     ("agent",),
     ("conversations",),

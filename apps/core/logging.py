@@ -12,9 +12,10 @@ import re
 
 # Every parameter name that carries a credential somewhere in our traffic: chat tokens and
 # widget keys (`token`, `key`), App Bridge `id_token`, install/callback `hmac`, `code` and
-# `state`, App Proxy `signature`, plus the OAuth and provider names. A compound name ending
-# in one of them counts too (`access_token`, `api_key`, `X-Shopify-Hmac-Sha256`).
-_NAMES = r"token|key|hmac|signature|code|state|secret|password|session"
+# `state`, App Proxy `signature`, a storefront's signed `customer_claim`, plus the OAuth and
+# provider names. A compound name ending in one of them counts too (`access_token`,
+# `api_key`, `consumer_secret`, `X-Shopify-Hmac-Sha256`).
+_NAMES = r"token|key|hmac|signature|code|state|secret|password|session|claim"
 _CREDENTIAL = re.compile(
     # the name starts a word, or follows an encoded ? or & (%3F, %26) inside a URL
     r"(?i)((?:(?<![A-Za-z0-9])|(?<=%3F)|(?<=%26))(?:[A-Za-z0-9]+[_-])*(?:" + _NAMES + r")"
@@ -28,6 +29,8 @@ _CREDENTIAL = re.compile(
 _PATTERNS = [
     # Shopify access, refresh and session tokens; generic bearer headers.
     re.compile(r"\b(shp(?:at|ua|ca|ss|rt)_)[0-9a-zA-Z]+"),
+    # WooCommerce consumer keys and secrets.
+    re.compile(r"\b(c[ks]_)[0-9a-fA-F]{16,}"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(x-shopify-access-token['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
     _CREDENTIAL,

@@ -11,12 +11,36 @@ from django.urls import URLPattern, URLResolver, path
 from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
 from apps.dashboard.views import home, inbox, integrations, knowledge, settings
+from apps.dashboard.views import woocommerce_sign_in as woo_sign_in
+from apps.dashboard.views import woocommerce_storefront as woo_storefront
 
 app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [
     # Home: the app's entry point, where Shopify loads the app (token exchange on first load).
     path("", home.home, name="home"),
     path("onboarding/widget-done/", home.widget_done, name="onboarding-widget-done"),
+    # WooCommerce owners sign in by email link (no platform admin vouches for them).
+    path("sign-in/woocommerce/", woo_sign_in.sign_in, name="woocommerce-sign-in"),
+    path(
+        "sign-in/woocommerce/<str:token>/",
+        woo_sign_in.sign_in_link,
+        name="woocommerce-sign-in-link",
+    ),
+    path(
+        "woocommerce/claim-secret/",
+        woo_storefront.claim_secret,
+        name="woocommerce-claim-secret",
+    ),
+    path(
+        "woocommerce/policy-pages/",
+        woo_storefront.policy_pages,
+        name="woocommerce-policy-pages",
+    ),
+    path(
+        "woocommerce/dismiss-notice/",
+        woo_storefront.dismiss_notice,
+        name="woocommerce-dismiss-notice",
+    ),
     # Conversations
     path("conversations/", inbox.conversation_list, name="conversations"),
     path("conversations/<int:conversation_id>/", inbox.conversation_detail, name="conversation"),

@@ -21,6 +21,7 @@ class Provider(models.TextChoices):
     FRONT = "front", "Front"
     INTERCOM = "intercom", "Intercom"
     BIGCOMMERCE = "bigcommerce", "BigCommerce"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
 
 
 class WebhookStatus(models.TextChoices):

@@ -17,7 +17,18 @@ from apps.core.logging import RedactSecretsFilter, install_redaction, redact
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "Sx9fQ2vLkP7wZr4T"  # what must never reach a log line
-NAMES = ["token", "key", "id_token", "hmac", "signature", "code", "state"]
+NAMES = [
+    "token",
+    "key",
+    "id_token",
+    "hmac",
+    "signature",
+    "code",
+    "state",
+    "consumer_key",
+    "consumer_secret",
+    "customer_claim",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -151,3 +162,12 @@ def test_runserver_request_log_carries_no_chat_token_or_credential(tmp_path):
         output, _ = server.communicate(timeout=10)
     assert "/ping?" in output  # the request line was logged...
     assert SECRET not in output  # ...without any of the values
+
+
+def test_woocommerce_keys_are_redacted_wherever_they_appear():
+    key, secret = "ck_" + "0a" * 20, "cs_" + "1b" * 20
+
+    cleaned = redact(f"keys {key} and {secret} in a message")
+
+    assert "0a0a" not in cleaned
+    assert "1b1b" not in cleaned

@@ -5,7 +5,8 @@ Two front doors reach the same endpoints:
   covers every query parameter (our `token` included) and is at most 90 s old. Shopify's
   `logged_in_customer_id` is trusted only after that check.
 - `widget`: everyone else (the demo store, WooCommerce and other storefronts). The store is
-  the one owning the public widget key; the shopper is anonymous.
+  the one owning the public widget key; the shopper is anonymous unless the request carries
+  a `customer_claim` the storefront signed with the store's secret (customer_claim.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.http import HttpRequest
 
 from apps.chat.api import cors
 from apps.chat.api.body import single_param
+from apps.chat.api.customer_claim import claimed_customer_id
 from apps.chat.api.problems import ChatProblem
 from apps.core.clients import client_address
 from apps.shopify_app.security import (
@@ -97,11 +99,14 @@ def _from_widget_key(request: HttpRequest) -> ChatClient:
         raise ChatProblem(
             403, "use_app_proxy", "This store's chat is served through its Shopify storefront."
         )
+    origin = _cross_origin(request, store)
+    claim = single_param(request, "customer_claim") or ""
     return ChatClient(
         store=store,
         via="widget",
         address=client_address(request),
-        cors_origin=_cross_origin(request, store),
+        customer_id=claimed_customer_id(store, claim) if claim else "",
+        cors_origin=origin,
     )
 
 

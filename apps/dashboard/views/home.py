@@ -13,8 +13,9 @@ from apps.dashboard.selectors.onboarding import onboarding_checklist
 from apps.dashboard.services.onboarding import onboarding_mark_done
 from apps.dashboard.views.common import actor, partial
 from apps.shopify_app.embedded import EmbeddedRequest
-from apps.stores.models import KnowledgeEntry
+from apps.stores.models import KnowledgeEntry, Platform
 from apps.stores.services import store_settings
+from apps.woocommerce_app.storefront import storefront_setup
 
 
 @dashboard_view
@@ -29,6 +30,9 @@ def home(request: EmbeddedRequest) -> HttpResponse:
         "rules": store_settings(request.store),
         "knowledge_count": KnowledgeEntry.objects.filter(store=request.store).count(),
         "approvals_url": page_url(request, "conversations", params={"needs_approval": "on"}),
+        "woo": storefront_setup(request.store)
+        if request.store.platform == Platform.WOOCOMMERCE
+        else None,
     }
     return render_page(request, "dashboard/home.html", context, nav="home")
 

@@ -15,6 +15,7 @@ _PROVIDERS: dict[str, str] = {
     Platform.BIGCOMMERCE: (
         "apps.integrations.commerce.bigcommerce.provider:BigCommerceCommerceProvider"
     ),
+    Platform.WOOCOMMERCE: "apps.integrations.commerce.woocommerce.provider:WooCommerceProvider",
 }
 
 

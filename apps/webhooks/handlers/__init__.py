@@ -11,6 +11,7 @@ from apps.webhooks.handlers import (
     orders,
     payments,
     shipping,
+    woocommerce,
 )
 from apps.webhooks.handlers.base import Handler
 from apps.webhooks.handlers.helpdesk import TOPIC_PREFIX, handle_helpdesk_event
@@ -33,6 +34,9 @@ HANDLERS: dict[str, Handler] = {
     "stripe/refund.updated": payments.handle_refund,
     "stripe/refund.failed": payments.handle_refund,
     "stripe/charge.refunded": payments.handle_charge_refunded,
+    "woocommerce/order.created": woocommerce.handle_order,
+    "woocommerce/order.updated": woocommerce.handle_order,
+    "woocommerce/order.deleted": woocommerce.handle_order_deleted,
 }
 HANDLERS.update(
     {f"bigcommerce/{scope}": bigcommerce.handle_order_event for scope in bigcommerce.ORDER_SCOPES}

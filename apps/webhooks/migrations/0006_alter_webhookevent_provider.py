@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='webhookevent',
             name='provider',
-            field=models.CharField(choices=[('shopify', 'Shopify'), ('easypost', 'EasyPost'), ('stripe', 'Stripe'), ('gorgias', 'Gorgias'), ('zendesk', 'Zendesk'), ('front', 'Front'), ('intercom', 'Intercom'), ('bigcommerce', 'BigCommerce')], max_length=20),
+            field=models.CharField(choices=[('shopify', 'Shopify'), ('easypost', 'EasyPost'), ('stripe', 'Stripe'), ('gorgias', 'Gorgias'), ('zendesk', 'Zendesk'), ('front', 'Front'), ('intercom', 'Intercom'), ('bigcommerce', 'BigCommerce'), ('woocommerce', 'WooCommerce')], max_length=20),
         ),
     ]

@@ -5,6 +5,7 @@
  * <script src=".../aftersale-chat.js" defer data-aftersale-chat
  *         data-api-base="/apps/aftersale/chat"   (Shopify App Proxy; or https://app/api/chat)
  *         data-widget-key="wk_..."               (non-Shopify storefronts only)
+ *         data-customer-claim="..."              (a logged-in customer, signed by the store)
  *         data-shop="shop.myshopify.com"         (scopes the saved conversation)
  *         data-color="#1a73e8" data-greeting="..." data-agent-name="..." (optional overrides)
  *         data-stylesheet=".../aftersale-chat.css"></script>
@@ -21,6 +22,7 @@
   var data = script.dataset;
   var API = (data.apiBase || '/apps/aftersale/chat').replace(/\/+$/, '');
   var KEY = data.widgetKey || '';
+  var CLAIM = data.customerClaim || '';
   var SCOPE = 'aftersale-chat:' + (data.shop || KEY || location.host);
   var CSS = data.stylesheet || script.src.replace(/\.js(\?|#|$)/, '.css$1');
   var MAX = 2000;
@@ -62,6 +64,7 @@
   function api(method, path, params, body) {
     var query = [];
     if (KEY) query.push('key=' + encodeURIComponent(KEY));
+    if (KEY && CLAIM) query.push('customer_claim=' + encodeURIComponent(CLAIM));
     Object.keys(params || {}).forEach(function (k) {
       query.push(k + '=' + encodeURIComponent(params[k]));
     });

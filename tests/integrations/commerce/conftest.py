@@ -19,7 +19,7 @@ from apps.orders.models import Order
 from apps.stores.models import Store
 from tests.integrations.commerce.contract import FOREIGN, ContractWorld
 
-BACKENDS = ["demo", "shopify", "bigcommerce"]
+BACKENDS = ["demo", "shopify", "bigcommerce", "woocommerce"]
 OTHER_DOMAIN = "other.aftersale.test"
 
 
@@ -80,4 +80,13 @@ def bigcommerce_world(db: None, now: datetime) -> Iterator[ContractWorld]:
     from tests.integrations.bigcommerce.contract_world import bigcommerce_contract_world
 
     with bigcommerce_contract_world(now) as (world, _):
+        yield world
+
+
+@pytest.fixture
+def woocommerce_world(db: None, now: datetime) -> Iterator[ContractWorld]:
+    """WooCommerce's REST API, played by a stateful stand-in behind respx."""
+    from tests.integrations.woocommerce.contract_world import woocommerce_contract_world
+
+    with woocommerce_contract_world(now) as (world, _):
         yield world

@@ -1,0 +1,1 @@
+"""The commerce protocol on the WooCommerce REST API (wc/v3)."""
