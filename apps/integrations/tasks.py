@@ -67,7 +67,7 @@ def backfill_shopify_orders(self, store_id: int) -> None:  # type: ignore[no-unt
 
 def _next_slice_delay(sync: OrderSync) -> int:
     """Pages and downloads go on at once; an operation not yet read is waited for."""
-    cursor = BulkCursor.parse(sync.cursor)
+    cursor = BulkCursor.of(sync)
     return BULK_WAIT_COUNTDOWN if cursor is not None and cursor.lines == 0 else 1
 
 
