@@ -100,10 +100,10 @@ def _billable(store: Any, now: datetime) -> Any:
     """billing.usage.billable_conversations' queryset (that function returns a list)."""
     from django.db.models import Exists, OuterRef, Q
 
+    from apps.billing.models import BillingLedgerEntry
     from apps.billing.resolution import ai_resolved_q, resolved_at_expression
     from apps.billing.usage import BATCH, LOOKBACK
     from apps.conversations.models import Conversation
-    from apps.shopify_app.models import BillingLedgerEntry
 
     since = now - LOOKBACK
     in_ledger = BillingLedgerEntry.objects.filter(conversation=OuterRef("pk"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apps.webhooks import topics
-from apps.webhooks.handlers import app, billing, compliance, orders, payments, shipping
+from apps.webhooks.handlers import app, billing, compliance, orders, payments, shipping, shop
 from apps.webhooks.handlers.base import Handler
 from apps.webhooks.handlers.helpdesk import TOPIC_PREFIX, handle_helpdesk_event
 
@@ -18,6 +18,7 @@ HANDLERS: dict[str, Handler] = {
     topics.CUSTOMERS_REDACT: compliance.handle_customer_redact,
     topics.SHOP_REDACT: compliance.handle_shop_redact,
     topics.APP_SUBSCRIPTIONS_UPDATE: billing.handle_app_subscriptions_update,
+    topics.SHOP_UPDATE: shop.handle_shop_update,
     # A store's own provider accounts (provider_views): "<provider>/<the provider's event>".
     "easypost/tracker.created": shipping.handle_tracker,
     "easypost/tracker.updated": shipping.handle_tracker,
