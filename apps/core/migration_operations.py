@@ -96,5 +96,5 @@ class RemoveIndexConcurrently(_PostgresRemoveIndexConcurrently):
             )
             return
         self._ensure_not_in_transaction(schema_editor)
-        _drop_invalid_leftover(schema_editor, self.index.name)
+        _drop_invalid_leftover(schema_editor, self.name)
         super().database_backwards(app_label, schema_editor, from_state, to_state)

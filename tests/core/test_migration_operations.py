@@ -119,6 +119,12 @@ def test_remove_drops_it_concurrently(table: ProjectState) -> None:
     assert any(q["sql"].startswith("DROP INDEX CONCURRENTLY") for q in queries.captured_queries)
     assert _index(INDEX.name) is None
 
+    with connection.schema_editor(atomic=False) as editor:
+        RemoveIndexConcurrently("thing", INDEX.name).database_backwards(
+            APP, editor, without, with_index
+        )
+    assert _index(INDEX.name) == (True,)  # reversing builds it again
+
 
 def test_on_sqlite_it_is_a_plain_create_index(db: Any) -> None:
     sqlite = SQLiteWrapper(
