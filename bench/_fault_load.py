@@ -24,6 +24,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "webhooks" / "fixtures" / "orders_create.json"
 SHOP = "bench-faults.myshopify.com"
+STATUS_URL = f"https://{SHOP}/548380009/orders/123456abcd/authenticate?key=abcdefg"
 SECRET = secrets.token_hex(16)
 THINK = int(os.environ.get("BENCH_THINK_MS", "400")) / 1000
 CUSTOMERS = [("1001", "jane@example.com"), ("1005", "sam@example.com"),
@@ -162,8 +163,9 @@ class Load:
             while not self.stopping.is_set():
                 event_id = str(uuid.uuid4())
                 number = int(hashlib.sha256(event_id.encode()).hexdigest()[:7], 16)
+                # The payload names its shop, and the handler checks it is the sender's.
                 order = {**base, "id": 10**9 + number, "order_number": number,
-                         "name": f"#{number}"}  # fmt: skip
+                         "name": f"#{number}", "order_status_url": STATUS_URL}  # fmt: skip
                 body = json.dumps(order).encode()
                 headers = {
                     "Content-Type": "application/json", "X-Shopify-Topic": "orders/create",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.agent.escalation import escalate_message
@@ -154,6 +155,23 @@ def answer_in_order(conversation_id: int, *, up_to: int) -> int:
 SWEEP_BATCH = 500
 
 
+def unanswered_messages(now: datetime) -> QuerySet[Message, int]:
+    """Ids of customer messages nobody answered, older than the grace period and younger
+    than a day, oldest first (served by the partial index message_unanswered_idx)."""
+    grace = timedelta(seconds=settings.AGENT_UNANSWERED_GRACE_SECONDS)
+    return (
+        Message.objects.filter(
+            role=MessageRole.CUSTOMER,
+            handled_at__isnull=True,
+            created_at__lt=now - grace,
+            created_at__gte=now - timedelta(days=1),
+        )
+        .exclude(conversation__status__in=AI_SILENT)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=30, time_limit=60)
 def sweep_unanswered_messages() -> int:
     """Re-enqueue customer messages that nobody answered.
@@ -163,19 +181,7 @@ def sweep_unanswered_messages() -> int:
     always safe. Messages older than a day are left alone: a reply that late would
     confuse more than it helps. Returns how many were re-enqueued.
     """
-    now = timezone.now()
-    grace = timedelta(seconds=settings.AGENT_UNANSWERED_GRACE_SECONDS)
-    stranded = list(
-        Message.objects.filter(
-            role=MessageRole.CUSTOMER,
-            handled_at__isnull=True,
-            created_at__lt=now - grace,
-            created_at__gte=now - timedelta(days=1),
-        )
-        .exclude(conversation__status__in=AI_SILENT)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
+    stranded = list(unanswered_messages(timezone.now())[:SWEEP_BATCH])
     for message_id in stranded:
         handle_message.delay(message_id)
     if stranded:

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.billing import api
@@ -133,8 +133,16 @@ def billable_conversations(
     """(conversation id, resolved at) of resolutions not in the ledger yet, oldest first:
     resolved by the AI since the subscription was approved (and within LOOKBACK)."""
     since = max(subscription.activated_at or now, now - LOOKBACK)
+    return list(unbilled_resolutions(store, since=since, now=now)[:BATCH])
+
+
+def unbilled_resolutions(
+    store: Store, *, since: datetime, now: datetime
+) -> QuerySet[Conversation, tuple[int, datetime]]:
+    """The store's AI resolutions since `since` without a ledger row, oldest first (the
+    charge sweep's query: conversation_last_message / conversation_resolved serve it)."""
     in_ledger = BillingLedgerEntry.objects.filter(conversation=OuterRef("pk"))
-    rows = (
+    return (
         Conversation.objects.filter(store=store)
         .filter(Q(last_message_at__gte=since) | Q(resolved_at__gte=since))
         .filter(ai_resolved_q(now))
@@ -142,9 +150,8 @@ def billable_conversations(
         .filter(resolved_moment__gte=since)
         .filter(~Exists(in_ledger))
         .order_by("resolved_moment", "pk")
-        .values_list("pk", "resolved_moment")[:BATCH]
+        .values_list("pk", "resolved_moment")
     )
-    return list(rows)
 
 
 def ledger_record_resolutions(store: Store, subscription: AppSubscription, *, now: datetime) -> int:

@@ -74,6 +74,9 @@ class Conversation(models.Model):
                 condition=models.Q(resolved_at__isnull=False),
             ),
             models.Index(fields=["updated_at"], name="conversation_updated"),
+            # The inbox poll's "anything changed?": the store's latest change, read off
+            # the end of the index instead of every row of the store.
+            models.Index(fields=["store", "updated_at"], name="conversation_store_updated"),
         ]
 
     def __str__(self) -> str:

@@ -10,12 +10,13 @@ from django.db import OperationalError, transaction
 from apps.integrations.commerce.base import ReauthorizationRequired, TransientCommerceError
 from apps.integrations.commerce.shopify.backfill import backfill_run
 from apps.integrations.commerce.shopify.bulk import BulkCursor
-from apps.integrations.commerce.shopify.catalog import shop_policies
+from apps.integrations.commerce.shopify.catalog import shop_policies, shop_time_zone
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.errors import ShopifyBusy
 from apps.integrations.commerce.shopify.policies import policies_import
 from apps.orders.models import OrderSync, OrderSyncStatus
 from apps.stores.models import Platform, Store, StoreStatus
+from apps.stores.time_zones import store_time_zone_reported
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def backfill_shopify_orders(self, store_id: int) -> None:  # type: ignore[no-unt
 
 def _next_slice_delay(sync: OrderSync) -> int:
     """Pages and downloads go on at once; an operation not yet read is waited for."""
-    cursor = BulkCursor.parse(sync.cursor)
+    cursor = BulkCursor.of(sync)
     return BULK_WAIT_COUNTDOWN if cursor is not None and cursor.lines == 0 else 1
 
 
@@ -100,7 +101,39 @@ def import_shopify_policies(self, store_id: int) -> None:  # type: ignore[no-unt
     policies_import(store=store, policies=policies)
 
 
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=10,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def import_shopify_time_zone(self, store_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Set the store's time zone from the shop's `ianaTimezone`, so the merchant's day
+    (analytics) is right without anyone setting it. Idempotent (time_zones.py: the same
+    report again never overrides a zone the merchant chose)."""
+    store = _shopify_store(store_id)
+    if store is None:
+        return
+    client = ShopifyClient(store)
+    try:
+        zone = shop_time_zone(client)
+    except ReauthorizationRequired:
+        logger.warning("time zone import stopped: needs re-authorisation store_id=%s", store_id)
+        return
+    except TransientCommerceError as exc:
+        delay = exc.retry_after if isinstance(exc, ShopifyBusy) else 30
+        raise self.retry(countdown=min(_MAX_RETRY_COUNTDOWN, max(5, int(delay)))) from None
+    finally:
+        client.close()
+    store_time_zone_reported(store, zone)
+
+
 def enqueue_shopify_sync(store_id: int) -> None:
-    """After install: backfill orders and import policies once the transaction commits."""
+    """After install: backfill orders, import policies and the shop's time zone once the
+    transaction commits."""
     transaction.on_commit(lambda: backfill_shopify_orders.delay(store_id))
     transaction.on_commit(lambda: import_shopify_policies.delay(store_id))
+    transaction.on_commit(lambda: import_shopify_time_zone.delay(store_id))

@@ -114,8 +114,15 @@ class OrderSyncStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class OrderSyncMode(models.TextChoices):
+    PAGES = "pages", "Pages"
+    BULK = "bulk", "Bulk operation"
+
+
 class OrderSync(models.Model):
-    """Progress of a store's order backfill, resumable from `cursor` after a crash."""
+    """Progress of a store's order backfill, resumable after a crash: from `cursor` (the
+    GraphQL page cursor) when paging, from the bulk_* columns when reading a bulk
+    operation's result file."""
 
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="order_sync")
     status = models.CharField(
@@ -123,6 +130,14 @@ class OrderSync(models.Model):
     )
     window_days = models.PositiveIntegerField(default=90)
     cursor = models.TextField(blank=True)
+    mode = models.CharField(
+        max_length=5, choices=OrderSyncMode.choices, default=OrderSyncMode.PAGES
+    )
+    # Which operation, and how many lines (and bytes, for an HTTP Range) of its file are
+    # already in the snapshot. Written compare-and-set: two workers never both move on.
+    bulk_operation_id = models.CharField(max_length=100, blank=True)
+    bulk_lines = models.PositiveBigIntegerField(default=0)
+    bulk_offset = models.PositiveBigIntegerField(default=0)
     imported = models.PositiveIntegerField(default=0)
     total_estimate = models.PositiveIntegerField(null=True, blank=True)
     points_used = models.PositiveIntegerField(default=0)

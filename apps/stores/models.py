@@ -52,6 +52,9 @@ class Store(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     # The merchant's day (analytics days, their rollups) is in the shop's IANA time zone.
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # The zone the platform last reported (time_zones.py): a new report is followed, the
+    # same report again leaves a zone the merchant chose in the dashboard alone.
+    platform_timezone = models.CharField(max_length=64, blank=True)
 
     access_token = EncryptedTextField()
     access_token_expires_at = models.DateTimeField(null=True, blank=True)

@@ -70,21 +70,35 @@ def _enqueue_after_commit(ids: list[int]) -> None:
         transaction.on_commit(partial(enqueue_events, ids))
 
 
+def stale_processing(now: datetime) -> QuerySet[WebhookEvent]:
+    """Events claimed by an attempt that can no longer be running."""
+    return WebhookEvent.objects.filter(
+        status=WebhookStatus.PROCESSING, claimed_at__lt=now - processing_stale_after()
+    )
+
+
+def pending_passed_over(now: datetime) -> QuerySet[WebhookEvent]:
+    """Pending events whose task is gone (_passed_over)."""
+    grace = timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS)
+    return WebhookEvent.objects.filter(_passed_over(now, grace), status=WebhookStatus.PENDING)
+
+
+def retries_due(now: datetime) -> QuerySet[WebhookEvent]:
+    """Failed events whose retry is due and was not sent within the grace period."""
+    grace_ago = now - timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS)
+    not_recently_sent = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=grace_ago)
+    return WebhookEvent.objects.filter(
+        not_recently_sent, status=WebhookStatus.FAILED, next_attempt_at__lt=grace_ago
+    )
+
+
 def webhook_events_sweep(*, limit: int = SWEEP_BATCH) -> SweepReport:
     """Re-enqueue what was left behind; at most `limit` rows of each kind per run, so a
     backlog is fed to the workers gradually instead of doubling the queue."""
     now = timezone.now()
-    grace_ago = now - timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS)
     events = WebhookEvent.objects
-    not_recently_sent = Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=grace_ago)
-    passed_over = _passed_over(now, timedelta(seconds=settings.WEBHOOK_PENDING_GRACE_SECONDS))
     with transaction.atomic():
-        stuck = _lock_ids(
-            events.filter(
-                status=WebhookStatus.PROCESSING, claimed_at__lt=now - processing_stale_after()
-            ),
-            limit,
-        )
+        stuck = _lock_ids(stale_processing(now), limit)
         exhausted = events.filter(pk__in=stuck, attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS).update(
             status=WebhookStatus.FAILED,
             last_error="worker lost while processing; no attempts left",
@@ -98,13 +112,8 @@ def webhook_events_sweep(*, limit: int = SWEEP_BATCH) -> SweepReport:
         events.filter(pk__in=reclaimed).update(
             status=WebhookStatus.PENDING, note="reclaimed from a lost worker", dispatched_at=now
         )
-        pending = _lock_ids(events.filter(passed_over, status=WebhookStatus.PENDING), limit)
-        retries = _lock_ids(
-            events.filter(
-                not_recently_sent, status=WebhookStatus.FAILED, next_attempt_at__lt=grace_ago
-            ),
-            limit,
-        )
+        pending = _lock_ids(pending_passed_over(now), limit)
+        retries = _lock_ids(retries_due(now), limit)
         events.filter(pk__in=pending + retries).update(dispatched_at=now)
         _enqueue_after_commit(reclaimed + pending + retries)
     return SweepReport(len(reclaimed), exhausted, len(pending), len(retries))

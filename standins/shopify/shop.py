@@ -50,6 +50,7 @@ class Shop:
         self.domain = domain
         self.clock = clock
         self.currency = "USD"
+        self.iana_timezone = "America/New_York"
         self.orders: dict[str, OrderRec] = {}
         self.customers: dict[str, CustomerRec] = {}
         self.products: list[ProductRec] = []
@@ -186,6 +187,7 @@ class Shop:
         return {
             "__typename": "Shop",
             "myshopifyDomain": self.domain,
+            "ianaTimezone": self.iana_timezone,
             "shopPolicies": [
                 {
                     "id": f"gid://shopify/ShopPolicy/{n}",

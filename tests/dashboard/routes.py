@@ -58,6 +58,7 @@ def routes(o: Objects) -> list[tuple[str, str]]:
         ("GET", "/app/settings/"),
         ("POST", "/app/settings/agent/"),
         ("POST", "/app/settings/policies/"),
+        ("POST", "/app/settings/time-zone/"),
         ("GET", "/app/settings/knowledge/"),
         ("POST", "/app/settings/knowledge/faq/"),
         ("GET", f"/app/settings/knowledge/faq/{f}/"),

@@ -24,7 +24,7 @@ from apps.dashboard.demo.samples import demo_conversations_ensure
 from apps.dashboard.demo.tokens import mint_demo_token
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.orders.models import Order
-from apps.stores.models import SettingsAuditEntry, StoreSettings
+from apps.stores.models import SettingsAuditEntry, Store, StoreSettings
 from tests.browser.chromium import chromium, page, screenshot  # noqa: F401
 from tests.dashboard.fixtures.providers import every_provider_connectable  # noqa: F401
 from tests.factories import StoreFactory
@@ -115,6 +115,23 @@ def test_a_policy_change_takes_effect_on_the_next_chat_reply(offline, live_serve
     refund = AgentAction.objects.get(conversation=conversation, kind=ActionKind.REFUND)
     assert (refund.status, refund.policy_version) == (ActionStatus.EXECUTED, before + 1)
     assert "refunded $250.00" in done.reply.text
+
+
+def test_the_merchant_sees_and_changes_the_stores_time_zone(offline, live_server, demo):
+    Store.objects.filter(pk=demo.pk).update(platform_timezone="America/New_York")
+    open_demo_dashboard(offline, live_server, demo, "/app/settings/")
+
+    zone = offline.get_by_label("Time zone")
+    expect(zone).to_have_value("UTC")
+    expect(offline.locator("#time-zone-form")).to_contain_text("set to America/New_York")
+    zone.select_option("Pacific/Auckland")
+    offline.get_by_role("button", name="Save time zone").click()
+    expect(offline.locator("#time-zone-form")).to_contain_text("Saved")
+    screenshot(offline, "dashboard-settings-time-zone")
+
+    assert Store.objects.get(pk=demo.pk).timezone == "Pacific/Auckland"
+    offline.reload()
+    expect(offline.get_by_label("Time zone")).to_have_value("Pacific/Auckland")
 
 
 def test_the_merchant_approves_a_refund_waiting_for_approval(

@@ -44,6 +44,7 @@ def test_webhooks_are_app_specific_on_one_endpoint_with_the_compliance_topics(se
         "orders/cancelled",
         "refunds/create",
         "app_subscriptions/update",
+        "shop/update",
     }
     assert compliance["compliance_topics"] == [
         "customers/data_request",

@@ -3,6 +3,7 @@
 Today's figures are live, so only changes to conversations that started before today (in
 the store's time zone) enqueue a refresh of their day, once the transaction commits.
 Updates made with `.update()` send no signal; the hourly sweep (tasks.py) finds those.
+A store whose time zone changed has every retained day cut again in the new zone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from redis.exceptions import RedisError
 from apps.conversations.models import AgentAction, Conversation
 from apps.core.redis import get_redis
 from apps.stores.models import Store
+from apps.stores.time_zones import time_zone_changed
 
 DEBOUNCE = 5  # seconds
 
@@ -80,3 +82,11 @@ def action_saved(sender: Any, instance: AgentAction, **kwargs: Any) -> None:
             .first()
         )
     _enqueue_if_past(instance.store_id, started)
+
+
+@receiver(time_zone_changed, dispatch_uid="analytics-rollup-time-zone")
+def time_zone_moved(sender: Any, store_id: int, **kwargs: Any) -> None:
+    """Days cut in the old zone are no longer read; cut every retained day again."""
+    from apps.dashboard.analytics.tasks import rollups_rebuild
+
+    rollups_rebuild.delay(store_id)

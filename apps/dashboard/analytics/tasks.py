@@ -2,6 +2,8 @@
 
 * `rollup_refresh_days(store_id, first, last)`: idempotent recomputation of those days
   (enqueued on commit when a conversation or action of a past day changes, signals.py).
+* `rollups_rebuild(store_id)`: every retained day again, a month per task (after the
+  store's time zone changed: days cut in the old zone are no longer read).
 * `rollups_sweep` (beat, hourly): days of conversations that changed or whose 24-hour
   quiet period ended since the last sweep (updates made with `.update()` send no signal),
   and, for stores where it is ROLLUP_HEAL_HOUR, the nightly heal of yesterday and the day
@@ -21,12 +23,14 @@ from django.utils import timezone
 
 from apps.billing.resolution import QUIET_PERIOD
 from apps.conversations.models import AgentAction, Conversation
-from apps.dashboard.analytics.rollups import local_today, rollup_refresh
+from apps.dashboard.analytics.rollups import local_today, retained_since, rollup_refresh
 from apps.stores.models import Store, StoreStatus
 
 logger = logging.getLogger(__name__)
 # A sweep looks this far back (beat runs it hourly: overlapping windows miss nothing).
 SWEEP_WINDOW = timedelta(hours=2)
+# Days one rebuild task recomputes (each well inside rollup_refresh_days' time limit).
+REBUILD_CHUNK_DAYS = 31
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
@@ -35,6 +39,22 @@ def rollup_refresh_days(store_id: int, first: str, last: str) -> None:
     if store is None:
         return
     rollup_refresh(store, date.fromisoformat(first), date.fromisoformat(last), now=timezone.now())
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def rollups_rebuild(store_id: int) -> None:
+    """Enqueue the recomputation of every day the store's retention still holds, newest
+    month first (the range a merchant most likely looks at). Idempotent."""
+    store = Store.objects.select_related("settings").filter(pk=store_id).first()
+    if store is None:
+        return
+    now = timezone.now()
+    first = retained_since(store, now)
+    last = local_today(store, now) - timedelta(days=1)
+    while last >= first:
+        start = max(first, last - timedelta(days=REBUILD_CHUNK_DAYS - 1))
+        rollup_refresh_days.delay(store.pk, start.isoformat(), last.isoformat())
+        last = start - timedelta(days=1)
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -71,7 +71,9 @@ def _matching(store: Store, filters: InboxFilters) -> QuerySet[Conversation]:
     if filters.date_to:
         rows = rows.filter(created_at__lt=_day_start(filters.date_to, after=True))
     if filters.needs_approval:
-        rows = rows.filter(Exists(_awaiting(OuterRef("pk"))))
+        # The store's own awaiting actions come off the (store, status) index; without the
+        # store the planner reads that index's awaiting entries of every store.
+        rows = rows.filter(Exists(_awaiting(OuterRef("pk")).filter(store=store)))
     if filters.search:
         rows = rows.filter(_search(store, filters.search))
     return rows
@@ -164,14 +166,24 @@ def inbox_page(store: Store, filters: InboxFilters, page_number: str | int | Non
     return CappedPaginator(rows, matching).get_page(page_number)
 
 
+_VERSION_SQL = """
+SELECT (SELECT max(updated_at) FROM {table} WHERE store_id = %(store)s),
+       (SELECT count(*) FROM (SELECT 1 FROM {table} WHERE store_id = %(store)s LIMIT %(cap)s) c)
+"""
+
+
 def inbox_version(store: Store) -> str:
     """Changes whenever any of the store's conversations does (a message, a status, an
-    action waiting or decided all touch the conversation): one aggregate query."""
-    seen = Conversation.objects.filter(store=store).aggregate(
-        latest=Max("updated_at"), n=Count("id")
-    )
-    latest = seen["latest"].timestamp() if seen["latest"] else 0.0
-    return f"{seen['n']}.{latest:.6f}"
+    action waiting or decided all touch the conversation), or one is erased: one query,
+    served by the (store, updated_at) index whatever the store's size. Erasures are
+    counted up to COUNT_CAP conversations (what the inbox shows); beyond that an erased
+    conversation leaves the page at its next change or reload."""
+    sql = _VERSION_SQL.format(table=Conversation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"store": store.pk, "cap": COUNT_CAP + 1})
+        latest_at, count = cursor.fetchone()
+    latest = latest_at.timestamp() if latest_at else 0.0
+    return f"{count}.{latest:.6f}"
 
 
 def awaiting_approval_count(store: Store) -> int:

@@ -14,6 +14,7 @@ from apps.dashboard.rendering import render_page
 from apps.dashboard.selectors.audit import recent_changes
 from apps.dashboard.services.settings import store_settings_update
 from apps.dashboard.views.common import FORM_ERRORS, actor, partial
+from apps.dashboard.views.time_zone import time_zone_context
 from apps.shopify_app.embedded import EmbeddedRequest
 from apps.stores.models import StoreSettings
 from apps.stores.services import store_settings
@@ -49,6 +50,7 @@ def settings_page(request: EmbeddedRequest) -> HttpResponse:
             initial=_initial(rules, POLICY_FIELDS), store=request.store
         ),
         "changes": recent_changes(request.store),
+        **time_zone_context(request.store),
     }
     return render_page(request, "dashboard/settings.html", context, nav="settings")
 

@@ -11,6 +11,7 @@ from apps.webhooks.handlers import (
     orders,
     payments,
     shipping,
+    shop,
     woocommerce,
 )
 from apps.webhooks.handlers.base import Handler
@@ -27,6 +28,7 @@ HANDLERS: dict[str, Handler] = {
     topics.CUSTOMERS_REDACT: compliance.handle_customer_redact,
     topics.SHOP_REDACT: compliance.handle_shop_redact,
     topics.APP_SUBSCRIPTIONS_UPDATE: billing.handle_app_subscriptions_update,
+    topics.SHOP_UPDATE: shop.handle_shop_update,
     # A store's own provider accounts (provider_views): "<provider>/<the provider's event>".
     "easypost/tracker.created": shipping.handle_tracker,
     "easypost/tracker.updated": shipping.handle_tracker,

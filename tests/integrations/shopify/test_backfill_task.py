@@ -49,7 +49,7 @@ def test_a_slice_that_ends_before_shopify_finishes_looks_again_later(
     tasks.backfill_shopify_orders.apply(args=(shop_store.pk,))
 
     sync = OrderSync.objects.get(store=shop_store)
-    cursor = BulkCursor.parse(sync.cursor)
+    cursor = BulkCursor.of(sync)
     assert sync.status == OrderSyncStatus.RUNNING
     assert cursor is not None
     assert cursor.operation_id

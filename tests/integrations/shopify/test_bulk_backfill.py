@@ -21,7 +21,7 @@ from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.errors import ShopifyBusy
 from apps.integrations.commerce.shopify.lookups import OrderLookups
 from apps.integrations.commerce.snapshot import order_to_info
-from apps.orders.models import Order, OrderSync, OrderSyncStatus
+from apps.orders.models import Order, OrderSync, OrderSyncMode, OrderSyncStatus
 from standins.shopify import endpoint
 from standins.shopify.build import synthetic_orders
 from standins.shopify.simulator import ShopSimulator
@@ -76,7 +76,7 @@ def test_a_store_above_the_threshold_is_imported_by_one_bulk_operation(
     assert set(standin.operations[2:]) == {"BulkOperationStatus"}
     # The operation and its polls, not ~30 points an order.
     assert sync.points_used == int(standin.points) < 3 * ORDERS
-    cursor = BulkCursor.parse(sync.cursor)
+    cursor = BulkCursor.of(sync)
     assert cursor is not None
     assert cursor.lines == standin.bulk.operations[cursor.operation_id].objects
     # The window is the one a paged backfill asks for.
@@ -134,7 +134,7 @@ def test_a_download_broken_off_resumes_at_its_byte_offset_without_duplicates(
         backfill_run(shop_store, client=client)
 
     sync = OrderSync.objects.get(store=shop_store)
-    cursor = BulkCursor.parse(sync.cursor)
+    cursor = BulkCursor.of(sync)
     assert sync.status == OrderSyncStatus.RUNNING
     assert cursor is not None
     assert 0 < cursor.offset < 9000
@@ -182,6 +182,13 @@ def test_a_failed_operation_carries_on_with_pages(shop_store, standin, client, c
     assert "OrdersPage" in standin.operations
     assert standin.bulk.downloads == []
     assert "TIMEOUT" in caplog.text
+    row = OrderSync.objects.get(store=shop_store)
+    assert (row.mode, row.bulk_operation_id, row.bulk_lines, row.bulk_offset) == (
+        OrderSyncMode.PAGES,
+        "",
+        0,
+        0,
+    )
 
 
 def test_access_denied_fails_the_backfill_and_imports_nothing(shop_store, standin, client):
@@ -222,32 +229,23 @@ def test_a_shop_running_its_limit_of_operations_is_busy_and_nothing_is_lost(
 
     sync = OrderSync.objects.get(store=shop_store)
     assert sync.status == OrderSyncStatus.RUNNING
-    assert BulkCursor.parse(sync.cursor) == BulkCursor()
+    assert BulkCursor.of(sync) == BulkCursor()
     assert Order.objects.filter(store=shop_store).count() == 0
 
 
 def test_two_workers_on_one_bulk_backfill_never_both_write(shop_store, standin, client):
     backfill_run_until_download(shop_store, client)
     sync = OrderSync.objects.get(store=shop_store)
-    cursor = BulkCursor.parse(sync.cursor)
+    cursor = BulkCursor.of(sync)
     assert cursor is not None
     # Another worker moved the cursor on after this one read it.
-    OrderSync.objects.filter(pk=sync.pk).update(cursor=BulkCursor(cursor.operation_id, 1, 1).dump())
+    OrderSync.objects.filter(pk=sync.pk).update(**BulkCursor(cursor.operation_id, 1, 1).columns())
     url = standin.bulk._node(standin.bulk.operations[cursor.operation_id])["url"]
 
     with pytest.raises(bulk_download.CursorMoved):
         bulk_download.download_step(shop_store, client, sync, cursor, url, deadline=math.inf)
 
     assert Order.objects.filter(store=shop_store).count() == 0
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["", "page-cursor-abc", 'bulk:{"operation":"gid://shopify/BulkOperation/9","lines":"x"}'],
-)
-def test_a_cursor_that_is_not_a_bulk_one_parses_safely(text: str) -> None:
-    parsed = BulkCursor.parse(text)
-    assert parsed is None if not text.startswith("bulk:") else parsed == BulkCursor()
 
 
 # ---------------------------------------------------------------- documented shapes

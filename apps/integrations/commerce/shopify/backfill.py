@@ -20,7 +20,7 @@ SHOPIFY_BULK_BACKFILL_THRESHOLD (default 1,000) the import runs as one bulk oper
 instead (bulk.py, bulk_download.py): pages cost ~30 points an order, so 10,000 orders
 take ~50 minutes of a standard plan's 100 points/s, while a bulk operation costs a
 handful of points and its download is limited only by how fast we write. The choice is
-made once and kept in the cursor, so a resumed run goes on the way it began.
+made once and kept in `OrderSync.mode`, so a resumed run goes on the way it began.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from apps.core.locks import LockTimeout, named_lock
 from apps.integrations.commerce.base import CommerceError, TransientCommerceError
 from apps.integrations.commerce.shopify import cache, documents, mapping
 from apps.integrations.commerce.shopify.bulk import (
+    PAGES_COLUMNS,
     BulkCursor,
     BulkOperationFailed,
     bulk_start,
@@ -55,7 +56,7 @@ from apps.integrations.commerce.shopify.bulk_download import (
 )
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.errors import QueryTooExpensive, ShopifyBusy
-from apps.orders.models import OrderSync, OrderSyncStatus
+from apps.orders.models import OrderSync, OrderSyncMode, OrderSyncStatus
 from apps.stores.models import Store
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ def backfill_reset(store: Store, *, window_days: int | None = None) -> OrderSync
     """Forget progress so the next run starts over (rows already imported stay)."""
     sync = _sync_row(store)
     values: dict[str, Any] = {
+        **PAGES_COLUMNS,
         "status": OrderSyncStatus.IDLE,
-        "cursor": "",
         "imported": 0,
         "points_used": 0,
         "total_estimate": None,
@@ -108,7 +109,7 @@ def backfill_run(
     bulk_run = _BulkRun()
     while sync.status == OrderSyncStatus.RUNNING and time.monotonic() < deadline:
         try:
-            if BulkCursor.parse(sync.cursor) is None:
+            if sync.mode == OrderSyncMode.PAGES:
                 sync, page_size = _next_page(store, client, sync, page_size)
             else:
                 sync, wait = _bulk_step(store, client, sync, deadline, bulk_run)
@@ -157,12 +158,18 @@ def _start(store: Store, client: ShopifyClient) -> OrderSync:
                 "total_estimate": count,
                 "points_used": F("points_used") + int(round(used)),
             }
-            fresh = not sync.cursor and sync.imported == 0
+            fresh = sync.mode == OrderSyncMode.PAGES and not sync.cursor and sync.imported == 0
             if fresh and count > settings.SHOPIFY_BULK_BACKFILL_THRESHOLD:
-                values["cursor"] = BulkCursor().dump()
-            OrderSync.objects.filter(pk=sync.pk, cursor=sync.cursor).update(**values)
+                values.update(BulkCursor().columns())
+            OrderSync.objects.filter(pk=sync.pk, **_position(sync)).update(**values)
             sync.refresh_from_db()
     return sync
+
+
+def _position(sync: OrderSync) -> dict[str, Any]:
+    """A filter matching the row only while it stands where `sync` says it does."""
+    bulk = BulkCursor.of(sync)
+    return bulk.held() if bulk is not None else {"mode": sync.mode, "cursor": sync.cursor}
 
 
 def _window_query(sync: OrderSync) -> str:
@@ -270,7 +277,7 @@ def _bulk_step(
     try:
         with named_lock(f"shopify-backfill:{store.pk}", timeout=BULK_STEP_SECONDS + 90, wait=5):
             sync.refresh_from_db()
-            cursor = BulkCursor.parse(sync.cursor)
+            cursor = BulkCursor.of(sync)
             if sync.status != OrderSyncStatus.RUNNING or cursor is None:
                 return sync, 0.0
             wait = _bulk_move(store, client, sync, cursor, deadline, run)
@@ -296,7 +303,7 @@ def _bulk_move(
 ) -> float:
     if not cursor.operation_id:
         operation = bulk_start(client, _window_query(sync))
-        _set_cursor(sync, cursor, BulkCursor(operation).dump())
+        _set_cursor(sync, cursor, BulkCursor(operation).columns())
         return poll_delay(0)
     status = bulk_status(client, cursor.operation_id)
     if status.waiting:
@@ -309,7 +316,7 @@ def _bulk_move(
         return _download(store, client, sync, cursor, status.url, deadline, run)
     if status.status in ("EXPIRED", "GONE"):
         logger.info("bulk result expired, starting again store_id=%s", store.pk)
-        _set_cursor(sync, cursor, BulkCursor().dump())
+        _set_cursor(sync, cursor, BulkCursor().columns())
         return 0.0
     if status.error_code == "ACCESS_DENIED":
         raise BulkOperationFailed("Shopify denied the bulk operation access to the orders")
@@ -319,7 +326,7 @@ def _bulk_move(
         status.error_code,
         store.pk,
     )
-    _set_cursor(sync, cursor, "")
+    _set_cursor(sync, cursor, PAGES_COLUMNS)
     return 0.0
 
 
@@ -338,20 +345,20 @@ def _download(
     except BulkFileGone:
         run.gone += 1
         if run.gone >= _GONE_LIMIT:
-            _set_cursor(sync, cursor, BulkCursor().dump())
+            _set_cursor(sync, cursor, BulkCursor().columns())
         return 1.0
     run.gone = 0
     return 0.0
 
 
-def _set_cursor(sync: OrderSync, held: BulkCursor, cursor: str) -> None:
-    moved = OrderSync.objects.filter(pk=sync.pk, cursor=held.dump())
-    if not moved.update(cursor=cursor, updated_at=timezone.now()):
+def _set_cursor(sync: OrderSync, held: BulkCursor, position: dict[str, Any]) -> None:
+    moved = OrderSync.objects.filter(pk=sync.pk, **held.held())
+    if not moved.update(**position, updated_at=timezone.now()):
         raise CursorMoved(f"backfill of store {sync.store_id} moved on elsewhere")
 
 
 def _finish_empty(sync: OrderSync, held: BulkCursor) -> None:
-    moved = OrderSync.objects.filter(pk=sync.pk, cursor=held.dump())
+    moved = OrderSync.objects.filter(pk=sync.pk, **held.held())
     moved.update(status=OrderSyncStatus.DONE, finished_at=timezone.now())
 
 

@@ -3,7 +3,7 @@
 Shopify runs the orders query of documents.BULK_ORDERS_QUERY on its side (no points
 beyond the mutation and the status polls) and writes the result as a JSONL file; we
 poll `node(id:)` with backoff until it is COMPLETED, then stream the file
-(bulk_download.py). Progress lives in `OrderSync.cursor` as a BulkCursor: which
+(bulk_download.py). Progress lives in OrderSync's bulk_* columns (a BulkCursor): which
 operation, and how many lines (and bytes) of its file are already in the snapshot, so a
 crash anywhere resumes the same operation and skips what was written.
 
@@ -18,7 +18,6 @@ What can happen to an operation, and what we do:
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -27,10 +26,10 @@ from apps.integrations.commerce.base import CommerceError
 from apps.integrations.commerce.shopify import documents
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.errors import ShopifyBusy, ShopifyGraphQLError
+from apps.orders.models import OrderSync, OrderSyncMode
 
 logger = logging.getLogger(__name__)
 
-_PREFIX = "bulk:"
 POLL_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 _BUSY_CODES = {"LIMIT_REACHED", "OPERATION_IN_PROGRESS"}
 _WAITING = {"CREATED", "RUNNING", "CANCELING"}
@@ -44,25 +43,35 @@ class BulkCursor:
     lines: int = 0  # JSONL lines whose orders are in the snapshot
     offset: int = 0  # byte offset of the next line (for an HTTP Range request)
 
-    def dump(self) -> str:
-        payload = {"operation": self.operation_id, "lines": self.lines, "offset": self.offset}
-        return _PREFIX + json.dumps(payload, separators=(",", ":"))
-
     @classmethod
-    def parse(cls, cursor: str) -> BulkCursor | None:
-        """The BulkCursor a cursor holds, or None for a page cursor (or none at all)."""
-        if not cursor.startswith(_PREFIX):
+    def of(cls, sync: OrderSync) -> BulkCursor | None:
+        """The BulkCursor a progress row holds, or None while it pages."""
+        if sync.mode != OrderSyncMode.BULK:
             return None
-        try:
-            payload = json.loads(cursor[len(_PREFIX) :])
-            return cls(
-                operation_id=str(payload.get("operation") or ""),
-                lines=max(0, int(payload.get("lines") or 0)),
-                offset=max(0, int(payload.get("offset") or 0)),
-            )
-        except (ValueError, TypeError, AttributeError):
-            # A mangled cursor: start a new operation (upserts make repeats harmless).
-            return cls()
+        return cls(sync.bulk_operation_id, lines=sync.bulk_lines, offset=sync.bulk_offset)
+
+    def columns(self) -> dict[str, Any]:
+        """The progress row's values for this position (the page cursor is then unused)."""
+        return {**self.held(), "cursor": ""}
+
+    def held(self) -> dict[str, Any]:
+        """A filter matching a row at exactly this position, for compare-and-set."""
+        return {
+            "mode": OrderSyncMode.BULK,
+            "bulk_operation_id": self.operation_id,
+            "bulk_lines": self.lines,
+            "bulk_offset": self.offset,
+        }
+
+
+# The progress row's values when it goes back to paging (from the first page).
+PAGES_COLUMNS: dict[str, Any] = {
+    "mode": OrderSyncMode.PAGES,
+    "cursor": "",
+    "bulk_operation_id": "",
+    "bulk_lines": 0,
+    "bulk_offset": 0,
+}
 
 
 @dataclass(frozen=True)

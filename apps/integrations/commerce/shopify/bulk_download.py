@@ -247,7 +247,7 @@ class _BatchWriter:
     def flush(self, cursor: BulkCursor, *, finished: bool = False) -> None:
         refetched = self._refetch_orphans()
         values: dict[str, Any] = {
-            "cursor": cursor.dump(),
+            **cursor.columns(),
             "imported": F("imported") + len(self.batch),
             "updated_at": timezone.now(),
         }
@@ -258,7 +258,7 @@ class _BatchWriter:
                 store=self.store,
                 versions=[m.snapshot_version() for m in [*self.batch, *refetched]],
             )
-            moved = OrderSync.objects.filter(pk=self.sync.pk, cursor=self.cursor.dump())
+            moved = OrderSync.objects.filter(pk=self.sync.pk, **self.cursor.held())
             if not moved.update(**values):
                 raise CursorMoved(f"backfill of store {self.store.pk} moved on elsewhere")
         self.imported += len(self.batch)

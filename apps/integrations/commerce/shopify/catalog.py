@@ -1,4 +1,4 @@
-"""Product search and the shop's policies, straight from the GraphQL Admin API."""
+"""Product search, the shop's policies and time zone, straight from the GraphQL Admin API."""
 
 from __future__ import annotations
 
@@ -80,6 +80,13 @@ def _score(product: Product, terms: list[str]) -> int:
         elif any(w.startswith(term) for w in other):
             score += 1
     return score
+
+
+def shop_time_zone(client: ShopifyClient) -> str:
+    """The shop's IANA time zone name as Shopify reports it ("" when it says none)."""
+    data = client.execute(documents.SHOP_TIME_ZONE, {})
+    zone = ((data or {}).get("shop") or {}).get("ianaTimezone")
+    return zone if isinstance(zone, str) else ""
 
 
 def shop_policies(client: ShopifyClient) -> list[Policy]:

@@ -436,6 +436,18 @@ query ShopPolicies {
     estimated_cost=10,
 )
 
+# The shop's time zone as an IANA name ("America/New_York"): where the merchant's day
+# begins. Shop.timezoneAbbreviation / timezoneOffset change with DST; this does not.
+SHOP_TIME_ZONE = Operation(
+    name="ShopTimeZone",
+    document="""
+query ShopTimeZone {
+  shop { ianaTimezone }
+}
+""",
+    estimated_cost=1,
+)
+
 # ---------------------------------------------------------------- bulk operations
 # A bulk query has no variables and no page sizes: Shopify runs it over every order the
 # search matches and writes one JSONL line per object, connection nodes on lines of
@@ -574,6 +586,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     RETURN_REQUEST,
     PRODUCTS_SEARCH,
     SHOP_POLICIES,
+    SHOP_TIME_ZONE,
     BULK_ORDERS_RUN,
     BULK_OPERATION_STATUS,
 )
