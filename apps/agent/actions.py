@@ -33,6 +33,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.agent.label_executor import buy_return_label
+from apps.agent.return_hook import return_recorded
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
 from apps.core.locks import LockTimeout, named_lock
 from apps.core.logging import redact
@@ -242,10 +243,12 @@ def action_execute(action: AgentAction, provider: CommerceProvider) -> AgentActi
             wait=ACTION_LOCK_WAIT,
             renew=True,
         ):
-            return _execute_locked(action, provider)
+            done = _execute_locked(action, provider)
     except LockTimeout:
         action.refresh_from_db()
         return action
+    return_recorded(done)  # a recorded return may be followed by its prepaid label
+    return done
 
 
 def _execute_locked(action: AgentAction, provider: CommerceProvider) -> AgentAction:
