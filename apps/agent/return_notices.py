@@ -155,3 +155,20 @@ def refund_told_once(refund: AgentAction) -> bool:
             refund.conversation, text, metadata={"action_ids": [refund.pk], "kind": "refund"}
         )
     return True
+
+
+def tell_refund_failed(refund: AgentAction) -> None:
+    """A refund reported made that the payment provider failed afterwards: say so plainly
+    and hand the conversation to people (the caller moved the action, once)."""
+    refund = AgentAction.objects.select_related("conversation").get(pk=refund.pk)
+    order_name = str(refund.parameters.get("order_name", ""))
+    amount = fmt_money(refund.amount, refund.currency)
+    message_add_assistant(
+        refund.conversation,
+        f"An update on your refund of {amount} on order {order_name}: the payment provider "
+        "could not complete it after all, so the money has not been returned. I'm sorry. "
+        "Our team has been told and will follow up here.",
+        metadata={"action_ids": [refund.pk], "kind": "refund_failed"},
+    )
+    if refund.message_id is not None:
+        escalate_message(refund.message_id, reason="A Stripe refund failed after it was made")
