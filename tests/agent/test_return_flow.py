@@ -276,3 +276,37 @@ def test_after_inspection_only_a_persons_approval_releases_the_refund(
     told = [t for t in _assistant_texts(c.conversation) if "I've refunded" in t]
     assert len(told) == 1
     assert "checked by our team" in told[0]
+
+
+def test_analytics_count_the_label_spend_and_the_time_to_refund(
+    client: Any,
+    chat: Callable[..., Chat],
+    demo_store: Store,
+    standin: EasyPostStandIn,
+    enqueued: Enqueued,
+) -> None:
+    from django.utils import timezone
+
+    from apps.dashboard.analytics import default_range, store_analytics
+    from apps.dashboard.analytics.models import DailyRollup
+    from apps.dashboard.analytics.rollups import _write, compute_days, facts_of, local_today
+
+    _labels_on(demo_store, refund_release=RefundRelease.FIRST_SCAN)
+    _, returned = _returned(chat, enqueued)
+    return_label_run(returned.pk)
+    _scan(client, standin, demo_store, "in_transit")
+    label = AgentAction.objects.get(kind=ActionKind.RETURN_LABEL)
+    now = timezone.now()
+    span = default_range(local_today(demo_store, now), demo_store.zone)
+
+    figures = store_analytics(demo_store, span, now=now, rollups=False)
+
+    (spent,) = figures.label_spend
+    assert (spent.currency, str(spent.amount), spent.count) == ("USD", label.result["cost"], 1)
+    assert figures.median_return_to_refund is not None
+    # The rollup row keeps the same figures.
+    today = local_today(demo_store, now)
+    _write(demo_store, compute_days(demo_store, span, now)[today], now)
+    stored = facts_of(DailyRollup.objects.get(store=demo_store, day=today))
+    assert str(stored.label_spend["USD"].amount) == label.result["cost"]
+    assert sum(stored.return_to_refund.values()) == 1
