@@ -421,3 +421,9 @@ if CELERY_TASK_ALWAYS_EAGER:
     # Inline tasks (the demo): "task succeeded" lines would interleave with what the demo
     # prints for a newcomer; failures still log.
     LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # type: ignore[index]
+
+# SHIPPING / PAYMENTS: EasyPost and Stripe are reached through their SDKs with each store's
+# own key. These point the SDKs at a stand-in (end-to-end tests, benchmarks); empty in
+# production, where the SDKs' own addresses are used.
+SHIPPING_EASYPOST_API_BASE = env("SHIPPING_EASYPOST_API_BASE", default="")
+PAYMENTS_STRIPE_API_BASE = env("PAYMENTS_STRIPE_API_BASE", default="")

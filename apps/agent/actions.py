@@ -33,6 +33,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.agent.label_executor import buy_return_label
+from apps.agent.payment_refunds import refund_through_payments
+from apps.agent.return_hook import return_recorded
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
 from apps.core.locks import LockTimeout, named_lock
 from apps.core.logging import redact
@@ -43,6 +45,7 @@ from apps.integrations.commerce.base import (
     LineItemQuantity,
     PlatformRejected,
 )
+from apps.integrations.payments.base import PaymentsError
 from apps.integrations.shipping.base import ShippingError
 
 logger = logging.getLogger(__name__)
@@ -124,6 +127,9 @@ Outcome = tuple[dict[str, Any], dict[str, Any]]  # (result, evidence)
 
 
 def _refund(provider: CommerceProvider, action: AgentAction) -> Outcome:
+    through_payments = refund_through_payments(provider, action)  # e.g. paid via Stripe
+    if through_payments is not None:
+        return through_payments
     params = action.parameters
     done = provider.refund(
         order_id=params["order_id"],
@@ -243,10 +249,12 @@ def action_execute(action: AgentAction, provider: CommerceProvider) -> AgentActi
             wait=ACTION_LOCK_WAIT,
             renew=True,
         ):
-            return _execute_locked(action, provider)
+            done = _execute_locked(action, provider)
     except LockTimeout:
         action.refresh_from_db()
         return action
+    return_recorded(done)  # a recorded return may be followed by its prepaid label
+    return done
 
 
 def _execute_locked(action: AgentAction, provider: CommerceProvider) -> AgentAction:
@@ -271,6 +279,13 @@ def _execute_locked(action: AgentAction, provider: CommerceProvider) -> AgentAct
         refused = {"refused": True, "code": exc.code}
         error = str(exc) or type(exc).__name__
         return _finish(action, ActionStatus.FAILED, error=error, evidence=refused)
+    except PaymentsError as exc:
+        if exc.retryable:
+            # The money may have moved (a 500 after the refund was made): left executing,
+            # resumed under the same key by the reconciler, which finds the one refund.
+            logger.warning("action %s: payments provider unavailable: %s", action.pk, exc)
+            return action
+        return _finish(action, ActionStatus.FAILED, error=exc.message or type(exc).__name__)
     except (CommerceError, ShippingError) as exc:
         return _finish(action, ActionStatus.FAILED, error=str(exc) or type(exc).__name__)
     except Exception as exc:  # a failed side effect must be recorded whatever raised

@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.agent.actions import ActionSpec, action_execute, action_get_or_create
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
@@ -33,7 +34,7 @@ def release_due(release: str, shipment: ReturnShipment) -> bool:
         return shipment.first_scan_at is not None
     if release == RefundRelease.DELIVERED:
         return shipment.delivered_at is not None
-    return False  # inspected: a person releases it from the dashboard
+    return shipment.inspected_at is not None  # inspected: a person approved it
 
 
 def _return_of(shipment: ReturnShipment) -> AgentAction | None:
@@ -160,3 +161,15 @@ def _release_action(
         ),
     )
     return action
+
+
+def return_inspection_approve(*, store_id: int, shipment_id: int, by: str) -> ReturnShipment:
+    """A person checked the returned items: record it once (who and when) so the refund
+    can be released under the "after inspection" rule. Raises ReturnShipment.DoesNotExist
+    for another store's return. Idempotent: a second approval changes nothing."""
+    shipment = ReturnShipment.objects.get(pk=shipment_id, store_id=store_id)
+    ReturnShipment.objects.filter(pk=shipment.pk, inspected_at__isnull=True).update(
+        inspected_at=timezone.now(), inspected_by=(by or "")[:200], updated_at=timezone.now()
+    )
+    shipment.refresh_from_db()
+    return shipment

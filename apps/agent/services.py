@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from apps.agent.actions import action_execute, action_fail
 from apps.agent.replies import fmt_money, say
+from apps.agent.return_notices import label_told_once
 from apps.agent.skills.describe import what
-from apps.conversations.models import ActionStatus, AgentAction, Message
+from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Message
 from apps.conversations.services import message_add_assistant
 from apps.integrations.commerce.base import CommerceError, CommerceProvider
 from apps.integrations.commerce.registry import get_commerce_provider
@@ -101,7 +102,9 @@ def action_carry_out(action_id: int) -> AgentAction | None:
         action = action_fail(action, problem) if problem else action_execute(action, provider)
     elif action.status == ActionStatus.EXECUTING:
         action = action_execute(action, get_commerce_provider(action.store))
-    if action.status in FINAL_STATUSES and _nobody_else_tells(action):
+    if action.kind == ActionKind.RETURN_LABEL:
+        label_told_once(action)  # the label link (or why none), not a generic outcome
+    elif action.status in FINAL_STATUSES and _nobody_else_tells(action):
         _tell_customer_once(action)
     return action
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.agent.escalation import escalate_message
 from apps.agent.pipeline import reply_fallback, run_turn
 from apps.agent.reconcile import stuck_action_ids
+from apps.agent.return_tasks import return_label_task  # noqa: F401  (registers the task)
 from apps.agent.services import action_carry_out
 from apps.conversations.models import Message, MessageRole
 from apps.conversations.takeover import AI_SILENT

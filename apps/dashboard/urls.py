@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
-from apps.dashboard.views import home, inbox, integrations, knowledge, settings, time_zone
+from apps.dashboard.views import home, inbox, integrations, knowledge, returns, settings, time_zone
 from apps.dashboard.views import woocommerce_sign_in as woo_sign_in
 from apps.dashboard.views import woocommerce_storefront as woo_storefront
 
@@ -67,11 +67,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("actions/<int:action_id>/approve/", inbox.approve, name="action-approve"),
     path("actions/<int:action_id>/reject/", inbox.reject, name="action-reject"),
+    path("returns/<int:shipment_id>/inspected/", returns.inspected, name="return-inspected"),
     # Settings and knowledge base
     path("settings/", settings.settings_page, name="settings"),
     path("settings/agent/", settings.settings_agent, name="settings-agent"),
     path("settings/policies/", settings.settings_policies, name="settings-policies"),
     path("settings/time-zone/", time_zone.settings_time_zone, name="settings-time-zone"),
+    path("settings/returns/", settings.settings_returns, name="settings-returns"),
     path("settings/knowledge/", knowledge.knowledge_page, name="knowledge"),
     path("settings/knowledge/faq/", knowledge.faq_add, name="faq-add"),
     path("settings/knowledge/faq/<int:entry_id>/", knowledge.faq_row, name="faq-row"),

@@ -79,6 +79,9 @@ class Order(models.Model):
     billing_address = models.JSONField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
+    # Payments taken outside the platform (commerce.base.PaymentReference as JSON): where a
+    # refund through the payment provider finds the payment.
+    payment_references = models.JSONField(default=list, blank=True)
     status_url = models.URLField(max_length=500, blank=True)
 
     platform_created_at = models.DateTimeField(null=True, blank=True)

@@ -168,6 +168,11 @@ class StoreSettings(models.Model):
     refund_release = models.CharField(
         max_length=20, choices=RefundRelease.choices, default=RefundRelease.INSPECTED
     )
+    # Shown with the label: how to pack the parcel (the merchant's words, plain text).
+    return_packing_instructions = models.TextField(max_length=1000, blank=True)
+    # What the customer confirms about the items before a return is started ("unworn,
+    # with tags attached"); a "no" starts nothing.
+    return_conditions = models.JSONField(default=list, blank=True)
 
     updated_at = models.DateTimeField(auto_now=True)
 

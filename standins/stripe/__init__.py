@@ -52,6 +52,8 @@ class Payment:
     amount: int
     currency: str
     refunded: int = 0
+    email: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -86,8 +88,18 @@ class StripeStandIn:
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids):024d}"
 
-    def add_payment(self, api_key: str, amount: int, currency: str = "usd") -> Payment:
-        payment = Payment(self._id("pi"), self._id("ch"), amount, currency)
+    def add_payment(
+        self,
+        api_key: str,
+        amount: int,
+        currency: str = "usd",
+        *,
+        email: str = "",
+        metadata: dict[str, str] | None = None,
+    ) -> Payment:
+        payment = Payment(
+            self._id("pi"), self._id("ch"), amount, currency, 0, email, dict(metadata or {})
+        )
         self.accounts[api_key].payments[payment.intent_id] = payment
         return payment
 
@@ -105,6 +117,8 @@ class StripeStandIn:
         if account is None:
             return _error(401, "invalid_request_error", "Invalid API Key provided: sk_***")
         parts = call.path.strip("/").split("/")[1:]  # drop "v1"
+        if call.method == "GET" and len(parts) == 2 and parts[0] in ("payment_intents", "charges"):
+            return self._payment_object(account, parts[0], parts[1], call.query)
         if parts[:1] != ["refunds"]:
             return _error(404, "invalid_request_error", f"Unrecognized request URL ({call.path}).")
         if call.method == "POST" and len(parts) == 1:
@@ -115,6 +129,49 @@ class StripeStandIn:
             refund = account.refunds.get(parts[1])
             return Answer(200, refund) if refund else _missing("refund", parts[1])
         return _error(404, "invalid_request_error", f"Unrecognized request URL ({call.path}).")
+
+    # ------------------------------------------------------------ payments
+
+    def _payment_object(
+        self, account: Account, kind: str, object_id: str, query: dict[str, str]
+    ) -> Answer:
+        if kind == "payment_intents":
+            payment = account.payments.get(object_id)
+        else:
+            payment = next((p for p in account.payments.values() if p.charge_id == object_id), None)
+        if payment is None:
+            return _missing("payment_intent" if kind == "payment_intents" else "charge", object_id)
+        charge = {
+            "id": payment.charge_id,
+            "object": "charge",
+            "amount": payment.amount,
+            "amount_captured": payment.amount,
+            "amount_refunded": payment.refunded,
+            "currency": payment.currency,
+            "payment_intent": payment.intent_id,
+            "receipt_email": payment.email or None,
+            "billing_details": {"email": payment.email or None},
+            "metadata": payment.metadata,
+            "refunded": payment.refunded >= payment.amount,
+            "status": "succeeded",
+        }
+        if kind == "charges":
+            return Answer(200, charge)
+        expanded = any(v == "latest_charge" for k, v in query.items() if k.startswith("expand"))
+        return Answer(
+            200,
+            {
+                "id": payment.intent_id,
+                "object": "payment_intent",
+                "amount": payment.amount,
+                "amount_received": payment.amount,
+                "currency": payment.currency,
+                "latest_charge": charge if expanded else payment.charge_id,
+                "metadata": payment.metadata,
+                "receipt_email": payment.email or None,
+                "status": "succeeded",
+            },
+        )
 
     # ------------------------------------------------------------ refunds
 

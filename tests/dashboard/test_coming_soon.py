@@ -16,11 +16,20 @@ pytestmark = pytest.mark.django_db
 STRIPE = {"secret_key": "sk_test_51Hq2b3C4d5E6f7G8h9I0jKlMnOpQrStUvWxYzAbCdEfGhIjK1234"}
 
 
+@pytest.fixture
+def nothing_built(monkeypatch):
+    """Every provider switched off, whichever are built by now: the rules under test are
+    about the switch, not about today's list."""
+    monkeypatch.setattr(registry, "CONNECTABLE", dict.fromkeys(registry.PROVIDERS, False))
+
+
 def test_every_provider_has_its_switch():
     assert set(registry.CONNECTABLE) == set(registry.PROVIDERS)
 
 
-def test_a_provider_not_built_is_listed_as_coming_soon_without_a_connect_button(merchant):
+def test_a_provider_not_built_is_listed_as_coming_soon_without_a_connect_button(
+    merchant, nothing_built
+):
     html = merchant.get("/app/integrations/").content.decode()
 
     for key, spec in registry.PROVIDERS.items():
@@ -40,7 +49,7 @@ def test_a_provider_not_built_is_listed_as_coming_soon_without_a_connect_button(
         ("post", "/app/integrations/stripe/test/"),
     ],
 )
-def test_a_provider_not_built_cannot_be_set_up(merchant, shop, method, path):
+def test_a_provider_not_built_cannot_be_set_up(merchant, shop, method, path, nothing_built):
     response = getattr(merchant, method)(path, STRIPE if method == "post" else None)
 
     assert response.status_code == 404
@@ -48,7 +57,7 @@ def test_a_provider_not_built_cannot_be_set_up(merchant, shop, method, path):
     assert not SettingsAuditEntry.objects.filter(store=shop).exists()
 
 
-def test_the_service_refuses_a_provider_not_built(shop):
+def test_the_service_refuses_a_provider_not_built(shop, nothing_built):
     with pytest.raises(ProviderNotConnectable):
         integration_connect(
             store=shop, actor="owner", spec=registry.PROVIDERS["stripe"], values=STRIPE
@@ -56,7 +65,9 @@ def test_the_service_refuses_a_provider_not_built(shop):
     assert not IntegrationCredential.objects.filter(store=shop).exists()
 
 
-def test_switching_one_provider_on_makes_only_that_one_connectable(merchant, monkeypatch):
+def test_switching_one_provider_on_makes_only_that_one_connectable(
+    merchant, monkeypatch, nothing_built
+):
     monkeypatch.setitem(registry.CONNECTABLE, "stripe", True)
 
     html = merchant.get("/app/integrations/").content.decode()
@@ -68,7 +79,7 @@ def test_switching_one_provider_on_makes_only_that_one_connectable(merchant, mon
     assert merchant.get("/app/integrations/easypost/form/").status_code == 404
 
 
-def test_the_plans_do_not_sell_channels_and_helpdesks_before_they_work(monkeypatch):
+def test_the_plans_do_not_sell_channels_and_helpdesks_before_they_work(monkeypatch, nothing_built):
     assert {f for f, live in live_features().items() if not live} == {
         Feature.SMS,
         Feature.EMAIL,
@@ -84,7 +95,9 @@ def test_the_plans_do_not_sell_channels_and_helpdesks_before_they_work(monkeypat
     assert feature_is_live(Feature.SMS)
 
 
-def test_the_billing_page_marks_what_is_not_built_as_coming_soon(merchant, monkeypatch):
+def test_the_billing_page_marks_what_is_not_built_as_coming_soon(
+    merchant, monkeypatch, nothing_built
+):
     html = merchant.get("/app/billing/").content.decode()
     growth = html[html.index(f'data-plan="{GROWTH.key}"') :]
     growth = growth[: growth.index("</section>")]

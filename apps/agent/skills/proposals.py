@@ -9,6 +9,7 @@ from apps.agent.context import Draft, Turn
 from apps.agent.escalation import escalate
 from apps.agent.policy import Decision
 from apps.agent.replies import fmt_list, join
+from apps.agent.return_offer import labels_wanted
 from apps.agent.skills.describe import date_fact, money_fact, what
 from apps.agent.state import Awaiting, Pending
 from apps.conversations.models import ActionStatus, AgentAction
@@ -186,10 +187,13 @@ def _done(turn: Turn, action: AgentAction, order_name: str) -> str:
         return f"Order {order_name} will now ship to: {address}."
     if action.kind == "create_return":
         turn.facts.add("return", result.get("return_id", ""))
-        return (
+        opened = (
             f"I've opened a return for {_items_text(turn, action)} from order "
             f"{order_name} (return {result.get('return_id', '')})."
         )
+        if labels_wanted(turn.store, turn.rules):
+            opened += " I'm preparing your prepaid return label and will post it here shortly."
+        return opened
     if action.kind == "add_order_note":
         note = str(result.get("note", ""))
         turn.facts.add("note", note)

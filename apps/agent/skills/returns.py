@@ -6,6 +6,7 @@ from apps.agent.actions import ActionSpec, refunded_without_approval
 from apps.agent.context import Draft, Turn
 from apps.agent.policy import Outcome, cancel_decision, refund_decision, return_eligibility
 from apps.agent.replies import fmt_list, join
+from apps.agent.return_offer import offer_text
 from apps.agent.skills.amounts import requested_amount
 from apps.agent.skills.describe import (
     date_fact,
@@ -55,6 +56,7 @@ def return_request(turn: Turn) -> Draft:
     ]
     if decision.excluded:
         parts.append(f"({final_sale_note(decision.excluded)})")
+    parts.append(offer_text(turn.store, turn.rules))  # conditions, label, who pays
     parts.append(f"Shall I start a return for {listed}?")
     return propose(turn, spec, join(*parts))
 

@@ -65,6 +65,8 @@ def store_analytics(
         intents=_intent_rows(merged),
         actions=action_totals(merged.actions),
         refunds=refund_totals(merged.refunds),
+        label_spend=refund_totals(merged.label_spend),
+        median_return_to_refund=buckets.median(merged.return_to_refund),
     )
 
 

@@ -30,7 +30,7 @@ def money_returned_q() -> Q:
     return Q(kind=ActionKind.REFUND) | cancelled_and_refunded
 
 
-def _executed(store: Store, span: DateRange) -> QuerySet[Any]:
+def executed_actions(store: Store, span: DateRange) -> QuerySet[Any]:
     # Lookups are recorded executed without an executed_at: their creation is the moment.
     return (
         AgentAction.objects.filter(store=store, status=ActionStatus.EXECUTED)
@@ -42,11 +42,11 @@ def _executed(store: Store, span: DateRange) -> QuerySet[Any]:
 
 def add_action_days(store: Store, span: DateRange, days: dict[date, DayFacts]) -> None:
     """File `store`'s executed actions and money returned in `span` into `days`."""
-    for row in _executed(store, span).values("day", "kind").annotate(n=Count("pk")):
+    for row in executed_actions(store, span).values("day", "kind").annotate(n=Count("pk")):
         facts = days.setdefault(row["day"], DayFacts(day=row["day"]))
         facts.actions[row["kind"]] = facts.actions.get(row["kind"], 0) + row["n"]
     refunds = (
-        _executed(store, span)
+        executed_actions(store, span)
         .filter(money_returned_q())
         .values("day", "currency")
         .annotate(amount=Sum("amount"), n=Count("pk"))

@@ -34,6 +34,8 @@ class DailyRollup(models.Model):
     actions = models.JSONField(default=dict)
     # {currency: {"amount": "12.50", "count": 2}}
     refunds = models.JSONField(default=dict)
+    # {"label_spend": {currency: {"amount", "count"}}, "to_refund": histogram}
+    returns = models.JSONField(default=dict)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -133,6 +133,14 @@ class Analytics:
     intents: list[IntentRow]
     actions: list[ActionTotal]
     refunds: list[RefundTotal]
+    # Prepaid return labels bought (amount and count per currency), and the median time
+    # from a return's yes to its refund.
+    label_spend: list[RefundTotal] = field(default_factory=list)
+    median_return_to_refund: timedelta | None = None
+
+    @property
+    def return_to_refund_text(self) -> str:
+        return human_duration(self.median_return_to_refund)
 
     @property
     def currencies(self) -> list[str]:

@@ -22,6 +22,7 @@ from apps.dashboard.analytics.actions import add_action_days
 from apps.dashboard.analytics.conversations import conversation_days, planner_settings
 from apps.dashboard.analytics.models import DailyRollup
 from apps.dashboard.analytics.results import DateRange
+from apps.dashboard.analytics.returns import add_return_days
 from apps.dashboard.analytics.tally import DayFacts, Refunded, Tally
 from apps.stores.models import Store
 
@@ -34,6 +35,7 @@ def compute_days(store: Store, span: DateRange, now: datetime) -> dict[date, Day
     """`store`'s figures per day of `span` from the source rows (days with data only)."""
     days = conversation_days(store, span, now)
     add_action_days(store, span, days)
+    add_return_days(store, span, days)
     return days
 
 
@@ -82,14 +84,26 @@ def _write(store: Store, facts: DayFacts, now: datetime) -> None:
                 currency: {"amount": str(refunded.amount), "count": refunded.count}
                 for currency, refunded in facts.refunds.items()
             },
+            "returns": {
+                "label_spend": _money_json(facts.label_spend),
+                "to_refund": buckets.to_json(facts.return_to_refund),
+            },
             "computed_at": now,
         },
     )
 
 
+def _money_json(money: dict[str, Refunded]) -> dict[str, dict[str, Any]]:
+    return {c: {"amount": str(m.amount), "count": m.count} for c, m in money.items()}
+
+
+def _money(value: dict[str, Any] | None) -> dict[str, Refunded]:
+    return {c: Refunded(Decimal(v["amount"]), int(v["count"])) for c, v in (value or {}).items()}
+
+
 _READ = (
     "day", "conversations", "ai_resolved", "escalated", "human_handled", "histograms",
-    "intents", "channels", "actions", "refunds",
+    "intents", "channels", "actions", "refunds", "returns",
 )  # fmt: skip
 
 
@@ -116,6 +130,7 @@ def _facts(
     channels: dict[str, int] | None,
     actions: dict[str, int] | None,
     refunds: dict[str, Any] | None,
+    returns: dict[str, Any] | None = None,
 ) -> DayFacts:
     histograms = histograms or {}
     totals = Tally(
@@ -132,10 +147,9 @@ def _facts(
         stored_intents=intents or {},
         channels=dict(channels or {}),
         actions=dict(actions or {}),
-        refunds={
-            currency: Refunded(Decimal(value["amount"]), int(value["count"]))
-            for currency, value in (refunds or {}).items()
-        },
+        refunds=_money(refunds),
+        label_spend=_money((returns or {}).get("label_spend")),
+        return_to_refund=buckets.from_json((returns or {}).get("to_refund")),
     )
 
 

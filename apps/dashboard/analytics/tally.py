@@ -86,6 +86,10 @@ class DayFacts:
     actions: dict[str, int] = field(default_factory=dict)
     # Money given back by currency: refunds and the refunds of cancellations.
     refunds: dict[str, Refunded] = field(default_factory=dict)
+    # Prepaid return labels bought, by currency; a return's time from the customer's yes
+    # to its refund (seconds histogram), on the refund's day.
+    label_spend: dict[str, Refunded] = field(default_factory=dict)
+    return_to_refund: Histogram = field(default_factory=dict)
     # A rollup's intents as stored ({intent: Tally JSON}), merged without parsing each.
     stored_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -113,4 +117,9 @@ def merge_days(days: Iterable[DayFacts], day: date = date.min) -> DayFacts:
             total = merged.refunded(currency)
             total.amount += refunded.amount
             total.count += refunded.count
+        for currency, spent in facts.label_spend.items():
+            total = merged.label_spend.setdefault(currency, Refunded())
+            total.amount += spent.amount
+            total.count += spent.count
+        buckets.add_into(merged.return_to_refund, facts.return_to_refund)
     return merged

@@ -13,7 +13,12 @@ from apps.dashboard.services.audit import audit_record, field_diff
 from apps.stores.models import Store, StoreSettings
 from apps.stores.services import store_settings
 
-SECTION_TITLES = {"agent": "Agent", "policies": "Policies", "knowledge": "Knowledge base"}
+SECTION_TITLES = {
+    "agent": "Agent",
+    "policies": "Policies",
+    "returns": "Returns",
+    "knowledge": "Knowledge base",
+}
 
 
 @dataclass(frozen=True)

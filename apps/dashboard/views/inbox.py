@@ -17,6 +17,7 @@ from apps.dashboard.forms.inbox import InboxFilterForm
 from apps.dashboard.rendering import render_page
 from apps.dashboard.selectors.composer import canned_replies
 from apps.dashboard.selectors.inbox import inbox_page, inbox_version
+from apps.dashboard.selectors.returns import conversation_returns
 from apps.dashboard.selectors.transcript import Transcript, conversation_transcript
 from apps.dashboard.services.conversations import conversation_hand_back, conversation_take_over
 from apps.dashboard.services.replies import conversation_reply, display_name_for, note_add
@@ -211,7 +212,12 @@ def _panel_context(request: EmbeddedRequest, transcript: Transcript) -> dict[str
         "canned_replies": canned_replies(request.store),
         "display_name": display_name_for(request.store, actor(request)),
         "agent_name": store_settings(request.store).agent_name,
+        "returns": conversation_returns(request.store, transcript.conversation),
     }
+
+
+# Other inbox views (returns) answer with the same panel.
+panel_response = _panel
 
 
 def _transcript_or_404(store: Store, conversation_id: int) -> Transcript:

@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.dashboard.auth import dashboard_view
+from apps.dashboard.forms.returns import ReturnSettingsForm, returns_form
 from apps.dashboard.forms.settings import AgentSettingsForm, PolicySettingsForm
 from apps.dashboard.rendering import render_page
 from apps.dashboard.selectors.audit import recent_changes
@@ -49,6 +50,7 @@ def settings_page(request: EmbeddedRequest) -> HttpResponse:
         "policy_form": PolicySettingsForm(
             initial=_initial(rules, POLICY_FIELDS), store=request.store
         ),
+        "returns_form": returns_form(rules),
         "changes": recent_changes(request.store),
         **time_zone_context(request.store),
     }
@@ -60,6 +62,14 @@ def settings_page(request: EmbeddedRequest) -> HttpResponse:
 def settings_agent(request: EmbeddedRequest) -> HttpResponse:
     form = AgentSettingsForm(request.POST)
     return _save(request, form, "agent", "dashboard/partials/agent_form.html", "agent_form")
+
+
+@dashboard_view
+@require_POST
+def settings_returns(request: EmbeddedRequest) -> HttpResponse:
+    form = ReturnSettingsForm(request.POST)
+    template = "dashboard/partials/returns_settings.html"
+    return _save(request, form, "returns", template, "returns_form")
 
 
 @dashboard_view

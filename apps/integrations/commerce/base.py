@@ -82,6 +82,17 @@ class Fulfillment:
 
 
 @dataclass(frozen=True)
+class PaymentReference:
+    """A payment taken outside the platform's own payments, as the order names it: the
+    gateway ("stripe") and the gateway's id for it (a PaymentIntent pi_…, a charge ch_…).
+    `source` says where the order carried it: a transaction, an attribute, metadata."""
+
+    gateway: str
+    reference: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class RefundRecord:
     id: str
     amount: Decimal
@@ -117,6 +128,7 @@ class OrderInfo:
     tags: tuple[str, ...] = ()
     note: str = ""
     status_url: str = ""
+    payments: tuple[PaymentReference, ...] = ()
 
     @property
     def is_cancelled(self) -> bool:

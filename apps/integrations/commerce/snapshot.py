@@ -24,6 +24,7 @@ from apps.integrations.commerce.base import (
     LineItem,
     LineItemQuantity,
     OrderInfo,
+    PaymentReference,
     RefundRecord,
     Tracking,
     parse_order_number,
@@ -245,6 +246,15 @@ def order_to_info(order: Order) -> OrderInfo:
         tags=_tags(order.tags),
         note=order.note if isinstance(order.note, str) else "",
         status_url=_text(order.status_url),
+        payments=tuple(payment_from_json(r) for r in _records(order.payment_references)),
+    )
+
+
+def payment_from_json(row: Mapping[str, Any]) -> PaymentReference:
+    return PaymentReference(
+        gateway=_text(row.get("gateway")),
+        reference=_text(row.get("reference")),
+        source=_text(row.get("source")),
     )
 
 
@@ -342,6 +352,10 @@ def info_to_order_fields(info: OrderInfo) -> dict[str, Any]:
         "tags": list(info.tags),
         "note": info.note,
         "status_url": info.status_url,
+        "payment_references": [
+            {"gateway": p.gateway, "reference": p.reference, "source": p.source}
+            for p in info.payments
+        ],
         "platform_created_at": info.created_at,
         "platform_updated_at": info.updated_at,
     }

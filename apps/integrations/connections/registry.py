@@ -36,8 +36,8 @@ CONNECTABLE: dict[str, bool] = {
     "zendesk": False,
     "front": False,
     "intercom": False,
-    "easypost": False,
-    "stripe": False,
+    "easypost": True,
+    "stripe": True,
     "sendgrid": False,
     "twilio": False,
 }

@@ -108,6 +108,23 @@ class PaymentRefund:
         return self.status in FINAL_STATUSES
 
 
+@dataclass(frozen=True)
+class PaymentInfo:
+    """A payment at the provider, as much as matching it to an order needs."""
+
+    id: str
+    amount: Decimal  # what was captured
+    refunded: Decimal  # what was refunded so far, by anyone
+    currency: str
+    succeeded: bool
+    email: str = ""  # the receipt email, when the payment has one
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def refundable(self) -> Decimal:
+        return max(Decimal(0), self.amount - self.refunded)
+
+
 # ---------------------------------------------------------------- errors
 
 
@@ -161,3 +178,8 @@ class PaymentsProvider(Protocol):
         ...
 
     def get_refund(self, refund_id: str) -> PaymentRefund: ...
+
+    def get_payment(self, payment_reference: str) -> PaymentInfo:
+        """The payment (amount, refunded so far, currency, email, metadata). Raises
+        RefundRejected for a payment this account does not have."""
+        ...

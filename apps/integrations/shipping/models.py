@@ -52,6 +52,10 @@ class ReturnShipment(models.Model):
     latest_event = models.CharField(max_length=300, blank=True)
     latest_event_at = models.DateTimeField(null=True, blank=True)
     estimated_delivery_at = models.DateTimeField(null=True, blank=True)
+    # A person checked the returned items (the dashboard): releases the refund when the
+    # merchant's rule is "after inspection". Who did it is kept for the audit trail.
+    inspected_at = models.DateTimeField(null=True, blank=True)
+    inspected_by = models.CharField(max_length=200, blank=True)
     # The refund action released for this return (conversations.AgentAction, a layer
     # above: an id, not a foreign key). Set once, under a row lock: one refund per return.
     refund_action_id = models.BigIntegerField(null=True, blank=True)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from apps.agent.payment_refund_events import refund_settled
 from apps.integrations.payments.models import PaymentRefundRecord
 from apps.integrations.payments.records import apply_refund
 from apps.integrations.payments.stripe.provider import KEY_METADATA, refund_from
@@ -42,7 +43,8 @@ def _apply(store: Store, obj: dict[str, Any]) -> str:
         if not changed:
             return f"stale: still {record.status}"
         record.save(update_fields=[*changed, "updated_at"])
-        return str(record.status)
+    refund_settled(record)  # the action (and the customer) follow the provider's word
+    return str(record.status)
 
 
 def handle_refund(event: WebhookEvent, store: Store) -> HandlerResult:

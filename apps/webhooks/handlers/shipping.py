@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from apps.agent.return_notices import refund_told_once
 from apps.agent.return_refunds import return_refund_release
 from apps.integrations.commerce.base import TransientCommerceError
 from apps.integrations.shipping.easypost.provider import tracker_from
@@ -50,6 +51,8 @@ def handle_tracker(event: WebhookEvent, store: Store) -> HandlerResult:
         refund = return_refund_release(shipment)
     except TransientCommerceError as exc:
         raise TransientHandlerError(str(exc)) from exc
+    if refund is not None:
+        refund_told_once(refund)  # once, however many events arrive
     note = shipment.tracking_status if changed else f"stale: still {shipment.tracking_status}"
     if refund is not None:
         note += f"; refund {refund.status}"

@@ -21,11 +21,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import stripe
+from django.conf import settings
 
 from apps.core.logging import redact
 from apps.integrations.payments.base import (
     KeyConflict,
     NotPermitted,
+    PaymentInfo,
     PaymentRefund,
     PaymentsError,
     RateLimited,
@@ -56,11 +58,13 @@ class StripePayments:
 
     @classmethod
     def for_config(cls, config: Mapping[str, str]) -> StripePayments:
+        base = settings.PAYMENTS_STRIPE_API_BASE  # a stand-in's address (tests, benchmarks)
         return cls(
             stripe.StripeClient(
                 config["secret_key"],
                 max_network_retries=2,
                 http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+                **({"base_addresses": {"api": base}} if base else {}),  # type: ignore[arg-type]
             )
         )
 
@@ -98,6 +102,20 @@ class StripePayments:
 
     def get_refund(self, refund_id: str) -> PaymentRefund:
         return refund_from(_call(lambda: self.client.v1.refunds.retrieve(refund_id)).to_dict())
+
+    def get_payment(self, payment_reference: str) -> PaymentInfo:
+        """A PaymentIntent with its latest charge expanded (what was refunded lives on the
+        charge), or a charge."""
+        if _reference_param(payment_reference) == "payment_intent":
+            intent = _call(
+                lambda: self.client.v1.payment_intents.retrieve(
+                    payment_reference,
+                    params={"expand": ["latest_charge"]},
+                )
+            ).to_dict()
+            return payment_from(intent)
+        charge = _call(lambda: self.client.v1.charges.retrieve(payment_reference)).to_dict()
+        return payment_from({**charge, "latest_charge": charge})
 
 
 def _reference_param(reference: str) -> str:
@@ -148,4 +166,31 @@ def refund_from(data: Mapping[str, Any]) -> PaymentRefund:
         payment_reference=str(data.get("payment_intent") or data.get("charge") or ""),
         key=str(metadata.get(KEY_METADATA, "")) if isinstance(metadata, dict) else "",
         failure_reason=str(data.get("failure_reason") or ""),
+    )
+
+
+def payment_from(data: Mapping[str, Any]) -> PaymentInfo:
+    """A PaymentIntent (its `latest_charge` expanded) or a charge, as a PaymentInfo."""
+    currency = str(data.get("currency") or "").upper()
+    charge = data.get("latest_charge")
+    charge = charge if isinstance(charge, dict) else {}
+    received = data.get("amount_received", data.get("amount_captured", data.get("amount")))
+    refunded = charge.get("amount_refunded")
+    metadata = data.get("metadata")
+    details = charge.get("billing_details")
+    email = (
+        data.get("receipt_email")
+        or charge.get("receipt_email")
+        or (details.get("email") if isinstance(details, dict) else "")
+    )
+    return PaymentInfo(
+        id=str(data.get("id") or ""),
+        amount=from_minor(received if isinstance(received, int) else 0, currency),
+        refunded=from_minor(refunded if isinstance(refunded, int) else 0, currency),
+        currency=currency,
+        succeeded=data.get("status") == "succeeded",
+        email=str(email or ""),
+        metadata=(
+            {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
+        ),
     )
