@@ -7,6 +7,8 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.agent.hooks import register_reply_hook
+        from apps.conversations.email_reply import queue_email_reply
         from apps.conversations.sms import queue_sms_reply
 
         register_reply_hook(queue_sms_reply)
+        register_reply_hook(queue_email_reply)
