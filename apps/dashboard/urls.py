@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
-from apps.dashboard.views import home, inbox, integrations, knowledge, settings
+from apps.dashboard.views import home, inbox, integrations, knowledge, messaging_connect, settings
 
 app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -64,6 +64,26 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="integration-disconnect",
     ),
     path("integrations/<slug:key>/test/", integrations.test_connection, name="integration-test"),
+    path(
+        "integrations/<slug:key>/messaging/",
+        messaging_connect.messaging_setup,
+        name="messaging-setup",
+    ),
+    path(
+        "integrations/<slug:key>/messaging/test/",
+        messaging_connect.messaging_test,
+        name="messaging-test",
+    ),
+    path(
+        "integrations/<slug:key>/messaging/test/<int:outbound_id>/",
+        messaging_connect.messaging_test_status,
+        name="messaging-test-status",
+    ),
+    path(
+        "conversations/<int:conversation_id>/deliveries/",
+        messaging_connect.conversation_deliveries,
+        name="conversation-deliveries",
+    ),
     # Analytics
     path("analytics/", analytics_views.analytics_page, name="analytics"),
     path("analytics/export.csv", analytics_views.analytics_export, name="analytics-export"),

@@ -24,6 +24,8 @@ def test_a_provider_not_built_is_listed_as_coming_soon_without_a_connect_button(
     html = merchant.get("/app/integrations/").content.decode()
 
     for key, spec in registry.PROVIDERS.items():
+        if registry.CONNECTABLE[key]:
+            continue
         start = html.index(f'id="integration-{key}"')
         card = html[start : html.index("</article>", start)]
         assert "Coming soon" in card, key
@@ -69,6 +71,8 @@ def test_switching_one_provider_on_makes_only_that_one_connectable(merchant, mon
 
 
 def test_the_plans_do_not_sell_channels_and_helpdesks_before_they_work(monkeypatch):
+    for key in ("sendgrid", "twilio"):
+        monkeypatch.setitem(registry.CONNECTABLE, key, False)
     assert {f for f, live in live_features().items() if not live} == {
         Feature.SMS,
         Feature.EMAIL,
@@ -85,6 +89,7 @@ def test_the_plans_do_not_sell_channels_and_helpdesks_before_they_work(monkeypat
 
 
 def test_the_billing_page_marks_what_is_not_built_as_coming_soon(merchant, monkeypatch):
+    monkeypatch.setattr(registry, "CONNECTABLE", dict.fromkeys(registry.PROVIDERS, False))
     html = merchant.get("/app/billing/").content.decode()
     growth = html[html.index(f'data-plan="{GROWTH.key}"') :]
     growth = growth[: growth.index("</section>")]

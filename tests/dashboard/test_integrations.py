@@ -58,6 +58,7 @@ CONFIGS = {
         "account_sid": TWILIO_SID,
         "auth_token": "twilio-auth-token-0123456789",
         "from_number": "+15005550006",
+        "messaging_service_sid": "MG" + "0123456789abcdef" * 2,
     },
 }
 URLS = {

@@ -38,8 +38,8 @@ CONNECTABLE: dict[str, bool] = {
     "intercom": False,
     "easypost": False,
     "stripe": False,
-    "sendgrid": False,
-    "twilio": False,
+    "sendgrid": True,
+    "twilio": True,
 }
 
 
