@@ -92,6 +92,7 @@ LOCAL_APPS = [
     "apps.conversations",
     "apps.agent",
     "apps.helpdesk",
+    "apps.notifications",
     "apps.dashboard",
 ]
 INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
@@ -356,6 +357,14 @@ MESSAGING_SENDGRID_API_HOST = env("MESSAGING_SENDGRID_API_HOST", default="")
 MESSAGING_TWILIO_API_BASE = env("MESSAGING_TWILIO_API_BASE", default="")
 MESSAGING_OUTBOX_MAX_ATTEMPTS = env.int("MESSAGING_OUTBOX_MAX_ATTEMPTS", default=12)
 MESSAGING_OUTBOX_SWEEP_SECONDS = env.int("MESSAGING_OUTBOX_SWEEP_SECONDS", default=60)
+# NOTIFICATIONS: the team digest goes out at most once per NOTIFICATIONS_DIGEST_MINUTES; the
+# sweep also queues customer notices of actions done.
+NOTIFICATIONS_DIGEST_MINUTES = env.int("NOTIFICATIONS_DIGEST_MINUTES", default=60)
+NOTIFICATIONS_SWEEP_SECONDS = env.int("NOTIFICATIONS_SWEEP_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "apps.notifications.tasks.sweep_notifications",
+    "schedule": float(NOTIFICATIONS_SWEEP_SECONDS),
+}
 CELERY_BEAT_SCHEDULE["messaging-sweep-outbox"] = {
     "task": "apps.conversations.tasks.sweep_outbox",
     "schedule": float(MESSAGING_OUTBOX_SWEEP_SECONDS),

@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("shopify_app",),
     ("helpdesk",),  # mirrors conversations into the merchant's helpdesk (issue 14)
     ("agent",),
+    ("notifications",),  # team digests and customer notices, through the outbox
     ("conversations",),
     ("integrations",),
     ("orders",),
