@@ -10,7 +10,15 @@ from django.urls import URLPattern, URLResolver, path
 
 from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
-from apps.dashboard.views import home, inbox, integrations, knowledge, messaging_connect, settings
+from apps.dashboard.views import (
+    home,
+    inbox,
+    integrations,
+    knowledge,
+    messaging_connect,
+    notifications,
+    settings,
+)
 
 app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -47,6 +55,22 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/", settings.settings_page, name="settings"),
     path("settings/agent/", settings.settings_agent, name="settings-agent"),
     path("settings/policies/", settings.settings_policies, name="settings-policies"),
+    path("settings/notifications/", notifications.notifications, name="notifications"),
+    path(
+        "settings/notifications/save/",
+        notifications.notifications_save,
+        name="notifications-save",
+    ),
+    path(
+        "settings/notifications/preview/<slug:kind>/",
+        notifications.notification_preview,
+        name="notification-preview",
+    ),
+    path(
+        "conversations/<int:conversation_id>/send-transcript/",
+        notifications.send_transcript,
+        name="conversation-send-transcript",
+    ),
     path("settings/knowledge/", knowledge.knowledge_page, name="knowledge"),
     path("settings/knowledge/faq/", knowledge.faq_add, name="faq-add"),
     path("settings/knowledge/faq/<int:entry_id>/", knowledge.faq_row, name="faq-row"),
