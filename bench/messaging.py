@@ -106,7 +106,7 @@ def prepare(env: dict[str, str]) -> list[Target]:
     from apps.stores.models import IntegrationCredential, IntegrationStatus
     from standins.messaging import SENDGRID_KEY, TWILIO_SID, TWILIO_TOKEN
 
-    get_redis().delete("celery", "chat")
+    _empty_queues(get_redis())
     targets = []
     for n in range(STORES + 1):  # the first one only warms the processes up
         store = seed_demo_store(domain=f"bench-{n}.demo.example")
@@ -127,7 +127,7 @@ def prepare(env: dict[str, str]) -> list[Target]:
             IntegrationCredential.objects.create(
                 store=store,
                 provider=provider,
-                config=Secret(json.dumps(config)),
+                config=Secret(json.dumps(config)),  # type: ignore[misc]
                 status=IntegrationStatus.CONNECTED,
             )
         targets.append(
@@ -338,7 +338,9 @@ def wait_and_count(results: Results, stand_in: object, stores: list[int]) -> Out
     return Outcome(
         customer_messages=customers,
         sent_replies=len(rows),
-        inbound_to_sent_ms=[(sent - created).total_seconds() * 1000 for sent, created in rows],
+        inbound_to_sent_ms=[
+            (sent - created).total_seconds() * 1000 for sent, created in rows if sent and created
+        ],
         duplicates=max(0, provider_sends - all_sent),
         lost=max(0, expected - len(rows)),
     )
@@ -411,8 +413,13 @@ def main() -> int:
             stop(worker)  # type: ignore[arg-type]
             from apps.core.redis import get_redis
 
-            get_redis().delete("celery", "chat")
+            _empty_queues(get_redis())
     return 0 if ok else 1
+
+
+def _empty_queues(redis: object) -> None:
+    if redis is not None:
+        redis.delete("celery", "chat")  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
