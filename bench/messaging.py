@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://... REDIS_URL=redis://.../N .venv/bin/python bench/messaging.py
 
 Serves the app with gunicorn (config/gunicorn.conf.py) and runs a Celery worker (prefork, the
-chat and default queues) on a freshly migrated database (`<DATABASE_URL name>_bench_msg`) with
+chat and default queues, beat inside: the sweeps are part of "nothing lost") on a freshly
+migrated database (`<DATABASE_URL name>_bench_msg`) with
 STORES demo stores, each connected to Twilio and SendGrid, whose APIs are the stand-in
 (`standins/messaging`, real HTTP, in this process). It then posts BENCH_SMS signed Twilio
 webhooks and BENCH_EMAILS SendGrid Inbound Parse posts (multipart), spread over the stores, at
@@ -76,6 +77,8 @@ def bench_env(port: int, stand_in_url: str) -> dict[str, str]:
         "DATABASE_CONN_MAX_AGE": "600",
         "MESSAGING_TWILIO_API_BASE": stand_in_url,
         "MESSAGING_SENDGRID_API_HOST": stand_in_url,
+        "AGENT_SWEEP_SECONDS": "15",
+        "MESSAGING_OUTBOX_SWEEP_SECONDS": "15",
     }
 
 
@@ -148,6 +151,8 @@ def start_worker(env: dict[str, str], log: Path) -> object:
         str(CELERY), "-A", "config", "worker", "--pool=prefork", f"--concurrency={concurrency}",
         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
         "-Q", "chat,celery", "-n", f"bench-msg-{secrets.token_hex(3)}@%h",
+        # Beat in the worker, as in production: the sweeps are part of "nothing lost".
+        "-B", "-s", str(log.with_suffix(".beat")),
     ]  # fmt: skip
     with log.open("wb") as handle:
         worker = subprocess.Popen(
@@ -286,8 +291,8 @@ def warm_up(port: int, target: Target) -> None:
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         for n in range(WARMUP):
             for kind in ("sms", "email", "ping"):
-                fire(client, kind, 10_000_000 + n, [target], results)
-    deadline = time.monotonic() + 120
+                fire(client, kind, 10_000_000 + 2 * n, [target], results)
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         sent = OutboundMessage.objects.filter(
             store_id=target.store_id, status=OutboundStatus.SENT
