@@ -5,25 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0007_inbound_sms'),
-        ('stores', '0004_return_labels_and_refund_release'),
+        ("conversations", "0007_inbound_sms"),
+        ("stores", "0004_return_labels_and_refund_release"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EmailThread',
+            name="EmailThread",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=32, unique=True)),
-                ('customer_address', models.CharField(max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('last_message_id', models.CharField(blank=True, max_length=300)),
-                ('references', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('conversation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='email_thread', to='conversations.conversation')),
-                ('store', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='stores.store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=32, unique=True)),
+                ("customer_address", models.CharField(max_length=254)),
+                ("subject", models.CharField(blank=True, max_length=200)),
+                ("last_message_id", models.CharField(blank=True, max_length=300)),
+                ("references", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "conversation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_thread",
+                        to="conversations.conversation",
+                    ),
+                ),
+                (
+                    "store",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="stores.store",
+                    ),
+                ),
             ],
         ),
     ]

@@ -5,26 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('stores', '0004_return_labels_and_refund_release'),
+        ("stores", "0004_return_labels_and_refund_release"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NotificationSettings',
+            name="NotificationSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('team_digest', models.BooleanField(default=True)),
-                ('action_done', models.BooleanField(default=True)),
-                ('web_by_email', models.BooleanField(default=False)),
-                ('transcript', models.BooleanField(default=True)),
-                ('digest_through', models.DateTimeField(blank=True, null=True)),
-                ('last_digest_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('store', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='stores.store')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("team_digest", models.BooleanField(default=True)),
+                ("action_done", models.BooleanField(default=True)),
+                ("web_by_email", models.BooleanField(default=False)),
+                ("transcript", models.BooleanField(default=True)),
+                ("digest_through", models.DateTimeField(blank=True, null=True)),
+                ("last_digest_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "store",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="stores.store",
+                    ),
+                ),
             ],
         ),
     ]
