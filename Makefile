@@ -32,6 +32,7 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py demo_messages
 	DEBUG=1 $(PY) manage.py demo_links --port $(PORT)
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 

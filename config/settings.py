@@ -95,6 +95,7 @@ LOCAL_APPS = [
     "apps.chat",
     "apps.agent",
     "apps.helpdesk",
+    "apps.notifications",
     "apps.dashboard",
 ]
 INSTALLED_APPS = DJANGO_APPS + LOCAL_APPS
@@ -392,6 +393,14 @@ WOOCOMMERCE_POLL_SECONDS = env.int("WOOCOMMERCE_POLL_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE["woocommerce-poll-stores"] = {
     "task": "apps.woocommerce_app.tasks.poll_woocommerce_stores",
     "schedule": float(WOOCOMMERCE_POLL_SECONDS),
+}
+# NOTIFICATIONS: the team digest goes out at most once per NOTIFICATIONS_DIGEST_MINUTES; the
+# sweep also queues customer notices of actions done.
+NOTIFICATIONS_DIGEST_MINUTES = env.int("NOTIFICATIONS_DIGEST_MINUTES", default=60)
+NOTIFICATIONS_SWEEP_SECONDS = env.int("NOTIFICATIONS_SWEEP_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {
+    "task": "apps.notifications.tasks.sweep_notifications",
+    "schedule": float(NOTIFICATIONS_SWEEP_SECONDS),
 }
 CELERY_BEAT_SCHEDULE["messaging-sweep-outbox"] = {
     "task": "apps.conversations.tasks.sweep_outbox",

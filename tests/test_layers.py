@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("shopify_app", "bigcommerce_app", "woocommerce_app"),  # the platforms' install apps
     ("helpdesk",),  # mirrors conversations into the merchant's helpdesk and acts on its events
     ("agent",),
+    ("notifications",),  # team digests and customer notices, through the outbox
     ("conversations",),
     ("integrations",),
     ("orders",),

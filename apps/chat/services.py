@@ -1,6 +1,6 @@
 """A customer's message in, from any channel, handed to the agent to answer.
 
-The one place a channel (the storefront chat API, an inbound SMS, the demo data) saves a
+The one place a channel (the storefront chat API, an inbound SMS or email, the demo data) saves a
 customer's message and asks the agent for a reply; the conversations app below only saves.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.agent.tasks import answer_on_commit
-from apps.conversations import sms
+from apps.conversations import email_inbound, sms
 from apps.conversations.models import Conversation, Message
 from apps.conversations.services import message_save_customer
 from apps.stores.models import Store
@@ -60,3 +60,12 @@ def receive_sms(
     if message is not None:
         answer_on_commit(message.pk)
     return message
+
+
+def receive_email(*, store: Store, email: email_inbound.InboundEmail) -> email_inbound.Outcome:
+    """Take one inbound email (apps.conversations.email_inbound.save_inbound_email) and ask the
+    agent to answer it when it carries a customer message to answer."""
+    outcome, message = email_inbound.save_inbound_email(store=store, email=email)
+    if message is not None:
+        answer_on_commit(message.pk)
+    return outcome

@@ -361,3 +361,25 @@ class SmsOptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone} {'out' if self.opted_out else 'in'} ({self.keyword})"
+
+
+class EmailThread(models.Model):
+    """The email thread of an email conversation: the per-conversation token in its reply-to
+    address (`support+<token>@<inbound domain>`) and in our Message-IDs, and what the next
+    reply needs to stay in the customer's thread. A reply threads here only when it carries
+    the token (address or headers) and comes from the address that started it."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    conversation = models.OneToOneField(
+        Conversation, on_delete=models.CASCADE, related_name="email_thread"
+    )
+    token = models.CharField(max_length=32, unique=True)
+    customer_address = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    # The customer's latest Message-ID and the chain so far (bounded): In-Reply-To/References.
+    last_message_id = models.CharField(max_length=300, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"email thread of conversation {self.conversation_id}"

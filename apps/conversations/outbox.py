@@ -149,8 +149,10 @@ def _claim(outbound_id: int) -> OutboundMessage | None:
     )
     lost = Q(status=Status.SENDING, attempt_started_at__lt=now - LOST_ATTEMPT)
     with transaction.atomic():
+        # Lock the row alone: locking the joined store too would make two workers sending
+        # for one store skip each other's rows (skip_locked), leaving them to the sweep.
         row = (
-            OutboundMessage.objects.select_for_update(skip_locked=True)
+            OutboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("store")
             .filter(claimable | lost, pk=outbound_id)
             .first()

@@ -35,6 +35,8 @@ STOP_WORDS = frozenset(
 )
 START_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
+# The agent's answers and the merchant's people's replies from the inbox both leave by SMS.
+REPLY_ROLES = (MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
 
 
 def keyword(body: str) -> str:
@@ -107,10 +109,11 @@ def sms_text(text: str) -> str:
 
 
 def queue_sms_reply(message_id: int) -> None:
-    """Reply hook: the agent's answer in an SMS conversation becomes one outbox row."""
+    """Reply hook: an answer in an SMS conversation (the agent's or a person's) becomes one
+    outbox row."""
     reply = (
         Message.objects.select_related("conversation", "store")
-        .filter(pk=message_id, role=MessageRole.ASSISTANT, conversation__channel=Channel.SMS)
+        .filter(pk=message_id, role__in=REPLY_ROLES, conversation__channel=Channel.SMS)
         .first()
     )
     if reply is None or not reply.conversation.customer_phone:
@@ -131,7 +134,7 @@ def unqueued_replies(*, older_than: timedelta, within: timedelta) -> list[int]:
     now = timezone.now()
     return list(
         Message.objects.filter(
-            role=MessageRole.ASSISTANT,
+            role__in=REPLY_ROLES,
             conversation__channel=Channel.SMS,
             created_at__lt=now - older_than,
             created_at__gte=now - within,

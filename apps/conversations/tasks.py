@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from celery import shared_task
 
-from apps.conversations import outbox, sms
+from apps.conversations import email_reply, outbox, sms
 from apps.conversations.retention import conversations_purge
 
 # A reply whose outbox row is still missing this long after it was saved lost its hook.
@@ -24,6 +24,8 @@ def send_outbound_message(outbound_id: int) -> str:
 def sweep_outbox() -> int:
     for reply_id in sms.unqueued_replies(older_than=LOST_HOOK, within=timedelta(days=1)):
         sms.queue_sms_reply(reply_id)
+    for reply_id in email_reply.unqueued_replies(older_than=LOST_HOOK, within=timedelta(days=1)):
+        email_reply.queue_email_reply(reply_id)
     ids = outbox.due_ids()
     for outbound_id in ids:
         send_outbound_message.delay(outbound_id)

@@ -225,7 +225,9 @@ def _mint(store: Store, user_id: str, authenticated_at: datetime) -> str:
         "sub": user_id,
         "store": store.pk,
         "plat": str(store.platform),
-        "auth": round(authenticated_at.timestamp(), 3),
+        # Microseconds, as the per-store not-before is: a session started just after the
+        # store's sessions were ended must not round down to before it.
+        "auth": round(authenticated_at.timestamp(), 6),
         "iat": now,
         "nbf": now,
         "exp": now + timedelta(minutes=TOKEN_MINUTES),

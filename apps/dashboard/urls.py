@@ -10,7 +10,17 @@ from django.urls import URLPattern, URLResolver, path
 
 from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
-from apps.dashboard.views import home, inbox, integrations, knowledge, returns, settings, time_zone
+from apps.dashboard.views import (
+    home,
+    inbox,
+    integrations,
+    knowledge,
+    messaging_connect,
+    notifications,
+    returns,
+    settings,
+    time_zone,
+)
 from apps.dashboard.views import woocommerce_sign_in as woo_sign_in
 from apps.dashboard.views import woocommerce_storefront as woo_storefront
 
@@ -74,6 +84,22 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/policies/", settings.settings_policies, name="settings-policies"),
     path("settings/time-zone/", time_zone.settings_time_zone, name="settings-time-zone"),
     path("settings/returns/", settings.settings_returns, name="settings-returns"),
+    path("settings/notifications/", notifications.notifications, name="notifications"),
+    path(
+        "settings/notifications/save/",
+        notifications.notifications_save,
+        name="notifications-save",
+    ),
+    path(
+        "settings/notifications/preview/<slug:kind>/",
+        notifications.notification_preview,
+        name="notification-preview",
+    ),
+    path(
+        "conversations/<int:conversation_id>/send-transcript/",
+        notifications.send_transcript,
+        name="conversation-send-transcript",
+    ),
     path("settings/knowledge/", knowledge.knowledge_page, name="knowledge"),
     path("settings/knowledge/faq/", knowledge.faq_add, name="faq-add"),
     path("settings/knowledge/faq/<int:entry_id>/", knowledge.faq_row, name="faq-row"),
@@ -91,6 +117,26 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="integration-disconnect",
     ),
     path("integrations/<slug:key>/test/", integrations.test_connection, name="integration-test"),
+    path(
+        "integrations/<slug:key>/messaging/",
+        messaging_connect.messaging_setup,
+        name="messaging-setup",
+    ),
+    path(
+        "integrations/<slug:key>/messaging/test/",
+        messaging_connect.messaging_test,
+        name="messaging-test",
+    ),
+    path(
+        "integrations/<slug:key>/messaging/test/<int:outbound_id>/",
+        messaging_connect.messaging_test_status,
+        name="messaging-test-status",
+    ),
+    path(
+        "conversations/<int:conversation_id>/deliveries/",
+        messaging_connect.conversation_deliveries,
+        name="conversation-deliveries",
+    ),
     # Analytics
     path("analytics/", analytics_views.analytics_page, name="analytics"),
     path("analytics/export.csv", analytics_views.analytics_export, name="analytics-export"),

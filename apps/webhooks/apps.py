@@ -6,7 +6,9 @@ class WebhooksConfig(AppConfig):
     label = "webhooks"
 
     def ready(self) -> None:
+        from apps.conversations.email_reply import queue_email_reply
         from apps.conversations.hooks import register_reply_hook
         from apps.conversations.sms import queue_sms_reply
 
         register_reply_hook(queue_sms_reply)
+        register_reply_hook(queue_email_reply)

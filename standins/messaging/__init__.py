@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 SENDGRID_KEY = "SG.standin-key-0123456789.abcdefghijklmnopqrstuvwxyz"
 TWILIO_SID = "AC" + "0" * 31 + "1"
 TWILIO_TOKEN = "standin-auth-token"
+TWILIO_SERVICE_NUMBER = "+15005550006"
 BAD_KEY = "The provided authorization grant is invalid, expired, or revoked"
 INVALID_EMAIL_DOMAIN = "invalid.example"  # SendGrid answers 400 for these recipients
 
@@ -199,6 +200,12 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
             return
+        if not form.get("From") and not form.get("MessagingServiceSid"):
+            self._answer(
+                400,
+                {"code": 21603, "message": "A 'From' phone number is required.", "status": 400},
+            )
+            return
         fault = self.state._fault()
         if fault and not fault.accept:
             self._answer(
@@ -212,8 +219,10 @@ class _Handler(BaseHTTPRequestHandler):
             "sid": sid,
             "account_sid": TWILIO_SID,
             "to": form.get("To"),
-            "from": form.get("From"),
+            # Through a Messaging Service, Twilio picks a number of its pool.
+            "from": form.get("From") or TWILIO_SERVICE_NUMBER,
             "body": form.get("Body", ""),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
             "status": "queued",
             "num_segments": "1",
             "direction": "outbound-api",

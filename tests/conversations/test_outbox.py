@@ -232,3 +232,33 @@ def test_a_connection_of_another_store_is_never_used(
     row = outbox.queue_sms(store=store, to=CUSTOMER, text="Shipped.", key="reply-1")
     assert outbox.send_outbound(row.pk) == Status.FAILED
     assert stand_in.state.sms == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_for_one_store_do_not_skip_each_others_rows(
+    store: Store, settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from django.db import connection, transaction
+
+    settings.MESSAGING_CONSOLE_DIR = str(tmp_path)
+    first = outbox.queue_sms(store=store, to=CUSTOMER, text="One.", key="reply-1")
+    second = outbox.queue_sms(store=store, to=CUSTOMER, text="Two.", key="reply-2")
+    claimed, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:  # holds its claim on the first row, as a send in flight does
+        with transaction.atomic():
+            OutboundMessage.objects.select_for_update().select_related("store").get(pk=first.pk)
+            claimed.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert claimed.wait(10)
+        assert outbox.send_outbound(second.pk) == Status.SENT
+    finally:
+        release.set()
+        thread.join()

@@ -33,6 +33,8 @@ def test_a_provider_not_built_is_listed_as_coming_soon_without_a_connect_button(
     html = merchant.get("/app/integrations/").content.decode()
 
     for key, spec in registry.PROVIDERS.items():
+        if registry.CONNECTABLE[key]:
+            continue
         start = html.index(f'id="integration-{key}"')
         card = html[start : html.index("</article>", start)]
         assert "Coming soon" in card, key

@@ -55,6 +55,8 @@ CONFIGS = {
     "sendgrid": {
         "api_key": "SG.abcdefghijklmnop.qrstuvwxyzABCDEFGHIJ0123456789",
         "from_email": "support@fancysocks.example",
+        "from_name": "Fancy Socks",
+        "inbound_domain": "reply.fancysocks.example",
         # The Signed Event Webhook's public key (base64 DER, P-256).
         "event_webhook_key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEJJXlCmIJb4fr26G3mhoCPS9zuWXDA0Vf"
         "+HxDTflYbDo4QHJGmiHoGfUoiMT7C/mpd/KUyy5KwqFHFLkEBJAzrw==",
@@ -64,6 +66,7 @@ CONFIGS = {
         "account_sid": TWILIO_SID,
         "auth_token": "twilio-auth-token-0123456789",
         "from_number": "+15005550006",
+        "messaging_service_sid": "MG" + "0123456789abcdef" * 2,
     },
 }
 URLS = {

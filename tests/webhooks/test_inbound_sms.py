@@ -247,3 +247,18 @@ def test_a_status_callback_is_verified_and_scoped_to_its_store(
     assert _post(client, other_path, status, token="other-store-token").status_code == 204
     row.refresh_from_db()
     assert row.status == OutboundStatus.SENT
+
+
+def test_a_persons_reply_from_the_inbox_leaves_by_sms_once(store: Store) -> None:
+    from apps.conversations.services import message_add_human_agent
+
+    conversation = conversation_start(store, Channel.SMS, customer_phone=CUSTOMER)
+    reply = message_add_human_agent(conversation, "Hi, Sam here: it **ships** today.")
+    queue_sms_reply(reply.pk)
+    queue_sms_reply(reply.pk)
+    [row] = OutboundMessage.objects.filter(store=store)
+    assert (row.recipient, row.body, row.message_id) == (
+        CUSTOMER,
+        "Hi, Sam here: it ships today.",
+        reply.pk,
+    )

@@ -38,8 +38,8 @@ CONNECTABLE: dict[str, bool] = {
     "intercom": False,
     "easypost": True,
     "stripe": True,
-    "sendgrid": False,
-    "twilio": False,
+    "sendgrid": True,
+    "twilio": True,
 }
 
 

@@ -36,6 +36,7 @@ def sms_sender(store: Store) -> tuple[SmsSender, dict[str, str]] | None:
             account_sid=config["account_sid"],
             auth_token=config["auth_token"],
             api_base=settings.MESSAGING_TWILIO_API_BASE,
+            messaging_service_sid=config.get("messaging_service_sid", ""),
         )
         return sender, config
     if _console_allowed():

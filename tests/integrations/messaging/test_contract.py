@@ -31,6 +31,7 @@ from apps.integrations.messaging.twilio.sender import TwilioSender
 from standins.messaging import (
     INVALID_EMAIL_DOMAIN,
     SENDGRID_KEY,
+    TWILIO_SERVICE_NUMBER,
     TWILIO_SID,
     TWILIO_TOKEN,
     MessagingStandIn,
@@ -287,3 +288,23 @@ def test_twilio_accepting_then_answering_500_is_found_by_the_look_up(
     found = sender.find_sms(SMS, since=before)
     assert found is not None
     assert found.message_id == stand_in.state.sms[0]["sid"]
+
+
+def test_twilio_through_a_messaging_service_sends_without_a_from_and_finds_it_again(
+    stand_in: MessagingStandIn,
+) -> None:
+    sender = TwilioSender(
+        account_sid=TWILIO_SID,
+        auth_token=TWILIO_TOKEN,
+        api_base=stand_in.url,
+        messaging_service_sid="MG" + "0" * 32,
+    )
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    stand_in.state.fail_next(500, accept=True)
+    with pytest.raises(AmbiguousError):
+        sender.send_sms(SMS)
+    found = sender.find_sms(SMS, since=before)
+    assert found is not None
+    assert found.message_id == stand_in.state.sms[0]["sid"]
+    assert stand_in.state.sms[0]["from"] == TWILIO_SERVICE_NUMBER
+    assert stand_in.state.sms[0]["messaging_service_sid"] == "MG" + "0" * 32

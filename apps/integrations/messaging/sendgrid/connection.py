@@ -50,6 +50,25 @@ FIELDS: tuple[CredentialField, ...] = (
         max_length=254,
     ),
     CredentialField(
+        "from_name",
+        "Sender name",
+        help="The name customers see on our emails (your store's name when empty).",
+        max_length=100,
+        required=False,
+    ),
+    CredentialField(
+        "inbound_domain",
+        "Inbound Parse domain",
+        help=(
+            "A subdomain whose MX record points to mx.sendgrid.net, set up in Settings → "
+            "Inbound Parse with the URL shown below. Customers' replies come back here."
+        ),
+        pattern=r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+        pattern_error="Enter a domain such as reply.yourstore.com.",
+        max_length=253,
+        required=False,
+    ),
+    CredentialField(
         "event_webhook_key",
         "Event Webhook verification key",
         help="Settings → Mail Settings → Event Webhook → Signed Event Webhook: the public key.",

@@ -47,6 +47,15 @@ FIELDS: tuple[CredentialField, ...] = (
         pattern_error="Use the international form, e.g. +15551234567.",
         max_length=16,
     ),
+    CredentialField(
+        "messaging_service_sid",
+        "Messaging Service SID (optional)",
+        help="Send through a Messaging Service (MG…) instead of the number alone.",
+        pattern=r"MG[0-9a-fA-F]{32}",
+        pattern_error="A Messaging Service SID is MG followed by 32 hexadecimal characters.",
+        max_length=34,
+        required=False,
+    ),
 )
 
 SPEC = ProviderSpec(

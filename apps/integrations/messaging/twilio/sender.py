@@ -68,13 +68,19 @@ class TwilioSender:
         auth_token: str,
         api_base: str = "",
         timeout: float = TIMEOUT_SECONDS,
+        messaging_service_sid: str = "",
     ) -> None:
         http = _HttpClient(api_base or API_BASE, timeout=timeout)
         self._client = Client(account_sid, auth_token, http_client=http)
+        self._service = messaging_service_sid
 
     def send_sms(self, sms: Sms) -> Sent:
         sms.check()
-        params: dict[str, Any] = {"to": sms.to, "from_": sms.from_number, "body": sms.body}
+        params: dict[str, Any] = {"to": sms.to, "body": sms.body}
+        if self._service:
+            params["messaging_service_sid"] = self._service  # Twilio picks the sender
+        else:
+            params["from_"] = sms.from_number
         if sms.status_callback:
             params["status_callback"] = sms.status_callback
         try:
@@ -85,7 +91,9 @@ class TwilioSender:
 
     def find_sms(self, sms: Sms, *, since: datetime) -> Sent | None:
         try:
-            recent = self._client.messages.list(to=sms.to, from_=sms.from_number, limit=LOOKUP_PAGE)
+            # Through a Messaging Service the sender is any number of its pool.
+            sender = {} if self._service else {"from_": sms.from_number}
+            recent = self._client.messages.list(to=sms.to, limit=LOOKUP_PAGE, **sender)
         except Exception as exc:
             raise _error(exc) from None
         for message in recent:
