@@ -348,6 +348,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# HELPDESKS: "gorgias=http://127.0.0.1:8201/gorgias/api,..." sends a provider's API calls to a
+# stand-in instead of the merchant's account (tests, benchmarks; standins/helpdesk/server.py).
+HELPDESK_API_BASES: dict[str, str] = env.dict("HELPDESK_API_BASES", default={})
+
 # MESSAGING: the outbox sends email/SMS through the store's connected provider.
 # Without one, and only in DEBUG/tests, the console provider writes what would be sent to
 # MESSAGING_CONSOLE_DIR. The *_API_* values point the SDKs at a stand-in (tests, benchmarks).

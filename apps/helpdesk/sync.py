@@ -21,7 +21,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.conversations.models import Conversation, Message, MessageRole
-from apps.helpdesk.models import HelpdeskSync, HelpdeskThread, SyncStatus
+from apps.helpdesk.escalation import NOTE_KIND
+from apps.helpdesk.models import (
+    AiRepliesAs,
+    HelpdeskSettings,
+    HelpdeskSync,
+    HelpdeskThread,
+    SyncStatus,
+)
+from apps.helpdesk.preferences import helpdesk_settings, ticket_tags
 from apps.integrations.helpdesk import throttle
 from apps.integrations.helpdesk.base import (
     Customer,
@@ -32,6 +40,7 @@ from apps.integrations.helpdesk.base import (
     OutMessage,
     RateLimited,
     ThreadRef,
+    ThreadStatus,
     TransientError,
 )
 from apps.integrations.helpdesk.registry import provider_for
@@ -40,7 +49,8 @@ from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 10
+# With the backoff below, 14 attempts span about 6 hours: an hour-long outage loses nothing.
+MAX_ATTEMPTS = 14
 MAX_BACKOFF_SECONDS = 3600
 # Roles mirrored, and as what. Human agents' messages came from the helpdesk itself.
 KINDS = {
@@ -176,16 +186,17 @@ def _earlier_unsent(row: HelpdeskSync) -> bool:
 
 def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
     message = row.message
-    out = OutMessage(message.text, KINDS[MessageRole(message.role)])
+    prefs = helpdesk_settings(row.store_id)
+    out = OutMessage(message.text, _kind(message, prefs))
     thread = thread_for(row.conversation, row.provider)
     if not thread.thread_id:
         customer = _customer(row.conversation, provider)
         ref = provider.create_thread(
             customer,
-            f"Aftersale conversation {row.conversation_id}",
+            _subject(row.conversation),
             out,
             external_id=thread.external_id,
-            tags=("aftersale",),
+            tags=ticket_tags(prefs, _intent(row.conversation)),
         )
         HelpdeskThread.objects.filter(pk=thread.pk).update(
             thread_id=ref.id, customer_ref=ref.customer_id
@@ -201,7 +212,42 @@ def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
         found = provider.find_message(ref, out, external_id=external_id, exclude=set(ours))
         if found:
             return found
-    return provider.post_message(ref, out, external_id=external_id)
+    posted = provider.post_message(ref, out, external_id=external_id)
+    if (message.metadata or {}).get("kind") == NOTE_KIND:
+        _route_escalation(provider, ref, prefs, str(message.metadata.get("intent") or ""))
+    return posted
+
+
+def _kind(message: Message, prefs: HelpdeskSettings) -> MessageKind:
+    if message.role == MessageRole.ASSISTANT and prefs.ai_replies_as == AiRepliesAs.NOTES:
+        return MessageKind.NOTE
+    return KINDS[MessageRole(message.role)]
+
+
+def _intent(conversation: Conversation) -> str:
+    return conversation.primary_intent or ""
+
+
+def _subject(conversation: Conversation) -> str:
+    intent = _intent(conversation).replace("_", " ")
+    about = f": {intent}" if intent else ""
+    return f"Aftersale conversation {conversation.pk}{about}"
+
+
+def _route_escalation(
+    provider: HelpdeskProvider, ref: ThreadRef, prefs: HelpdeskSettings, intent: str
+) -> None:
+    """Tag and assign the thread as the merchant chose. Best effort: the note is posted
+    (the row is sent), and a thread left unassigned is still in the helpdesk's queue."""
+    try:
+        provider.update_thread(
+            ref,
+            status=ThreadStatus.OPEN,
+            add_tags=ticket_tags(prefs, intent),
+            assignee_id=prefs.escalation_assignee,
+        )
+    except HelpdeskError as exc:
+        logger.warning("helpdesk thread %s not tagged/assigned: %s", ref.id, exc)
 
 
 def _customer(conversation: Conversation, provider: HelpdeskProvider) -> Customer:

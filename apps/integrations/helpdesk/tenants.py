@@ -8,6 +8,9 @@ webhook secret and, for Front, the inbox threads are imported into.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+
+from django.conf import settings
 
 from apps.integrations.helpdesk.base import Credentials, NeedsReauth, Tenant
 from apps.integrations.helpdesk.front.provider import API as FRONT_API
@@ -20,6 +23,12 @@ HELPDESKS = ("gorgias", "zendesk", "front", "intercom")
 
 def tenant_from_config(provider: str, config: Mapping[str, str]) -> Tenant:
     """Raises NeedsReauth when the config lacks what calls need (connect again)."""
+    tenant = _tenant(provider, config)
+    override = settings.HELPDESK_API_BASES.get(provider)
+    return replace(tenant, base_url=override.rstrip("/")) if override else tenant
+
+
+def _tenant(provider: str, config: Mapping[str, str]) -> Tenant:
 
     def need(name: str) -> str:
         value = str(config.get(name) or "")

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from tests.integrations.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
+from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
 
 API = "https://api2.frontapp.com"
 

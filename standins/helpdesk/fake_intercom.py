@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.integrations.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
+from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
 
 
 class FakeIntercom(StandIn):
@@ -93,10 +93,10 @@ class FakeIntercom(StandIn):
             tag_id = self.tag_ids.setdefault(body["name"], str(self.new_id()))
             return httpx.Response(200, json={"type": "tag", "id": tag_id, "name": body["name"]})
         if len(parts) >= 2 and parts[0] == "conversations":
-            thread = self.threads.get(parts[1])
-            if thread is None:
+            conversation = self.threads.get(parts[1])
+            if conversation is None:
                 return self.error(404, "Resource Not Found")
-            return self._conversation_route(method, thread, parts[2:], body)
+            return self._conversation_route(method, conversation, parts[2:], body)
         return self.error(404, "Resource Not Found")
 
     def _matches(self, thread: StoredThread, query: dict[str, Any]) -> bool:

@@ -9,7 +9,7 @@ import httpx
 
 from apps.integrations.helpdesk.base import Credentials
 from apps.integrations.helpdesk.gorgias.provider import SECRET_HEADER
-from tests.integrations.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
+from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
 
 
 class FakeGorgias(StandIn):

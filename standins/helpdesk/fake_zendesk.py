@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from apps.integrations.helpdesk.base import Credentials
-from tests.integrations.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
+from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
 
 
 class FakeZendesk(StandIn):
