@@ -27,6 +27,9 @@ class HelpdeskThread(models.Model):
     external_id = models.CharField(max_length=64)
     thread_id = models.CharField(max_length=64, blank=True)  # empty until created
     customer_ref = models.CharField(max_length=254, blank=True)
+    # Whether the merchant's hand-back tag was on the thread when last looked at: only the
+    # tag being added hands back, not a tag left on from an earlier hand-back.
+    hand_back_tagged = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

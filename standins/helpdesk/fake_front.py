@@ -209,6 +209,13 @@ class FakeFront(StandIn):
         self.threads[thread_id].status = "archived"
         return self._event(thread_id, "archive", "teammate", {}, tenant_key)
 
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        self.threads[thread_id].tags.append(tag)
+        if tag not in self.tags.values():
+            self.tags[f"tag_{self.new_id()}"] = tag
+        target = {"_meta": {"type": "tag"}, "data": {"name": tag}}
+        return self._event(thread_id, "tag", "teammate", target, tenant_key)
+
     def _event(
         self, thread_id: str, kind: str, source: str, target: dict[str, Any], tenant_key: str
     ) -> dict[str, Any]:

@@ -198,14 +198,21 @@ class FakeGorgias(StandIn):
         self.threads[thread_id].status = "closed"
         return self._render(thread_id, "", tenant_key)
 
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        """ticket-updated, as a tag added in Gorgias fires it."""
+        self.threads[thread_id].tags.append(tag)
+        return self._render(thread_id, "", tenant_key)
+
     def _render(self, thread_id: str, message_id: str, tenant_key: str) -> dict[str, Any]:
         """The integration's TEMPLATE as Gorgias renders it (every value a string)."""
+        n = self.new_id()
         return {
             "account": f"{tenant_key or self.tenant_key}.gorgias.com",
             "ticket_id": thread_id,
             "ticket_status": self.threads[thread_id].status,
             "message_id": message_id,
-            "updated_datetime": "2026-01-01T00:00:00",
+            # Each update is its own moment (the provider dedupes ticket events on it).
+            "updated_datetime": f"2026-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}",
         }
 
     def sign(self, body: bytes, *, secret: str, sent_at: datetime) -> dict[str, str]:

@@ -251,6 +251,11 @@ class FakeIntercom(StandIn):
             "conversation.admin.closed", self._conversation(self.threads[thread_id]), tenant_key
         )
 
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        self.threads[thread_id].tags.append(tag)
+        item = self._conversation(self.threads[thread_id])
+        return self._notification("conversation_part.tag.created", item, tenant_key)
+
     def _notification(self, topic: str, item: dict[str, Any], tenant_key: str) -> dict[str, Any]:
         now = int(time.time())
         return {

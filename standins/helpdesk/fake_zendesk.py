@@ -203,6 +203,10 @@ class FakeZendesk(StandIn):
             tenant_key,
         )
 
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        self.threads[thread_id].tags.append(tag)
+        return self._event(thread_id, "ticket.tags_changed", {"tags_added": [tag]}, tenant_key)
+
     def _event(
         self, thread_id: str, kind: str, event: dict[str, Any], tenant_key: str
     ) -> dict[str, Any]:

@@ -169,6 +169,10 @@ class StandIn:
     def closed_webhook(self, thread_id: str, *, tenant_key: str = "") -> dict[str, Any]:
         raise NotImplementedError
 
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        """A person adds `tag` to the thread in the helpdesk."""
+        raise NotImplementedError
+
     def sign(self, body: bytes, *, secret: str, sent_at: datetime) -> dict[str, str]:
         raise NotImplementedError
 

@@ -267,3 +267,14 @@ def test_a_message_never_posted_is_not_found(world: HelpdeskWorld):
     _, thread = start(world)
     message = OutMessage("Anything else?", MessageKind.REPLY, delivered=False)
     assert world.provider.find_message(thread, message, external_id="m-9", exclude=set()) is None
+
+
+def test_a_tag_added_in_the_helpdesk_is_an_event_whose_tags_the_api_confirms(
+    world: HelpdeskWorld,
+):
+    _, thread = start(world)
+    [event] = events_for(world, world.standin.tagged_webhook(thread.id, "aftersale-ai"))
+    # Gorgias says only "the ticket was updated"; the others name a tag change.
+    assert event.kind in (EventKind.TAGS, EventKind.REOPENED)
+    assert event.thread_id == thread.id
+    assert "aftersale-ai" in world.provider.thread_tags(thread)

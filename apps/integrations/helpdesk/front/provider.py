@@ -238,6 +238,8 @@ class FrontProvider:
             return [replace(base, kind=EventKind.CLOSED)]
         if kind == "reopen":
             return [replace(base, kind=EventKind.REOPENED)]
+        if kind in ("tag", "tag_added"):
+            return [replace(base, kind=EventKind.TAGS)]
         return []
 
     def hydrate(self, event: HelpdeskEvent) -> HelpdeskEvent:

@@ -242,6 +242,8 @@ class IntercomProvider:
             return [replace(base, kind=EventKind.CLOSED)]
         if topic == "conversation.admin.opened":
             return [replace(base, kind=EventKind.REOPENED)]
+        if topic == "conversation_part.tag.created":
+            return [replace(base, kind=EventKind.TAGS)]
         if topic not in MESSAGE_TOPICS:
             return []
         parts = items(obj(item.get("conversation_parts")).get("conversation_parts"))

@@ -46,6 +46,7 @@ EVENT_PREFIX = "zen:event-type:"
 SUBSCRIPTIONS = (
     "zen:event-type:ticket.comment_added",
     "zen:event-type:ticket.status_changed",
+    "zen:event-type:ticket.tags_changed",
 )
 CLOSED_STATUSES = {"solved", "closed"}
 # Zendesk's own system user signs trigger/automation comments.
@@ -214,6 +215,9 @@ class ZendeskProvider:
                     EventKind.CLOSED if closed else EventKind.REOPENED,
                 )
             ]
+        if kind == "ticket.tags_changed":
+            # The tags themselves are read back from the API before anyone acts on them.
+            return [HelpdeskEvent(event_id, self.tenant.tenant_key, thread_id, EventKind.TAGS)]
         return []
 
     def _comment_event(
