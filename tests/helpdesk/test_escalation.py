@@ -16,7 +16,13 @@ from apps.conversations.models import (
 )
 from apps.helpdesk import escalation
 from apps.helpdesk.escalation import NOTE_KIND
-from apps.helpdesk.models import HelpdeskSettings, HelpdeskSync, HelpdeskThread
+from apps.helpdesk.models import (
+    AiRepliesAs,
+    HelpdeskSettings,
+    HelpdeskSync,
+    HelpdeskThread,
+    TicketsFor,
+)
 from apps.helpdesk.sync import sync_send
 from apps.helpdesk.tasks import mirror_conversation
 from apps.stores.fields import Secret
@@ -119,3 +125,55 @@ def test_without_a_connected_helpdesk_an_escalation_stays_in_our_inbox(
     escalation.on_reply_committed(reply.pk)
     assert mirror_conversation(conversation.pk) == 0
     assert not HelpdeskSync.objects.exists()
+
+
+def connect(store: Store, world: HelpdeskWorld) -> None:
+    IntegrationCredential.objects.create(
+        store=store,
+        provider=world.name,
+        config=Secret(json.dumps(stored_config(world))),
+        status=IntegrationStatus.CONNECTED,
+    )
+
+
+def test_a_merchant_who_mirrors_everything_gets_a_ticket_before_any_escalation(
+    store: Store, world: HelpdeskWorld, enqueued: list[int]
+):
+    connect(store, world)
+    HelpdeskSettings.objects.create(
+        store=store, tickets_for=TicketsFor.ALL, ai_replies_as=AiRepliesAs.NOTES
+    )
+    conversation, reply = escalated_conversation(store)
+    Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.AI_HANDLING)
+    escalation.on_reply_committed(reply.pk)
+    assert enqueued == [conversation.pk]
+    assert mirror_conversation(conversation.pk) == 1
+    for row in HelpdeskSync.objects.order_by("id").values_list("pk", flat=True):
+        assert sync_send(row).status == "sent"
+    [thread] = world.standin.threads.values()
+    assert [(m.author, m.public) for m in thread.messages] == [("customer", True), ("bot", False)]
+    assert not conversation.messages.filter(role=MessageRole.SYSTEM).exists()
+
+    # Escalated later: the existing ticket gets the team's note, once.
+    Conversation.objects.filter(pk=conversation.pk).update(status=ConversationStatus.ESCALATED)
+    escalation.on_reply_committed(reply.pk)
+    assert enqueued == [conversation.pk, conversation.pk]
+    mirror_conversation(conversation.pk)
+    mirror_conversation(conversation.pk)
+    for row in HelpdeskSync.objects.order_by("id").values_list("pk", flat=True):
+        sync_send(row)
+    assert len(thread.messages) == 3
+    assert thread.messages[-1].body.startswith("Aftersale handed this conversation")
+
+
+def test_a_merchant_who_wants_no_tickets_gets_none(
+    store: Store, world: HelpdeskWorld, enqueued: list[int]
+):
+    connect(store, world)
+    HelpdeskSettings.objects.create(store=store, tickets_for=TicketsFor.NEVER)
+    conversation, reply = escalated_conversation(store)
+    escalation.on_reply_committed(reply.pk)
+    assert enqueued == []
+    assert mirror_conversation(conversation.pk) == 0
+    assert not HelpdeskThread.objects.exists()
+    assert world.standin.threads == {}
