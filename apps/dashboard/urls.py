@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
-from apps.dashboard.views import home, inbox, integrations, knowledge, settings
+from apps.dashboard.views import helpdesk_settings, home, inbox, integrations, knowledge, settings  # noqa: E501
 
 app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -47,6 +47,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/", settings.settings_page, name="settings"),
     path("settings/agent/", settings.settings_agent, name="settings-agent"),
     path("settings/policies/", settings.settings_policies, name="settings-policies"),
+    path("settings/helpdesk/", helpdesk_settings.helpdesk_settings_form, name="settings-helpdesk"),
     path("settings/knowledge/", knowledge.knowledge_page, name="knowledge"),
     path("settings/knowledge/faq/", knowledge.faq_add, name="faq-add"),
     path("settings/knowledge/faq/<int:entry_id>/", knowledge.faq_row, name="faq-row"),
