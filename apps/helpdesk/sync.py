@@ -129,6 +129,9 @@ def sync_send(row_id: int) -> SendOutcome:
     ).first()
     if credential is None:
         return _release(row, SyncStatus.FAILED, error="the helpdesk is not connected")
+    if credential.status == IntegrationStatus.NOT_CONNECTED:
+        # Being (re)connected or disconnected: wait for the outcome.
+        return _release(row, SyncStatus.PENDING, error="the helpdesk is connecting", wait=60)
     try:
         tenant = tenant_from_config(row.provider, credential.revealed_config())
     except NeedsReauth as exc:

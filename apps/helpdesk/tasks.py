@@ -57,3 +57,11 @@ def mirror_conversation(conversation_id: int) -> int:
         for row_id in first_rows:
             transaction.on_commit(partial(enqueue_sync, row_id))
     return len(first_rows)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def helpdesk_disconnect(credential_id: int) -> bool:
+    """Remove our webhooks from the merchant's helpdesk, then forget the credentials."""
+    from apps.helpdesk.connect import helpdesk_disconnect_run
+
+    return helpdesk_disconnect_run(credential_id)

@@ -36,6 +36,12 @@ class FakeFront(StandIn):
 
     def route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         method, body = request.method, read_json(request)
+        if parts == ["me"] and method == "GET":  # a company token names the company
+            return httpx.Response(200, json={"id": self.tenant_key, "name": "Northwind"})
+        if len(parts) == 2 and parts[0] == "teammates" and method == "GET":
+            if unquote(parts[1]) != "alt:email:bot@merchant.test":
+                return self.error(404, "Not found")
+            return httpx.Response(200, json={"id": self.bot_id, "email": "bot@merchant.test"})
         if len(parts) == 2 and parts[0] == "contacts" and method == "GET":
             email = unquote(parts[1]).removeprefix("alt:email:")
             contact = self.customers.get(email)

@@ -43,6 +43,13 @@ class FakeGorgias(StandIn):
 
     def route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         method, body = request.method, read_json(request)
+        if parts == ["account"] and method == "GET":
+            account = {"domain": self.tenant_key, "status": {"status": "active"}}
+            return httpx.Response(200, json=account)
+        if parts == ["users", "0"] and method == "GET":  # the authenticated user
+            return httpx.Response(
+                200, json={"id": int(self.bot_id), "email": "bot@merchant.test", "name": "Bot"}
+            )
         if parts == ["customers"] and method == "GET":
             found = [
                 c for c in self.customers.values() if c["email"] == request.url.params.get("email")

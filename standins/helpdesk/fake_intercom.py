@@ -50,6 +50,10 @@ class FakeIntercom(StandIn):
     def route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         self.versions.add(request.headers.get("intercom-version", ""))
         method, body = request.method, read_json(request)
+        if parts == ["me"] and method == "GET":
+            app = {"type": "app", "id_code": self.tenant_key, "name": "Northwind", "region": "US"}
+            me = {"type": "admin", "id": self.bot_id, "email": "bot@merchant.test", "app": app}
+            return httpx.Response(200, json=me)
         if parts == ["contacts", "search"]:
             value = body["query"]["value"]
             found = [c for c in self.customers.values() if c["email"] == value]

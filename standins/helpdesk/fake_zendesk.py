@@ -37,6 +37,9 @@ class FakeZendesk(StandIn):
 
     def route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         method, body = request.method, read_json(request)
+        if parts in (["users", "me"], ["users", "me.json"]) and method == "GET":
+            me = {"id": int(self.bot_id), "email": "bot@merchant.test", "role": "agent"}
+            return httpx.Response(200, json={"user": me})
         if parts == ["users", "create_or_update"] and method == "POST":
             return self._upsert_user(body["user"])
         if parts == ["tickets"] and method == "GET":

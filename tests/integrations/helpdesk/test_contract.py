@@ -278,3 +278,14 @@ def test_a_tag_added_in_the_helpdesk_is_an_event_whose_tags_the_api_confirms(
     assert event.kind in (EventKind.TAGS, EventKind.REOPENED)
     assert event.thread_id == thread.id
     assert "aftersale-ai" in world.provider.thread_tags(thread)
+
+
+def test_the_credentials_name_their_account_and_the_user_we_post_as(world: HelpdeskWorld):
+    identity = world.provider.identify(actor_email="bot@merchant.test")
+    assert identity.actor_id == world.standin.bot_id
+    # Zendesk's API never names its account id: its webhooks' signing secret stands in.
+    assert identity.tenant_key == ("" if world.name == "zendesk" else world.standin.tenant_key)
+    assert "bot@merchant.test" in identity.label
+    world.standin.revoke()
+    with pytest.raises(NeedsReauth):
+        world.provider.identify(actor_email="bot@merchant.test")
