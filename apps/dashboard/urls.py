@@ -10,7 +10,9 @@ from django.urls import URLPattern, URLResolver, path
 
 from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
-from apps.dashboard.views import helpdesk_settings, home, inbox, integrations, knowledge, settings  # noqa: E501
+from apps.dashboard.views import helpdesk_connect as helpdesk_connect
+from apps.dashboard.views import helpdesk_settings as helpdesk_settings
+from apps.dashboard.views import home, inbox, integrations, knowledge, settings
 
 app_name = "dashboard"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -65,6 +67,20 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="integration-disconnect",
     ),
     path("integrations/<slug:key>/test/", integrations.test_connection, name="integration-test"),
+    path("integrations/<slug:key>/helpdesk/", helpdesk_connect.panel, name="helpdesk-panel"),
+    path("integrations/<slug:key>/helpdesk/retry/", helpdesk_connect.retry, name="helpdesk-retry"),
+    path(
+        "integrations/<slug:key>/helpdesk/oauth/",
+        helpdesk_connect.oauth_start,
+        name="helpdesk-oauth-start",
+    ),
+    # Outside the embedded admin (a window of its own): signed links, no session token.
+    path("helpdesk/oauth/<slug:key>/go/", helpdesk_connect.oauth_go, name="helpdesk-oauth-go"),
+    path(
+        "helpdesk/oauth/<slug:key>/callback/",
+        helpdesk_connect.oauth_callback,
+        name="helpdesk-oauth-callback",
+    ),
     # Analytics
     path("analytics/", analytics_views.analytics_page, name="analytics"),
     path("analytics/export.csv", analytics_views.analytics_export, name="analytics-export"),

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.helpdesk.events import TOKEN_CONFIG_KEY, new_webhook_token
+from apps.helpdesk.tokens import CODE_KEY, code_exchange
 from apps.integrations.connections.base import CheckResult
 from apps.integrations.connections.registry import provider as provider_spec
 from apps.integrations.helpdesk.base import HelpdeskError, HelpdeskProvider, NeedsReauth
@@ -62,6 +63,7 @@ def helpdesk_connect_run(credential_id: int) -> CheckResult | None:
     if not checked.ok:
         return _record(row, config, checked)
     try:
+        config = code_exchange(row.provider, config) if oauth else config
         config, label = _connect(row, config)
     except NeedsReauth as exc:
         return _record(row, config, CheckResult(False, f"Reconnect needed: {exc}"))
@@ -119,6 +121,10 @@ def _record(
     }
     if result.ok:
         changes["hint"] = result.message[:120]
+        changes["config"] = Secret(json.dumps(config))
+    elif CODE_KEY in config:
+        # A code is single use: never try it again; the merchant connects again.
+        config.pop(CODE_KEY)
         changes["config"] = Secret(json.dumps(config))
     # Fenced like the dashboard's checks: a newer request records its own answer.
     recorded = IntegrationCredential.objects.filter(

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Collection
 from dataclasses import replace
+from datetime import UTC, datetime
+
+import redis.exceptions
 
 from apps.conversations.takeover import AI_SILENT, Outcome, apply_helpdesk_event
+from apps.core.redis import get_redis
 from apps.helpdesk.models import HelpdeskSync, HelpdeskThread, SyncStatus
 from apps.helpdesk.preferences import helpdesk_settings, tag_name
 from apps.integrations.helpdesk.base import EventKind, HelpdeskEvent
@@ -109,3 +114,30 @@ def hand_back_baseline(store: Store, provider: str, thread_id: str, tags: Collec
     HelpdeskThread.objects.filter(store=store, provider=provider, thread_id=thread_id).update(
         hand_back_tagged=bool(wanted) and wanted in {tag_name(t) for t in tags}
     )
+
+
+def _seen_key(credential_id: int) -> str:
+    return f"helpdesk:webhook-seen:{credential_id}"
+
+
+def webhook_seen(credential_id: int) -> None:
+    """Note that a verified webhook arrived (the integrations page shows webhooks alive)."""
+    client = get_redis()
+    if client is None:
+        return
+    try:
+        client.set(_seen_key(credential_id), str(int(time.time())), ex=90 * 86400)
+    except redis.exceptions.RedisError:
+        return  # a missing "last event" on the page is all it costs
+
+
+def webhook_last_seen(credential_id: int) -> datetime | None:
+    client = get_redis()
+    if client is None:
+        return None
+    try:
+        raw = client.get(_seen_key(credential_id))
+    except redis.exceptions.RedisError:
+        return None
+    text = raw.decode() if isinstance(raw, bytes) else str(raw or "")
+    return datetime.fromtimestamp(int(text), UTC) if text.isdigit() else None

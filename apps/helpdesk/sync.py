@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.conversations.models import Conversation, Message, MessageRole
+from apps.core.locks import LockTimeout
 from apps.helpdesk.escalation import NOTE_KIND
 from apps.helpdesk.models import (
     AiRepliesAs,
@@ -30,6 +31,7 @@ from apps.helpdesk.models import (
     SyncStatus,
 )
 from apps.helpdesk.preferences import helpdesk_settings, ticket_tags
+from apps.helpdesk.tokens import fresh_config
 from apps.integrations.helpdesk import throttle
 from apps.integrations.helpdesk.base import (
     Customer,
@@ -133,10 +135,12 @@ def sync_send(row_id: int) -> SendOutcome:
         # Being (re)connected or disconnected: wait for the outcome.
         return _release(row, SyncStatus.PENDING, error="the helpdesk is connecting", wait=60)
     try:
-        tenant = tenant_from_config(row.provider, credential.revealed_config())
+        tenant = tenant_from_config(row.provider, fresh_config(credential))
     except NeedsReauth as exc:
         _needs_reconnect(credential, str(exc))
         return _release(row, SyncStatus.FAILED, error=str(exc))
+    except (HelpdeskError, LockTimeout) as exc:  # the token refresh could not run now
+        return _release(row, SyncStatus.PENDING, error=str(exc), wait=_backoff(row))
     wait = throttle.seconds_until_allowed(tenant)
     if wait:
         return _release(row, SyncStatus.PENDING, wait=wait, counted=False, status_name="throttled")

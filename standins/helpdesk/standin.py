@@ -68,6 +68,8 @@ class StandIn:
         self.agent_id = agent_id  # a human teammate in the merchant's helpdesk
         self.webhook_secret = secret
         self.token = f"token-{tenant_key}"
+        # What the provider's OAuth issues for this account (see `oauth_tokens`).
+        self.oauth_token = f"oauth-{tenant_key}"
         self.customers: dict[str, dict[str, Any]] = {}
         self.threads: dict[str, StoredThread] = {}
         self.faults: list[Fault] = []
@@ -98,6 +100,22 @@ class StandIn:
 
     def revoke(self) -> None:
         self.token = "revoked"
+        self.oauth_token = "revoked-oauth"
+
+    def oauth_tokens(self, form: dict[str, str]) -> dict[str, Any]:
+        """The provider's token endpoint: a code (any non-empty one, since consent is
+        played by the test) or a refresh token for a Bearer access token."""
+        grant = form.get("grant_type")
+        if grant not in ("authorization_code", "refresh_token") or not (
+            form.get("code") or form.get("refresh_token")
+        ):
+            return {"error": "invalid_grant"}
+        return {
+            "access_token": self.oauth_token,
+            "refresh_token": f"refresh-{self.new_id()}",
+            "expires_in": 3600,
+            "token_type": "bearer",
+        }
 
     def new_id(self) -> int:
         self._next += 1
@@ -128,7 +146,8 @@ class StandIn:
         return None
 
     def authorised(self, request: httpx.Request) -> bool:
-        return request.headers.get("authorization") == self.credentials().authorization()
+        given = request.headers.get("authorization")
+        return given in (self.credentials().authorization(), f"Bearer {self.oauth_token}")
 
     def fault_response(self, fault: Fault) -> httpx.Response:
         if fault.kind == "429":

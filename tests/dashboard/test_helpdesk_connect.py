@@ -119,3 +119,40 @@ def test_a_revoked_token_shows_reconnect_and_registers_nothing(
     assert world.standin.webhooks == {}
     assert "bot_actor_id" not in row.revealed_config()
     assert "webhook_token" not in json.dumps(row.revealed_config())
+
+
+def test_the_panel_shows_whom_webhooks_sync_and_failures_and_retry_sends_again(
+    connect, merchant, rival, shop: Store, world: HelpdeskWorld, client: Client
+):
+    from apps.conversations.models import Conversation, Message, MessageRole
+    from apps.helpdesk.models import HelpdeskSync, SyncStatus
+
+    connect(f"/app/integrations/{world.name}/connect/", form(world))
+    conversation = Conversation.objects.create(store=shop)
+    message = Message.objects.create(
+        store=shop, conversation=conversation, role=MessageRole.CUSTOMER, text="hi"
+    )
+    row = HelpdeskSync.objects.create(
+        store=shop,
+        conversation=conversation,
+        message=message,
+        provider=world.name,
+        status=SyncStatus.FAILED,
+        attempts=14,
+        last_error="Gorgias: Internal error (HTTP 500)",
+    )
+    panel = merchant.get(f"/app/integrations/{world.name}/helpdesk/").content.decode()
+    assert "Connected as" in panel
+    assert "bot@merchant.test" in panel
+    assert "1 message(s) could not be sent" in panel
+    assert "nothing sent yet" in panel
+
+    # Another store's retry touches nothing of ours.
+    rival.post(f"/app/integrations/{world.name}/helpdesk/retry/")
+    assert HelpdeskSync.objects.get(pk=row.pk).status == SyncStatus.FAILED
+    answer = connect(f"/app/integrations/{world.name}/helpdesk/retry/")
+    assert answer.status_code == 200
+    row.refresh_from_db()
+    # Sent again at once (eager here): the row reaches the helpdesk.
+    assert row.status == SyncStatus.SENT
+    assert "could not be sent" not in answer.content.decode()

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from apps.conversations.takeover import Outcome
+from apps.core.locks import LockTimeout
 from apps.core.untrusted_json import InvalidJSON, parse_json
 from apps.helpdesk.events import (
     hand_back_baseline,
@@ -14,6 +15,7 @@ from apps.helpdesk.events import (
     silent_thread,
 )
 from apps.helpdesk.preferences import helpdesk_settings
+from apps.helpdesk.tokens import fresh_config
 from apps.integrations.helpdesk.base import (
     EventKind,
     HelpdeskError,
@@ -48,11 +50,13 @@ def handle_helpdesk_event(event: WebhookEvent, store: Store) -> HandlerResult:
     if credential is None:
         return HandlerResult.ignored("the helpdesk was disconnected")
     try:
-        provider = provider_for(tenant_from_config(provider_key, credential.revealed_config()))
+        provider = provider_for(tenant_from_config(provider_key, fresh_config(credential)))
         payload = parse_json(event.payload) if isinstance(event.payload, str) else event.payload
         parsed = provider.parse_webhook(payload)
     except (InvalidJSON, InvalidWebhook, NeedsReauth) as exc:
         raise PermanentHandlerError(str(exc)) from exc
+    except (HelpdeskError, LockTimeout) as exc:  # a token refresh that could not run now
+        raise TransientHandlerError(str(exc)) from exc
     wanted = event.webhook_id  # the provider's own event id
     found = next((e for e in parsed if e.event_id == wanted), None)
     if found is None:
