@@ -69,6 +69,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("integrations/<slug:key>/test/", integrations.test_connection, name="integration-test"),
     path("integrations/<slug:key>/helpdesk/", helpdesk_connect.panel, name="helpdesk-panel"),
     path("integrations/<slug:key>/helpdesk/retry/", helpdesk_connect.retry, name="helpdesk-retry"),
+    path("integrations/<slug:key>/helpdesk/wait/", helpdesk_connect.wait, name="helpdesk-wait"),
     path(
         "integrations/<slug:key>/helpdesk/oauth/",
         helpdesk_connect.oauth_start,

@@ -120,7 +120,9 @@ def _record(
         "updated_at": timezone.now(),
     }
     if result.ok:
-        changes["hint"] = result.message[:120]
+        # Whom it is connected as is on the helpdesk's panel; the hint says how.
+        if config.get(AUTH_KEY) == "oauth":
+            changes["hint"] = "authorised with OAuth"
         changes["config"] = Secret(json.dumps(config))
     elif CODE_KEY in config:
         # A code is single use: never try it again; the merchant connects again.

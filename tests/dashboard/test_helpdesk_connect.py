@@ -70,9 +70,9 @@ def test_connecting_learns_the_account_and_registers_our_webhook(
     assert (row.status, row.last_error) == (IntegrationStatus.CONNECTED, "")
     assert config["bot_actor_id"] == world.standin.bot_id
     assert "bot@merchant.test" in config[CONNECTED_AS_KEY]
-    assert row.hint.startswith("Connected as ")
-    card = merchant.get(f"/app/integrations/{world.name}/").content.decode()
-    assert "bot@merchant.test" in card
+    assert row.hint in ("configured", f"ends in …{world.standin.token[-4:]}")
+    panel = merchant.get(f"/app/integrations/{world.name}/helpdesk/").content.decode()
+    assert "bot@merchant.test" in panel
 
     url = f"http://localhost:8000/webhooks/helpdesk/{world.name}/{row.pk}.{config['webhook_token']}"
     # Gorgias and Zendesk webhooks are registered per account; Front's and Intercom's are

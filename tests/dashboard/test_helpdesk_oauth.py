@@ -98,7 +98,7 @@ def test_oauth_connects_the_helpdesk_end_to_end(
     assert config["access_token"] == world.standin.oauth_token
     assert "oauth_code" not in config
     assert config["bot_actor_id"] == world.standin.bot_id
-    assert row.hint.startswith("Connected as ")
+    assert row.hint == "authorised with OAuth"
     panel = merchant.get(f"/app/integrations/{world.name}/helpdesk/").content.decode()
     assert "(OAuth)" in panel
     # The state is single-browser and single-use in effect: replayed elsewhere, refused.

@@ -3,15 +3,19 @@ failures with a retry) and connecting it with the provider's OAuth."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.billing.plans import plan_feature_for
 from apps.billing.selectors import plan_allows
 from apps.dashboard.auth import dashboard_view
 from apps.dashboard.selectors.helpdesk import HelpdeskState, helpdesk_state
+from apps.dashboard.selectors.integrations import integration_card
 from apps.dashboard.services.helpdesk_connect import (
     NONCE_COOKIE,
     START_MAX_AGE,
@@ -28,6 +32,7 @@ from apps.integrations.connections.base import ProviderKind, ProviderSpec
 from apps.integrations.connections.registry import connectable, provider
 from apps.integrations.helpdesk import oauth
 from apps.shopify_app.embedded import EmbeddedRequest
+from apps.stores.models import IntegrationCredential
 
 PANEL = "dashboard/partials/helpdesk_panel.html"
 
@@ -74,7 +79,25 @@ def oauth_start(request: EmbeddedRequest, key: str) -> HttpResponse:
         return partial(request, PANEL, context, status=FORM_ERRORS)
     token = oauth_start_token(store=request.store, spec=spec, fields=fields)
     go = f"{reverse('dashboard:helpdesk-oauth-go', args=[spec.key])}?t={token}"
-    return partial(request, PANEL, {**context, "go": go})
+    since = int(timezone.now().timestamp())
+    return partial(request, PANEL, {**context, "go": go, "since": since})
+
+
+@dashboard_view
+@require_GET
+def wait(request: EmbeddedRequest, key: str) -> HttpResponse:
+    """Polled while the merchant is away authorising: nothing (204) until the authorisation
+    came back, then the provider's whole card (which follows the connection from there)."""
+    spec = _helpdesk(key)
+    since = str(request.GET.get("since", ""))
+    started = datetime.fromtimestamp(int(since), UTC) if since.isdigit() else timezone.now()
+    back = IntegrationCredential.objects.filter(
+        store=request.store, provider=spec.key, connected_at__isnull=False, updated_at__gte=started
+    ).exists()
+    if not back:
+        return HttpResponse(status=204)
+    context = {"card": integration_card(request.store, spec), "form": None}
+    return partial(request, "dashboard/partials/integration_card.html", context)
 
 
 @require_GET
