@@ -19,13 +19,17 @@ from apps.integrations.helpdesk.base import Tenant
 logger = logging.getLogger(__name__)
 
 # Below each provider's smallest documented limit (the cheapest plan / API-key auth):
-# Gorgias 40 per 20 s (API key), Zendesk 200 per minute (Team), Front 50 per minute
-# (Starter), Intercom 10,000 per minute spread over 10 s windows.
+# Gorgias a leaky bucket of 40 draining 2/s (API key), Zendesk 200 per minute (Team),
+# Front 50 per minute (Starter), Intercom 10,000 per minute counted in 10 s windows.
+# Our windows are fixed and start at their first call, so two full windows can meet in
+# any stretch of the provider's: short windows keep even that worst case under the limit
+# (Gorgias 2 x 18 < 40 at 1.8/s; Zendesk 7 x 28 < 200 a minute; Front 7 x 7 < 50 a
+# minute; Intercom 3 x 400 < 1,666 in 10 s).
 LIMITS: dict[str, Rate] = {
-    "gorgias": Rate(36, 20),
-    "zendesk": Rate(180, 60),
-    "front": Rate(45, 60),
-    "intercom": Rate(1500, 10),
+    "gorgias": Rate(18, 10),
+    "zendesk": Rate(28, 10),
+    "front": Rate(7, 10),
+    "intercom": Rate(400, 5),
 }
 
 
