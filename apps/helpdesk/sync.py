@@ -281,6 +281,11 @@ def _sent(row: HelpdeskSync, provider_id: str) -> SendOutcome:
         .values_list("pk", flat=True)
         .first()
     )
+    if following is not None:
+        # It may have been told to wait for this one: it need not any more.
+        HelpdeskSync.objects.filter(pk=following, status=SyncStatus.PENDING).update(
+            next_attempt_at=None
+        )
     return SendOutcome(SyncStatus.SENT, next_row=following)
 
 

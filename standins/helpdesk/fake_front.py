@@ -18,6 +18,7 @@ API = "https://api2.frontapp.com"
 
 class FakeFront(StandIn):
     provider = "front"
+    documented_limit = (50, 60.0)
     host = "api2.frontapp.com"
 
     def __init__(self, company_id: str, inbox_id: str, **kw: Any) -> None:

@@ -14,6 +14,8 @@ from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read
 
 class FakeGorgias(StandIn):
     provider = "gorgias"
+    documented_limit = (40, 20.0)
+    leaky = True
     prefix = "/api"
 
     def __init__(self, subdomain: str, **kw: Any) -> None:

@@ -15,6 +15,7 @@ from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read
 
 class FakeIntercom(StandIn):
     provider = "intercom"
+    documented_limit = (10_000 // 6, 10.0)
 
     def __init__(self, app_id: str, region: str = "us", **kw: Any) -> None:
         super().__init__(app_id, **kw)

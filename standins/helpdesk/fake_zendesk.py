@@ -17,6 +17,7 @@ from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read
 
 class FakeZendesk(StandIn):
     provider = "zendesk"
+    documented_limit = (200, 60.0)
     prefix = "/api/v2"
 
     def __init__(self, subdomain: str, account_id: str, **kw: Any) -> None:

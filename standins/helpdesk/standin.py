@@ -9,6 +9,8 @@ them, whether they are public, and whether the helpdesk delivered them to the cu
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,6 +63,11 @@ class StandIn:
     host = ""
     prefix = ""
     channel_ref = ""
+    # The provider's documented limit (reference/helpdesks.md), enforced once
+    # `enforce_limit()` is called: (calls, seconds) in any sliding stretch of that length,
+    # or with `leaky`, a bucket of `calls` draining calls/seconds each second.
+    documented_limit: tuple[int, float] = (0, 0.0)
+    leaky = False
 
     def __init__(self, tenant_key: str, *, bot_id: str, agent_id: str, secret: str) -> None:
         self.tenant_key = tenant_key
@@ -76,6 +83,10 @@ class StandIn:
         self.requests: list[httpx.Request] = []
         self.webhooks: dict[str, dict[str, Any]] = {}
         self._next = 1000
+        self.enforcing = False
+        self.rate_limited = 0  # 429s answered for the documented limit
+        self._calls: deque[float] = deque()
+        self._bucket = (0.0, time.monotonic())
 
     # --- what a test configures ----------------------------------------------------------
 
@@ -123,8 +134,32 @@ class StandIn:
 
     # --- HTTP ----------------------------------------------------------------------------
 
+    def enforce_limit(self) -> None:
+        self.enforcing = True
+
+    def _over_limit(self) -> bool:
+        calls, seconds = self.documented_limit
+        now = time.monotonic()
+        if self.leaky:
+            level, since = self._bucket
+            level = max(0.0, level - (now - since) * calls / seconds)
+            if level + 1 > calls:
+                self._bucket = (level, now)
+                return True
+            self._bucket = (level + 1, now)
+            return False
+        while self._calls and self._calls[0] <= now - seconds:
+            self._calls.popleft()
+        if len(self._calls) >= calls:
+            return True
+        self._calls.append(now)
+        return False
+
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if self.enforcing and self._over_limit():
+            self.rate_limited += 1
+            return self.fault_response(Fault("429", retry_after=2))
         fault = self._fault_for(request)
         if fault is not None and fault.kind != "lost":
             return self.fault_response(fault)
