@@ -40,7 +40,9 @@ from apps.integrations.helpdesk.base import (
     MessageKind,
     NeedsReauth,
     OutMessage,
+    PermanentError,
     RateLimited,
+    Tenant,
     ThreadRef,
     ThreadStatus,
     TransientError,
@@ -141,12 +143,28 @@ def sync_send(row_id: int) -> SendOutcome:
         return _release(row, SyncStatus.FAILED, error=str(exc))
     except (HelpdeskError, LockTimeout) as exc:  # the token refresh could not run now
         return _release(row, SyncStatus.PENDING, error=str(exc), wait=_backoff(row))
-    wait = throttle.seconds_until_allowed(tenant)
-    if wait:
-        return _release(row, SyncStatus.PENDING, wait=wait, counted=False, status_name="throttled")
+    holder = f"sync:{row.pk}"
+    if not throttle.take_turn(tenant, holder):
+        return _release(row, SyncStatus.PENDING, wait=1, counted=False, status_name="busy")
+    outcome = _attempt(row, tenant, credential)
+    if outcome.status != "throttled":  # held back mid-way, it keeps the turn to finish
+        throttle.end_turn(tenant, holder)
+    return outcome
+
+
+def _attempt(row: HelpdeskSync, tenant: Tenant, credential: IntegrationCredential) -> SendOutcome:
     try:
-        provider_id = _send(row, provider_for(tenant))
+        with throttle.metered():
+            provider_id = _send(row, provider_for(tenant))
     except RateLimited as exc:
+        if exc.status is None:  # our budget held it back before the provider saw it
+            return _release(
+                row,
+                SyncStatus.PENDING,
+                wait=exc.retry_after,
+                counted=False,
+                status_name="throttled",
+            )
         throttle.pause(tenant, exc.retry_after)
         return _release(row, SyncStatus.PENDING, wait=exc.retry_after, counted=False)
     except NeedsReauth as exc:
@@ -219,10 +237,10 @@ def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
         found = provider.find_message(ref, out, external_id=external_id, exclude=set(ours))
         if found:
             return found
-    posted = provider.post_message(ref, out, external_id=external_id)
     if (message.metadata or {}).get("kind") == NOTE_KIND:
+        # Before the note: a retry after a failed routing must not post the note twice.
         _route_escalation(provider, ref, prefs, str(message.metadata.get("intent") or ""))
-    return posted
+    return provider.post_message(ref, out, external_id=external_id)
 
 
 def _kind(message: Message, prefs: HelpdeskSettings) -> MessageKind:
@@ -244,8 +262,9 @@ def _subject(conversation: Conversation) -> str:
 def _route_escalation(
     provider: HelpdeskProvider, ref: ThreadRef, prefs: HelpdeskSettings, intent: str
 ) -> None:
-    """Tag and assign the thread as the merchant chose. Best effort: the note is posted
-    (the row is sent), and a thread left unassigned is still in the helpdesk's queue."""
+    """Tag and assign the thread as the merchant chose (idempotent). A refusal (an assignee
+    that does not exist, say) leaves the helpdesk's own routing; anything worth retrying
+    fails the row's attempt, which routes again before the note."""
     try:
         provider.update_thread(
             ref,
@@ -253,7 +272,7 @@ def _route_escalation(
             add_tags=ticket_tags(prefs, intent),
             assignee_id=prefs.escalation_assignee,
         )
-    except HelpdeskError as exc:
+    except PermanentError as exc:
         logger.warning("helpdesk thread %s not tagged/assigned: %s", ref.id, exc)
 
 

@@ -17,6 +17,7 @@ from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 from apps.webhooks.models import WebhookEvent
 from tests.billing.billing_shopify import subscribed
 from tests.dashboard.fixtures.providers import every_provider_connectable  # noqa: F401
+from tests.helpdesk.conftest import roomy_budget  # noqa: F401
 from tests.integrations.helpdesk.conftest import HelpdeskWorld, world  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("every_provider_connectable")]

@@ -16,6 +16,7 @@ from apps.helpdesk.events import (
 )
 from apps.helpdesk.preferences import helpdesk_settings
 from apps.helpdesk.tokens import fresh_config
+from apps.integrations.helpdesk import throttle
 from apps.integrations.helpdesk.base import (
     EventKind,
     HelpdeskError,
@@ -45,6 +46,12 @@ TOPIC_PREFIX = "helpdesk/"
 
 
 def handle_helpdesk_event(event: WebhookEvent, store: Store) -> HandlerResult:
+    # Calls made for a webhook (re-reads, tags) draw from the account's budget like sync.
+    with throttle.metered():
+        return _handle(event, store)
+
+
+def _handle(event: WebhookEvent, store: Store) -> HandlerResult:
     provider_key = event.topic.removeprefix(TOPIC_PREFIX)
     credential = IntegrationCredential.objects.filter(store=store, provider=provider_key).first()
     if credential is None:
