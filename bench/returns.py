@@ -113,8 +113,9 @@ def setup_store(index: int, per_store: int, world: dict[str, Any]) -> list[Any]:
 def one_return(order: Any, world: dict[str, Any], client: Any) -> dict[str, Any]:
     from apps.agent.pipeline import run_turn
     from apps.agent.return_flow import return_label_run
+    from apps.chat.services import message_add_customer
     from apps.conversations.models import ActionKind, AgentAction, Channel
-    from apps.conversations.services import conversation_start, message_add_customer
+    from apps.conversations.services import conversation_start
     from apps.integrations.shipping.models import ReturnShipment
     from apps.webhooks.models import WebhookEvent, WebhookStatus
     from apps.webhooks.processing import webhook_event_process

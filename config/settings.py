@@ -380,6 +380,23 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# HELPDESKS: "gorgias=http://127.0.0.1:8201/gorgias/api,..." sends a provider's API calls to a
+# stand-in instead of the merchant's account (tests, benchmarks; standins/helpdesk/server.py).
+HELPDESK_API_BASES: dict[str, str] = env.dict("HELPDESK_API_BASES", default={})
+# Our public app at each helpdesk (OAuth client; Zendesk's is the global client Zendesk
+# issues). Front signs app webhooks with the app's signing key, Intercom with the client
+# secret. A provider without a client id offers only its API-token connection.
+HELPDESK_APPS: dict[str, dict[str, str]] = {
+    name: {
+        "client_id": env(f"HELPDESK_{name.upper()}_CLIENT_ID", default=""),
+        "client_secret": env(f"HELPDESK_{name.upper()}_CLIENT_SECRET", default=""),
+        "webhook_secret": env(f"HELPDESK_{name.upper()}_WEBHOOK_SECRET", default=""),
+    }
+    for name in ("gorgias", "zendesk", "front", "intercom")
+}
+# Where the OAuth pages live, per provider (tests point them at a stand-in).
+HELPDESK_OAUTH_URLS: dict[str, str] = env.dict("HELPDESK_OAUTH_URLS", default={})
+
 # MESSAGING: the outbox sends email/SMS through the store's connected provider.
 # Without one, and only in DEBUG/tests, the console provider writes what would be sent to
 # MESSAGING_CONSOLE_DIR. The *_API_* values point the SDKs at a stand-in (tests, benchmarks).

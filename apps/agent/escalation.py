@@ -15,6 +15,7 @@ from apps.conversations.models import (
 )
 from apps.conversations.services import void_pending_proposals
 from apps.stores.services import store_settings
+from apps.stores.team_hours import availability_sentence
 
 # Statuses in which people already own the conversation: escalating again adds nothing.
 HUMAN_OWNED = (ConversationStatus.ESCALATED, ConversationStatus.HUMAN_HANDLING)
@@ -87,3 +88,19 @@ def escalation_record(
         policy_version=policy_version,
         policy_reason=reason,
     )
+
+
+def with_team_hours(turn: Turn, text: str, *, translated: bool) -> str:
+    """The reply of a turn that handed the conversation to people, with when they answer
+    (the merchant's team hours, store time). Other languages' fixed handover is kept as is."""
+    if not turn.escalated or translated:
+        return text
+    rules = turn.rules
+    sentence = availability_sentence(
+        days=rules.team_days,
+        opens=rules.team_opens_at,
+        closes=rules.team_closes_at,
+        zone=turn.store.zone,
+        now=turn.now,
+    )
+    return f"{text} {sentence}" if sentence else text

@@ -25,6 +25,8 @@ from apps.agent.assistant import (
     get_assistant,
 )
 from apps.agent.context import Turn
+from apps.agent.escalation import with_team_hours
+from apps.agent.guards import HANDOVER_TEXT
 from apps.agent.respond import respond
 from apps.agent.routing import route
 from apps.agent.saving import (
@@ -110,6 +112,7 @@ def _turn(
     state.awaiting = Awaiting.NOTHING
     draft = route(turn)
     text, phrased = respond(turn, draft, assistant)
+    text = with_team_hours(turn, text, translated=draft.text in HANDOVER_TEXT.values())
     return save_turn(turn, text, assisted=assisted or phrased)
 
 

@@ -11,6 +11,8 @@ from django.urls import URLPattern, URLResolver, path
 from apps.dashboard.views import analytics as analytics_views
 from apps.dashboard.views import billing as billing_views
 from apps.dashboard.views import (
+    helpdesk_connect,
+    helpdesk_settings,
     home,
     inbox,
     integrations,
@@ -100,6 +102,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         notifications.send_transcript,
         name="conversation-send-transcript",
     ),
+    path("settings/helpdesk/", helpdesk_settings.helpdesk_settings_form, name="settings-helpdesk"),
     path("settings/knowledge/", knowledge.knowledge_page, name="knowledge"),
     path("settings/knowledge/faq/", knowledge.faq_add, name="faq-add"),
     path("settings/knowledge/faq/<int:entry_id>/", knowledge.faq_row, name="faq-row"),
@@ -136,6 +139,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "conversations/<int:conversation_id>/deliveries/",
         messaging_connect.conversation_deliveries,
         name="conversation-deliveries",
+    ),
+    path("integrations/<slug:key>/helpdesk/", helpdesk_connect.panel, name="helpdesk-panel"),
+    path("integrations/<slug:key>/helpdesk/retry/", helpdesk_connect.retry, name="helpdesk-retry"),
+    path("integrations/<slug:key>/helpdesk/wait/", helpdesk_connect.wait, name="helpdesk-wait"),
+    path(
+        "integrations/<slug:key>/helpdesk/oauth/",
+        helpdesk_connect.oauth_start,
+        name="helpdesk-oauth-start",
+    ),
+    # Outside the embedded admin (a window of its own): signed links, no session token.
+    path("helpdesk/oauth/<slug:key>/go/", helpdesk_connect.oauth_go, name="helpdesk-oauth-go"),
+    path(
+        "helpdesk/oauth/<slug:key>/callback/",
+        helpdesk_connect.oauth_callback,
+        name="helpdesk-oauth-callback",
     ),
     # Analytics
     path("analytics/", analytics_views.analytics_page, name="analytics"),

@@ -27,6 +27,9 @@ class HelpdeskThread(models.Model):
     external_id = models.CharField(max_length=64)
     thread_id = models.CharField(max_length=64, blank=True)  # empty until created
     customer_ref = models.CharField(max_length=254, blank=True)
+    # Whether the merchant's hand-back tag was on the thread when last looked at: only the
+    # tag being added hands back, not a tag left on from an earlier hand-back.
+    hand_back_tagged = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,3 +88,43 @@ class HelpdeskSync(models.Model):
 
     def __str__(self) -> str:
         return f"sync of message {self.message_id} to {self.provider} ({self.status})"
+
+
+class TicketsFor(models.TextChoices):
+    ALL = "all", "Every conversation"
+    ESCALATIONS = "escalations", "Only conversations handed to the team"
+    NEVER = "never", "Never"
+
+
+class AiRepliesAs(models.TextChoices):
+    NOTES = "notes", "Internal notes"
+    # Stored in the thread as public replies without the helpdesk sending them again
+    # (where a provider cannot store without sending, they go in as notes).
+    PUBLIC = "public", "Public messages (not sent to the customer again)"
+
+
+class HelpdeskSettings(models.Model):
+    """The merchant's choices for their helpdesk: when a ticket opens, how it is labelled
+    and routed, and how the AI's replies appear in it. Absent = the defaults."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="+")
+    tickets_for = models.CharField(
+        max_length=12, choices=TicketsFor.choices, default=TicketsFor.ESCALATIONS
+    )
+    # Added to every ticket beside "aftersale" and the conversation's intent.
+    tags = models.JSONField(default=list, blank=True)
+    # The helpdesk user (Gorgias user, Zendesk agent, Front teammate, Intercom admin) an
+    # escalated ticket is assigned to; empty leaves the helpdesk's own routing.
+    escalation_assignee = models.CharField(max_length=64, blank=True)
+    ai_replies_as = models.CharField(
+        max_length=8, choices=AiRepliesAs.choices, default=AiRepliesAs.PUBLIC
+    )
+    # A person adding this tag in the helpdesk hands the conversation back to the AI.
+    hand_back_tag = models.CharField(max_length=50, blank=True, default="aftersale-ai")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "helpdesk settings"
+
+    def __str__(self) -> str:
+        return f"helpdesk settings of store {self.store_id}"

@@ -21,7 +21,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.conversations.models import Conversation, Message, MessageRole
-from apps.helpdesk.models import HelpdeskSync, HelpdeskThread, SyncStatus
+from apps.core.locks import LockTimeout
+from apps.helpdesk.escalation import NOTE_KIND
+from apps.helpdesk.models import (
+    AiRepliesAs,
+    HelpdeskSettings,
+    HelpdeskSync,
+    HelpdeskThread,
+    SyncStatus,
+)
+from apps.helpdesk.preferences import helpdesk_settings, ticket_tags
+from apps.helpdesk.tokens import fresh_config
 from apps.integrations.helpdesk import throttle
 from apps.integrations.helpdesk.base import (
     Customer,
@@ -30,8 +40,11 @@ from apps.integrations.helpdesk.base import (
     MessageKind,
     NeedsReauth,
     OutMessage,
+    PermanentError,
     RateLimited,
+    Tenant,
     ThreadRef,
+    ThreadStatus,
     TransientError,
 )
 from apps.integrations.helpdesk.registry import provider_for
@@ -40,7 +53,8 @@ from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 10
+# With the backoff below, 14 attempts span about 6 hours: an hour-long outage loses nothing.
+MAX_ATTEMPTS = 14
 MAX_BACKOFF_SECONDS = 3600
 # Roles mirrored, and as what. Human agents' messages came from the helpdesk itself.
 KINDS = {
@@ -119,17 +133,38 @@ def sync_send(row_id: int) -> SendOutcome:
     ).first()
     if credential is None:
         return _release(row, SyncStatus.FAILED, error="the helpdesk is not connected")
+    if credential.status == IntegrationStatus.NOT_CONNECTED:
+        # Being (re)connected or disconnected: wait for the outcome.
+        return _release(row, SyncStatus.PENDING, error="the helpdesk is connecting", wait=60)
     try:
-        tenant = tenant_from_config(row.provider, credential.revealed_config())
+        tenant = tenant_from_config(row.provider, fresh_config(credential))
     except NeedsReauth as exc:
         _needs_reconnect(credential, str(exc))
         return _release(row, SyncStatus.FAILED, error=str(exc))
-    wait = throttle.seconds_until_allowed(tenant)
-    if wait:
-        return _release(row, SyncStatus.PENDING, wait=wait, counted=False, status_name="throttled")
+    except (HelpdeskError, LockTimeout) as exc:  # the token refresh could not run now
+        return _release(row, SyncStatus.PENDING, error=str(exc), wait=_backoff(row))
+    holder = f"sync:{row.pk}"
+    if not throttle.take_turn(tenant, holder):
+        return _release(row, SyncStatus.PENDING, wait=1, counted=False, status_name="busy")
+    outcome = _attempt(row, tenant, credential)
+    if outcome.status != "throttled":  # held back mid-way, it keeps the turn to finish
+        throttle.end_turn(tenant, holder)
+    return outcome
+
+
+def _attempt(row: HelpdeskSync, tenant: Tenant, credential: IntegrationCredential) -> SendOutcome:
     try:
-        provider_id = _send(row, provider_for(tenant))
+        with throttle.metered():
+            provider_id = _send(row, provider_for(tenant))
     except RateLimited as exc:
+        if exc.status is None:  # our budget held it back before the provider saw it
+            return _release(
+                row,
+                SyncStatus.PENDING,
+                wait=exc.retry_after,
+                counted=False,
+                status_name="throttled",
+            )
         throttle.pause(tenant, exc.retry_after)
         return _release(row, SyncStatus.PENDING, wait=exc.retry_after, counted=False)
     except NeedsReauth as exc:
@@ -176,16 +211,17 @@ def _earlier_unsent(row: HelpdeskSync) -> bool:
 
 def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
     message = row.message
-    out = OutMessage(message.text, KINDS[MessageRole(message.role)])
+    prefs = helpdesk_settings(row.store_id)
+    out = OutMessage(message.text, _kind(message, prefs))
     thread = thread_for(row.conversation, row.provider)
     if not thread.thread_id:
         customer = _customer(row.conversation, provider)
         ref = provider.create_thread(
             customer,
-            f"Aftersale conversation {row.conversation_id}",
+            _subject(row.conversation),
             out,
             external_id=thread.external_id,
-            tags=("aftersale",),
+            tags=ticket_tags(prefs, _intent(row.conversation)),
         )
         HelpdeskThread.objects.filter(pk=thread.pk).update(
             thread_id=ref.id, customer_ref=ref.customer_id
@@ -201,7 +237,43 @@ def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
         found = provider.find_message(ref, out, external_id=external_id, exclude=set(ours))
         if found:
             return found
+    if (message.metadata or {}).get("kind") == NOTE_KIND:
+        # Before the note: a retry after a failed routing must not post the note twice.
+        _route_escalation(provider, ref, prefs, str(message.metadata.get("intent") or ""))
     return provider.post_message(ref, out, external_id=external_id)
+
+
+def _kind(message: Message, prefs: HelpdeskSettings) -> MessageKind:
+    if message.role == MessageRole.ASSISTANT and prefs.ai_replies_as == AiRepliesAs.NOTES:
+        return MessageKind.NOTE
+    return KINDS[MessageRole(message.role)]
+
+
+def _intent(conversation: Conversation) -> str:
+    return conversation.primary_intent or ""
+
+
+def _subject(conversation: Conversation) -> str:
+    intent = _intent(conversation).replace("_", " ")
+    about = f": {intent}" if intent else ""
+    return f"Aftersale conversation {conversation.pk}{about}"
+
+
+def _route_escalation(
+    provider: HelpdeskProvider, ref: ThreadRef, prefs: HelpdeskSettings, intent: str
+) -> None:
+    """Tag and assign the thread as the merchant chose (idempotent). A refusal (an assignee
+    that does not exist, say) leaves the helpdesk's own routing; anything worth retrying
+    fails the row's attempt, which routes again before the note."""
+    try:
+        provider.update_thread(
+            ref,
+            status=ThreadStatus.OPEN,
+            add_tags=ticket_tags(prefs, intent),
+            assignee_id=prefs.escalation_assignee,
+        )
+    except PermanentError as exc:
+        logger.warning("helpdesk thread %s not tagged/assigned: %s", ref.id, exc)
 
 
 def _customer(conversation: Conversation, provider: HelpdeskProvider) -> Customer:
@@ -228,6 +300,11 @@ def _sent(row: HelpdeskSync, provider_id: str) -> SendOutcome:
         .values_list("pk", flat=True)
         .first()
     )
+    if following is not None:
+        # It may have been told to wait for this one: it need not any more.
+        HelpdeskSync.objects.filter(pk=following, status=SyncStatus.PENDING).update(
+            next_attempt_at=None
+        )
     return SendOutcome(SyncStatus.SENT, next_row=following)
 
 

@@ -9,7 +9,8 @@ from celery import shared_task
 from django.db import transaction
 
 from apps.conversations.models import Conversation
-from apps.helpdesk.sync import connected_helpdesks, start_mirroring, sync_send, sync_sweep
+from apps.helpdesk.escalation import mirror_start
+from apps.helpdesk.sync import connected_helpdesks, sync_send, sync_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +45,23 @@ def sweep_helpdesk_sync() -> int:
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def mirror_conversation(conversation_id: int) -> int:
-    """Start mirroring an escalated conversation into every connected helpdesk (idempotent):
-    the ticket is created with the transcript by the sync rows, in order."""
+    """Start mirroring a conversation into every connected helpdesk, as the store's
+    settings say (escalations only by default), with the team's note for an escalation.
+    Idempotent: the ticket is created with the transcript by the sync rows, in order."""
     conversation = Conversation.objects.filter(pk=conversation_id).first()
     if conversation is None:
         return 0
     providers = connected_helpdesks(conversation.store_id)
     with transaction.atomic():
-        first_rows = start_mirroring(conversation, providers)
+        first_rows = mirror_start(conversation, providers)
         for row_id in first_rows:
             transaction.on_commit(partial(enqueue_sync, row_id))
     return len(first_rows)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def helpdesk_disconnect(credential_id: int) -> bool:
+    """Remove our webhooks from the merchant's helpdesk, then forget the credentials."""
+    from apps.helpdesk.connect import helpdesk_disconnect_run
+
+    return helpdesk_disconnect_run(credential_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -173,6 +174,10 @@ class StoreSettings(models.Model):
     # What the customer confirms about the items before a return is started ("unworn,
     # with tags attached"); a "no" starts nothing.
     return_conditions = models.JSONField(default=list, blank=True)
+    # When the merchant's people answer (store time): what a customer handed to them is told.
+    team_days = models.CharField(max_length=7, default="12345")  # ISO weekdays, Monday = 1
+    team_opens_at = models.TimeField(default=time(9, 0))
+    team_closes_at = models.TimeField(default=time(17, 0))
 
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.core.untrusted_json import InvalidJSON, parse_json
-from apps.helpdesk.events import credential_for_token
+from apps.helpdesk.events import credential_for_token, webhook_seen
 from apps.integrations.helpdesk.base import (
     HelpdeskEvent,
     HelpdeskProvider,
@@ -65,6 +65,7 @@ def helpdesk_webhook(request: HttpRequest, provider: str, token: str) -> HttpRes
     except InvalidJSON as exc:
         return problem(400, "Bad webhook", str(exc), "invalid_json")
     accepted = _record(credential, client, events, payload)
+    webhook_seen(credential.pk)
     return JsonResponse({"status": "accepted" if accepted else "duplicate"})
 
 

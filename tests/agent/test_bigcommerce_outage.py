@@ -8,8 +8,9 @@ import respx
 from django.utils import timezone
 
 from apps.agent import tasks
+from apps.chat.services import message_add_customer
 from apps.conversations.models import Channel, ConversationStatus, MessageRole
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from standins.bigcommerce.api import BigCommerceStandIn
 from standins.bigcommerce.demo import demo_bigcommerce_store
 

@@ -10,8 +10,9 @@ import respx
 from django.utils import timezone
 
 from apps.agent.pipeline import run_turn
+from apps.chat.services import message_add_customer
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Channel
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.orders.models import Order
 from standins.bigcommerce.api import BigCommerceStandIn
 from standins.bigcommerce.demo import demo_bigcommerce_store

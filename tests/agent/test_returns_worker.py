@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,
@@ -22,7 +23,7 @@ from apps.conversations.models import (
     OutboundMessage,
     OutboundStatus,
 )
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.integrations.shipping.models import ReturnShipment
 from apps.orders.models import Order

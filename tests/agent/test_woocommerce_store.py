@@ -10,6 +10,7 @@ import respx
 from django.utils import timezone
 
 from apps.agent import tasks
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
     AgentAction,
@@ -18,7 +19,7 @@ from apps.conversations.models import (
     ConversationStatus,
     MessageRole,
 )
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.integrations.commerce.demo import data
 from apps.integrations.commerce.woocommerce.credentials import key_pair_pack
 from apps.stores.models import Platform, Store, StoreSettings

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.dashboard.services.integrations import integration_check_run, integration_connect
+from apps.helpdesk import connect as helpdesk_connect
 from apps.integrations.connections.registry import PROVIDERS
 from apps.stores.models import IntegrationCredential, IntegrationStatus, SettingsAuditEntry
 from tests.billing.billing_shopify import subscribed
@@ -37,7 +38,11 @@ CONFIGS = {
         "email": "ops@fancysocks.example",
         "api_token": "zendesk-token-0123456789",
     },
-    "front": {"api_token": "eyJhbGciOiJIUzI1NiJ9.front.token-9876"},
+    "front": {
+        "api_token": "eyJhbGciOiJIUzI1NiJ9.front.token-9876",
+        "teammate_email": "ai@fancysocks.example",
+        "inbox_id": "inb_55c8c149",
+    },
     "intercom": {"access_token": "dG9rOmludGVyY29tLXRva2VuLTU1NTU=", "region": "eu"},
     "easypost": {
         "api_key": "EZTK0123456789abcdef0123456789ab",
@@ -103,6 +108,13 @@ SECRETS = {
     ]
     for k in CONFIGS
 }
+
+
+@pytest.fixture(autouse=True)
+def _helpdesk_identity_and_webhooks_tested_elsewhere(monkeypatch):
+    """Past this check, connecting a helpdesk learns who the credentials act as and registers
+    our webhooks, against the helpdesk stand-ins: tests/dashboard/test_helpdesk_connect.py."""
+    monkeypatch.setattr(helpdesk_connect, "_connect", lambda row, config: (config, "checked"))
 
 
 @pytest.fixture

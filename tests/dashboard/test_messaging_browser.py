@@ -8,8 +8,9 @@ import json
 import pytest
 from playwright.sync_api import expect
 
+from apps.chat.services import message_add_customer
 from apps.conversations.models import Channel, OutboundMessage, OutboundStatus
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.notifications.preferences import notification_settings
 from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus

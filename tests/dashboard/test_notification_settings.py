@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from apps.chat.services import message_add_customer
 from apps.conversations.models import Channel, OutboundMessage
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.notifications.preferences import notification_settings
 from apps.stores.models import SettingsAuditEntry
 from apps.stores.services import store_settings

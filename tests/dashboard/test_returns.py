@@ -13,8 +13,9 @@ from apps.agent import label_executor, return_hook
 from apps.agent.pipeline import run_turn
 from apps.agent.return_flow import return_label_run
 from apps.agent.return_tasks import return_release_task
+from apps.chat.services import message_add_customer
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Channel
-from apps.conversations.services import conversation_start, message_add_customer
+from apps.conversations.services import conversation_start
 from apps.integrations.shipping.easypost.provider import EasyPostShipping
 from apps.integrations.shipping.models import ReturnShipment
 from apps.stores.fields import Secret

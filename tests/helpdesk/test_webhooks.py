@@ -15,8 +15,8 @@ from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 from apps.webhooks.tasks import process_webhook_event
+from standins.helpdesk.standin import StoredMessage
 from tests.integrations.helpdesk.conftest import HelpdeskWorld, stored_config
-from tests.integrations.helpdesk.standin import StoredMessage
 from tests.integrations.helpdesk.test_contract import start
 
 pytestmark = pytest.mark.django_db

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import time
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,8 @@ def jsonable(value: Any) -> Any:
     """A value as the audit log stores it (JSON; Decimals as strings, tuples as lists)."""
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return value

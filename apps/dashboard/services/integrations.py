@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.dashboard.services.audit import audit_record, field_diff
-from apps.integrations.connections.base import CheckResult, ProviderSpec
+from apps.integrations.connections.base import CheckResult, ProviderKind, ProviderSpec
 from apps.integrations.connections.registry import connectable
 from apps.integrations.connections.registry import provider as provider_spec
 from apps.stores.fields import Secret
@@ -31,6 +31,9 @@ def secret_hint(spec: ProviderSpec, values: Mapping[str, str]) -> str:
     return f"ends in …{main[-4:]}" if len(main) >= 12 else "configured"
 
 
+OAUTH_KEYS = ("access_token", "refresh_token", "expires_at")
+
+
 class SecretRequired(ValueError):
     """A destination changed while a stored secret was left blank: it must be entered again."""
 
@@ -45,7 +48,12 @@ def _merged_config(
         missing = [f.name for f in spec.secret_fields if not values.get(f.name)]
         if missing:
             raise SecretRequired(", ".join(missing))
-    return merged
+        return merged
+    # What connecting learnt (a helpdesk's webhook registration, to remove it on the next
+    # connect) stays; tokens of another way of connecting do not.
+    names = {f.name for f in spec.fields}
+    kept = {k: v for k, v in before.items() if k not in names and k not in OAUTH_KEYS}
+    return {**kept, **merged}
 
 
 def integration_connect(
@@ -94,7 +102,12 @@ def integration_disconnect(*, store: Store, actor: str, spec: ProviderSpec) -> b
     """Forget the store's credentials for `spec` (the row and its ciphertext go). Idempotent:
     False when nothing was connected."""
     with transaction.atomic():
-        deleted, _ = IntegrationCredential.objects.filter(store=store, provider=spec.key).delete()
+        if spec.kind == ProviderKind.HELPDESK:
+            deleted = _helpdesk_disconnect(store, spec)
+        else:
+            deleted, _ = IntegrationCredential.objects.filter(
+                store=store, provider=spec.key
+            ).delete()
         if deleted:
             audit_record(
                 store=store,
@@ -104,6 +117,24 @@ def integration_disconnect(*, store: Store, actor: str, spec: ProviderSpec) -> b
                 changes={},
             )
     return bool(deleted)
+
+
+def _helpdesk_disconnect(store: Store, spec: ProviderSpec) -> int:
+    """Stop using the helpdesk now (no sync, its webhooks refused); a task removes our
+    webhooks there with the stored credentials, then deletes them."""
+    from apps.helpdesk.tasks import helpdesk_disconnect
+
+    row = IntegrationCredential.objects.filter(store=store, provider=spec.key).first()
+    if row is None:
+        return 0
+    if not row.revealed_config().get("webhook_state"):  # nothing of ours there to remove
+        row.delete()
+        return 1
+    IntegrationCredential.objects.filter(pk=row.pk).update(
+        status=IntegrationStatus.NOT_CONNECTED, check_requested_at=None, updated_at=timezone.now()
+    )
+    transaction.on_commit(lambda: helpdesk_disconnect.delay(row.pk), robust=True)
+    return 1
 
 
 def check_pending(row: IntegrationCredential) -> bool:
@@ -145,6 +176,11 @@ def integration_check_run(credential_id: int) -> CheckResult | None:
     spec = provider_spec(row.provider) if row else None
     if row is None or spec is None:
         return None
+    if spec.kind == ProviderKind.HELPDESK:
+        # Connecting a helpdesk goes on past the check: identity, webhooks (apps.helpdesk).
+        from apps.helpdesk.connect import helpdesk_connect_run
+
+        return helpdesk_connect_run(credential_id)
     result = spec.check(row.revealed_config())
     recorded = IntegrationCredential.objects.filter(
         pk=row.pk, check_requested_at=row.check_requested_at

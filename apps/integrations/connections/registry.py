@@ -32,10 +32,10 @@ PROVIDERS: dict[str, ProviderSpec] = {
 # buying labels, ...); until then the integrations page lists it as "coming soon", nothing
 # is stored for it, and the plans do not sell what it would bring (billing.plans).
 CONNECTABLE: dict[str, bool] = {
-    "gorgias": False,
-    "zendesk": False,
-    "front": False,
-    "intercom": False,
+    "gorgias": True,
+    "zendesk": True,
+    "front": True,
+    "intercom": True,
     "easypost": True,
     "stripe": True,
     "sendgrid": True,

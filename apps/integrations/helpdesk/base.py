@@ -180,6 +180,17 @@ class HelpdeskEvent:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """Who the credentials act as, learnt when connecting."""
+
+    # The account's key in webhooks; "" where the API does not tell it (Zendesk: its
+    # per-webhook signing secret proves the account instead).
+    tenant_key: str
+    actor_id: str  # our bot: the user/admin/teammate the credentials post as
+    label: str  # "connected as": shown to the merchant, never a secret
+
+
+@dataclass(frozen=True)
 class WebhookRequest:
     """What verification reads: the exact bytes received and the headers (lower-case)."""
 
@@ -193,6 +204,11 @@ class HelpdeskProvider(Protocol):
 
     key: str
     tenant: Tenant
+
+    def identify(self, *, actor_email: str = "") -> Identity:
+        """The account and the user these credentials act as (Front: the teammate with
+        `actor_email`, since its API tokens belong to the company)."""
+        ...
 
     def find_or_create_customer(self, email: str, name: str = "") -> Customer: ...
 

@@ -17,6 +17,7 @@ from apps.core.http import http_client
 from apps.core.logging import redact
 from apps.core.untrusted_json import InvalidJSON, parse_json
 from apps.integrations.connections.http import provider_message
+from apps.integrations.helpdesk import throttle
 from apps.integrations.helpdesk.base import (
     NeedsReauth,
     NotFound,
@@ -48,6 +49,10 @@ class HelpdeskHttp:
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """The decoded JSON answer (None for an empty body), or one of the protocol errors."""
+        if throttle.is_metered():
+            wait = throttle.seconds_until_allowed(self.tenant)
+            if wait:  # our own budget: the provider never sees this call
+                raise RateLimited(f"{self.name}: our rate budget", retry_after=wait, status=None)
         url = path if path.startswith("https://") else f"{self.tenant.base_url}{path}"
         sent = {
             "Accept": "application/json",

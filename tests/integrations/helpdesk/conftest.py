@@ -13,11 +13,11 @@ import respx
 
 from apps.integrations.helpdesk.base import HelpdeskProvider
 from apps.integrations.helpdesk.registry import provider_for
-from tests.integrations.helpdesk.fake_front import FakeFront
-from tests.integrations.helpdesk.fake_gorgias import FakeGorgias
-from tests.integrations.helpdesk.fake_intercom import FakeIntercom
-from tests.integrations.helpdesk.fake_zendesk import FakeZendesk
-from tests.integrations.helpdesk.standin import StandIn
+from standins.helpdesk.fake_front import FakeFront
+from standins.helpdesk.fake_gorgias import FakeGorgias
+from standins.helpdesk.fake_intercom import FakeIntercom
+from standins.helpdesk.fake_zendesk import FakeZendesk
+from standins.helpdesk.standin import StandIn
 
 BACKENDS = ["gorgias", "zendesk", "front", "intercom"]
 SECRET = "whsec-0123456789abcdef"

@@ -267,3 +267,25 @@ def test_a_message_never_posted_is_not_found(world: HelpdeskWorld):
     _, thread = start(world)
     message = OutMessage("Anything else?", MessageKind.REPLY, delivered=False)
     assert world.provider.find_message(thread, message, external_id="m-9", exclude=set()) is None
+
+
+def test_a_tag_added_in_the_helpdesk_is_an_event_whose_tags_the_api_confirms(
+    world: HelpdeskWorld,
+):
+    _, thread = start(world)
+    [event] = events_for(world, world.standin.tagged_webhook(thread.id, "aftersale-ai"))
+    # Gorgias says only "the ticket was updated"; the others name a tag change.
+    assert event.kind in (EventKind.TAGS, EventKind.REOPENED)
+    assert event.thread_id == thread.id
+    assert "aftersale-ai" in world.provider.thread_tags(thread)
+
+
+def test_the_credentials_name_their_account_and_the_user_we_post_as(world: HelpdeskWorld):
+    identity = world.provider.identify(actor_email="bot@merchant.test")
+    assert identity.actor_id == world.standin.bot_id
+    # Zendesk's API never names its account id: its webhooks' signing secret stands in.
+    assert identity.tenant_key == ("" if world.name == "zendesk" else world.standin.tenant_key)
+    assert "bot@merchant.test" in identity.label
+    world.standin.revoke()
+    with pytest.raises(NeedsReauth):
+        world.provider.identify(actor_email="bot@merchant.test")

@@ -9,7 +9,7 @@ from apps.integrations.connections.base import (
     ProviderKind,
     ProviderSpec,
 )
-from apps.integrations.connections.common import answer, token_field
+from apps.integrations.connections.common import EMAIL, answer, token_field
 from apps.integrations.connections.http import get
 
 API = "https://api2.frontapp.com"
@@ -27,6 +27,23 @@ def check_connection(config: Config) -> CheckResult:
 
 FIELDS: tuple[CredentialField, ...] = (
     token_field("api_token", "API token", "Settings → Developers → API tokens in Front."),
+    CredentialField(
+        "teammate_email",
+        "Teammate the AI writes as",
+        help="The email of a Front teammate (a seat for the AI, e.g. ai@yourstore.com).",
+        pattern=EMAIL,
+        pattern_error="Enter a valid email address.",
+        max_length=254,
+    ),
+    CredentialField(
+        "inbox_id",
+        "Inbox for conversations",
+        help="The inbox's id (inb_…): Settings → Inboxes → the inbox, in its address.",
+        pattern=r"inb_[A-Za-z0-9]{1,40}",
+        pattern_error="Use the inbox id, like inb_55c8c149.",
+        max_length=44,
+        destination=True,
+    ),
 )
 
 SPEC = ProviderSpec(

@@ -22,10 +22,12 @@ from apps.integrations.helpdesk.base import (
     Customer,
     EventKind,
     HelpdeskEvent,
+    Identity,
     InvalidWebhook,
     MessageKind,
     NotFound,
     OutMessage,
+    PermanentError,
     Tenant,
     ThreadRef,
     ThreadStatus,
@@ -55,6 +57,18 @@ class FrontProvider:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self.http = HelpdeskHttp(tenant, "Front")
+
+    def identify(self, *, actor_email: str = "") -> Identity:
+        company = obj(self.http.call("GET", "/me"))
+        if not actor_email:
+            raise PermanentError("name the teammate the AI writes as")
+        teammate = obj(self.http.call("GET", f"/teammates/alt:email:{quote(actor_email)}"))
+        label = f"{actor_email} at {company.get('name') or 'Front'}"
+        return Identity(
+            required_id(company, "id", what="company id"),
+            required_id(teammate, "id", what="teammate id"),
+            label,
+        )
 
     def find_or_create_customer(self, email: str, name: str = "") -> Customer:
         try:
@@ -238,6 +252,8 @@ class FrontProvider:
             return [replace(base, kind=EventKind.CLOSED)]
         if kind == "reopen":
             return [replace(base, kind=EventKind.REOPENED)]
+        if kind in ("tag", "tag_added"):
+            return [replace(base, kind=EventKind.TAGS)]
         return []
 
     def hydrate(self, event: HelpdeskEvent) -> HelpdeskEvent:

@@ -23,6 +23,7 @@ from apps.integrations.helpdesk.base import (
     Customer,
     EventKind,
     HelpdeskEvent,
+    Identity,
     InvalidWebhook,
     MessageKind,
     NotFound,
@@ -65,6 +66,13 @@ class GorgiasProvider:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self.http = HelpdeskHttp(tenant, "Gorgias")
+
+    def identify(self, *, actor_email: str = "") -> Identity:
+        # User id 0 names the authenticated user (VERIFY against a sandbox).
+        me = obj(self.http.call("GET", "/users/0"))
+        host = f"{self.tenant.tenant_key}.gorgias.com"
+        label = f"{me.get('email') or me.get('name') or 'API user'} on {host}"
+        return Identity(self.tenant.tenant_key, required_id(me, "id", what="user id"), label)
 
     def find_or_create_customer(self, email: str, name: str = "") -> Customer:
         found = self.http.call("GET", "/customers", params={"email": email})

@@ -24,6 +24,7 @@ from apps.integrations.helpdesk.base import (
     Customer,
     EventKind,
     HelpdeskEvent,
+    Identity,
     InvalidWebhook,
     MessageKind,
     OutMessage,
@@ -68,6 +69,16 @@ class IntercomProvider:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self.http = HelpdeskHttp(tenant, "Intercom", {"Intercom-Version": API_VERSION})
+
+    def identify(self, *, actor_email: str = "") -> Identity:
+        me = obj(self.http.call("GET", "/me"))
+        app = obj(me.get("app"))
+        label = f"{me.get('email') or me.get('name') or 'admin'} in {app.get('name') or 'Intercom'}"
+        return Identity(
+            required_id(app, "id_code", what="workspace id"),
+            required_id(me, "id", what="admin id"),
+            label,
+        )
 
     def find_or_create_customer(self, email: str, name: str = "") -> Customer:
         query = {"query": {"field": "email", "operator": "=", "value": email}}
@@ -242,6 +253,8 @@ class IntercomProvider:
             return [replace(base, kind=EventKind.CLOSED)]
         if topic == "conversation.admin.opened":
             return [replace(base, kind=EventKind.REOPENED)]
+        if topic == "conversation_part.tag.created":
+            return [replace(base, kind=EventKind.TAGS)]
         if topic not in MESSAGE_TOPICS:
             return []
         parts = items(obj(item.get("conversation_parts")).get("conversation_parts"))

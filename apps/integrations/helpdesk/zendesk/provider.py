@@ -19,6 +19,7 @@ from apps.integrations.helpdesk.base import (
     Customer,
     EventKind,
     HelpdeskEvent,
+    Identity,
     InvalidWebhook,
     MessageKind,
     NotFound,
@@ -46,6 +47,7 @@ EVENT_PREFIX = "zen:event-type:"
 SUBSCRIPTIONS = (
     "zen:event-type:ticket.comment_added",
     "zen:event-type:ticket.status_changed",
+    "zen:event-type:ticket.tags_changed",
 )
 CLOSED_STATUSES = {"solved", "closed"}
 # Zendesk's own system user signs trigger/automation comments.
@@ -62,6 +64,13 @@ class ZendeskProvider:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self.http = HelpdeskHttp(tenant, "Zendesk")
+
+    def identify(self, *, actor_email: str = "") -> Identity:
+        me = obj(obj(self.http.call("GET", "/users/me")).get("user"))
+        host = self.tenant.base_url.removeprefix("https://").split("/")[0]
+        label = f"{me.get('email') or me.get('name') or 'API user'} on {host}"
+        # Zendesk's API never names the account id; webhooks carry it (see parse_webhook).
+        return Identity("", required_id(me, "id", what="user id"), label)
 
     def find_or_create_customer(self, email: str, name: str = "") -> Customer:
         user = {"email": email, "name": name or email, "role": "end-user"}
@@ -194,7 +203,8 @@ class ZendeskProvider:
 
     def parse_webhook(self, payload: Any) -> list[HelpdeskEvent]:
         body = obj(payload)
-        check_tenant(ident(body.get("account_id")), self.tenant.tenant_key)
+        if self.tenant.tenant_key.isdigit():  # the account id, when known
+            check_tenant(ident(body.get("account_id")), self.tenant.tenant_key)
         event_id = ident(body.get("id"))
         kind = str(body.get("type", "")).removeprefix(EVENT_PREFIX)
         detail, event = obj(body.get("detail")), obj(body.get("event"))
@@ -214,6 +224,9 @@ class ZendeskProvider:
                     EventKind.CLOSED if closed else EventKind.REOPENED,
                 )
             ]
+        if kind == "ticket.tags_changed":
+            # The tags themselves are read back from the API before anyone acts on them.
+            return [HelpdeskEvent(event_id, self.tenant.tenant_key, thread_id, EventKind.TAGS)]
         return []
 
     def _comment_event(

@@ -11,13 +11,14 @@ from urllib.parse import unquote
 
 import httpx
 
-from tests.integrations.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
+from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
 
 API = "https://api2.frontapp.com"
 
 
 class FakeFront(StandIn):
     provider = "front"
+    documented_limit = (50, 60.0)
     host = "api2.frontapp.com"
 
     def __init__(self, company_id: str, inbox_id: str, **kw: Any) -> None:
@@ -36,6 +37,12 @@ class FakeFront(StandIn):
 
     def route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         method, body = request.method, read_json(request)
+        if parts == ["me"] and method == "GET":  # a company token names the company
+            return httpx.Response(200, json={"id": self.tenant_key, "name": "Northwind"})
+        if len(parts) == 2 and parts[0] == "teammates" and method == "GET":
+            if unquote(parts[1]) != "alt:email:bot@merchant.test":
+                return self.error(404, "Not found")
+            return httpx.Response(200, json={"id": self.bot_id, "email": "bot@merchant.test"})
         if len(parts) == 2 and parts[0] == "contacts" and method == "GET":
             email = unquote(parts[1]).removeprefix("alt:email:")
             contact = self.customers.get(email)
@@ -208,6 +215,13 @@ class FakeFront(StandIn):
     def closed_webhook(self, thread_id: str, *, tenant_key: str = "") -> dict[str, Any]:
         self.threads[thread_id].status = "archived"
         return self._event(thread_id, "archive", "teammate", {}, tenant_key)
+
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        self.threads[thread_id].tags.append(tag)
+        if tag not in self.tags.values():
+            self.tags[f"tag_{self.new_id()}"] = tag
+        target = {"_meta": {"type": "tag"}, "data": {"name": tag}}
+        return self._event(thread_id, "tag", "teammate", target, tenant_key)
 
     def _event(
         self, thread_id: str, kind: str, source: str, target: dict[str, Any], tenant_key: str

@@ -9,6 +9,8 @@ them, whether they are public, and whether the helpdesk delivered them to the cu
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,6 +63,11 @@ class StandIn:
     host = ""
     prefix = ""
     channel_ref = ""
+    # The provider's documented limit (reference/helpdesks.md), enforced once
+    # `enforce_limit()` is called: (calls, seconds) in any sliding stretch of that length,
+    # or with `leaky`, a bucket of `calls` draining calls/seconds each second.
+    documented_limit: tuple[int, float] = (0, 0.0)
+    leaky = False
 
     def __init__(self, tenant_key: str, *, bot_id: str, agent_id: str, secret: str) -> None:
         self.tenant_key = tenant_key
@@ -68,12 +75,18 @@ class StandIn:
         self.agent_id = agent_id  # a human teammate in the merchant's helpdesk
         self.webhook_secret = secret
         self.token = f"token-{tenant_key}"
+        # What the provider's OAuth issues for this account (see `oauth_tokens`).
+        self.oauth_token = f"oauth-{tenant_key}"
         self.customers: dict[str, dict[str, Any]] = {}
         self.threads: dict[str, StoredThread] = {}
         self.faults: list[Fault] = []
         self.requests: list[httpx.Request] = []
         self.webhooks: dict[str, dict[str, Any]] = {}
         self._next = 1000
+        self.enforcing = False
+        self.rate_limited = 0  # 429s answered for the documented limit
+        self._calls: deque[float] = deque()
+        self._bucket = (0.0, time.monotonic())
 
     # --- what a test configures ----------------------------------------------------------
 
@@ -98,6 +111,22 @@ class StandIn:
 
     def revoke(self) -> None:
         self.token = "revoked"
+        self.oauth_token = "revoked-oauth"
+
+    def oauth_tokens(self, form: dict[str, str]) -> dict[str, Any]:
+        """The provider's token endpoint: a code (any non-empty one, since consent is
+        played by the test) or a refresh token for a Bearer access token."""
+        grant = form.get("grant_type")
+        if grant not in ("authorization_code", "refresh_token") or not (
+            form.get("code") or form.get("refresh_token")
+        ):
+            return {"error": "invalid_grant"}
+        return {
+            "access_token": self.oauth_token,
+            "refresh_token": f"refresh-{self.new_id()}",
+            "expires_in": 3600,
+            "token_type": "bearer",
+        }
 
     def new_id(self) -> int:
         self._next += 1
@@ -105,8 +134,32 @@ class StandIn:
 
     # --- HTTP ----------------------------------------------------------------------------
 
+    def enforce_limit(self) -> None:
+        self.enforcing = True
+
+    def _over_limit(self) -> bool:
+        calls, seconds = self.documented_limit
+        now = time.monotonic()
+        if self.leaky:
+            level, since = self._bucket
+            level = max(0.0, level - (now - since) * calls / seconds)
+            if level + 1 > calls:
+                self._bucket = (level, now)
+                return True
+            self._bucket = (level + 1, now)
+            return False
+        while self._calls and self._calls[0] <= now - seconds:
+            self._calls.popleft()
+        if len(self._calls) >= calls:
+            return True
+        self._calls.append(now)
+        return False
+
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if self.enforcing and self._over_limit():
+            self.rate_limited += 1
+            return self.fault_response(Fault("429", retry_after=2))
         fault = self._fault_for(request)
         if fault is not None and fault.kind != "lost":
             return self.fault_response(fault)
@@ -128,7 +181,8 @@ class StandIn:
         return None
 
     def authorised(self, request: httpx.Request) -> bool:
-        return request.headers.get("authorization") == self.credentials().authorization()
+        given = request.headers.get("authorization")
+        return given in (self.credentials().authorization(), f"Bearer {self.oauth_token}")
 
     def fault_response(self, fault: Fault) -> httpx.Response:
         if fault.kind == "429":
@@ -167,6 +221,10 @@ class StandIn:
         raise NotImplementedError
 
     def closed_webhook(self, thread_id: str, *, tenant_key: str = "") -> dict[str, Any]:
+        raise NotImplementedError
+
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        """A person adds `tag` to the thread in the helpdesk."""
         raise NotImplementedError
 
     def sign(self, body: bytes, *, secret: str, sent_at: datetime) -> dict[str, str]:

@@ -12,11 +12,12 @@ from typing import Any
 import httpx
 
 from apps.integrations.helpdesk.base import Credentials
-from tests.integrations.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
+from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
 
 
 class FakeZendesk(StandIn):
     provider = "zendesk"
+    documented_limit = (200, 60.0)
     prefix = "/api/v2"
 
     def __init__(self, subdomain: str, account_id: str, **kw: Any) -> None:
@@ -37,6 +38,9 @@ class FakeZendesk(StandIn):
 
     def route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         method, body = request.method, read_json(request)
+        if parts in (["users", "me"], ["users", "me.json"]) and method == "GET":
+            me = {"id": int(self.bot_id), "email": "bot@merchant.test", "role": "agent"}
+            return httpx.Response(200, json={"user": me})
         if parts == ["users", "create_or_update"] and method == "POST":
             return self._upsert_user(body["user"])
         if parts == ["tickets"] and method == "GET":
@@ -202,6 +206,10 @@ class FakeZendesk(StandIn):
             {"current": "SOLVED", "previous": "OPEN"},
             tenant_key,
         )
+
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        self.threads[thread_id].tags.append(tag)
+        return self._event(thread_id, "ticket.tags_changed", {"tags_added": [tag]}, tenant_key)
 
     def _event(
         self, thread_id: str, kind: str, event: dict[str, Any], tenant_key: str

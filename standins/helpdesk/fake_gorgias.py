@@ -9,11 +9,13 @@ import httpx
 
 from apps.integrations.helpdesk.base import Credentials
 from apps.integrations.helpdesk.gorgias.provider import SECRET_HEADER
-from tests.integrations.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
+from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
 
 
 class FakeGorgias(StandIn):
     provider = "gorgias"
+    documented_limit = (40, 20.0)
+    leaky = True
     prefix = "/api"
 
     def __init__(self, subdomain: str, **kw: Any) -> None:
@@ -43,6 +45,13 @@ class FakeGorgias(StandIn):
 
     def route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         method, body = request.method, read_json(request)
+        if parts == ["account"] and method == "GET":
+            account = {"domain": self.tenant_key, "status": {"status": "active"}}
+            return httpx.Response(200, json=account)
+        if parts == ["users", "0"] and method == "GET":  # the authenticated user
+            return httpx.Response(
+                200, json={"id": int(self.bot_id), "email": "bot@merchant.test", "name": "Bot"}
+            )
         if parts == ["customers"] and method == "GET":
             found = [
                 c for c in self.customers.values() if c["email"] == request.url.params.get("email")
@@ -198,14 +207,21 @@ class FakeGorgias(StandIn):
         self.threads[thread_id].status = "closed"
         return self._render(thread_id, "", tenant_key)
 
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        """ticket-updated, as a tag added in Gorgias fires it."""
+        self.threads[thread_id].tags.append(tag)
+        return self._render(thread_id, "", tenant_key)
+
     def _render(self, thread_id: str, message_id: str, tenant_key: str) -> dict[str, Any]:
         """The integration's TEMPLATE as Gorgias renders it (every value a string)."""
+        n = self.new_id()
         return {
             "account": f"{tenant_key or self.tenant_key}.gorgias.com",
             "ticket_id": thread_id,
             "ticket_status": self.threads[thread_id].status,
             "message_id": message_id,
-            "updated_datetime": "2026-01-01T00:00:00",
+            # Each update is its own moment (the provider dedupes ticket events on it).
+            "updated_datetime": f"2026-01-01T00:{n // 60 % 60:02d}:{n % 60:02d}",
         }
 
     def sign(self, body: bytes, *, secret: str, sent_at: datetime) -> dict[str, str]:

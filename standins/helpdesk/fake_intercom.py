@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 
-from tests.integrations.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
+from standins.helpdesk.standin import StandIn, StoredMessage, StoredThread, read_json
 
 
 class FakeIntercom(StandIn):
     provider = "intercom"
+    documented_limit = (10_000 // 6, 10.0)
 
     def __init__(self, app_id: str, region: str = "us", **kw: Any) -> None:
         super().__init__(app_id, **kw)
@@ -50,6 +51,10 @@ class FakeIntercom(StandIn):
     def route(self, request: httpx.Request, parts: list[str]) -> httpx.Response:
         self.versions.add(request.headers.get("intercom-version", ""))
         method, body = request.method, read_json(request)
+        if parts == ["me"] and method == "GET":
+            app = {"type": "app", "id_code": self.tenant_key, "name": "Northwind", "region": "US"}
+            me = {"type": "admin", "id": self.bot_id, "email": "bot@merchant.test", "app": app}
+            return httpx.Response(200, json=me)
         if parts == ["contacts", "search"]:
             value = body["query"]["value"]
             found = [c for c in self.customers.values() if c["email"] == value]
@@ -93,10 +98,10 @@ class FakeIntercom(StandIn):
             tag_id = self.tag_ids.setdefault(body["name"], str(self.new_id()))
             return httpx.Response(200, json={"type": "tag", "id": tag_id, "name": body["name"]})
         if len(parts) >= 2 and parts[0] == "conversations":
-            thread = self.threads.get(parts[1])
-            if thread is None:
+            conversation = self.threads.get(parts[1])
+            if conversation is None:
                 return self.error(404, "Resource Not Found")
-            return self._conversation_route(method, thread, parts[2:], body)
+            return self._conversation_route(method, conversation, parts[2:], body)
         return self.error(404, "Resource Not Found")
 
     def _matches(self, thread: StoredThread, query: dict[str, Any]) -> bool:
@@ -250,6 +255,11 @@ class FakeIntercom(StandIn):
         return self._notification(
             "conversation.admin.closed", self._conversation(self.threads[thread_id]), tenant_key
         )
+
+    def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
+        self.threads[thread_id].tags.append(tag)
+        item = self._conversation(self.threads[thread_id])
+        return self._notification("conversation_part.tag.created", item, tenant_key)
 
     def _notification(self, topic: str, item: dict[str, Any], tenant_key: str) -> dict[str, Any]:
         now = int(time.time())
