@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from apps.dashboard.demo_tokens import mint_demo_token
 from playwright.sync_api import expect
 
+from apps.dashboard.demo.tokens import mint_demo_token
 from apps.integrations.commerce.demo.seed import seed_demo_store
 from apps.stores.models import IntegrationCredential, IntegrationStatus
 from config.celery import app as celery_app

@@ -15,7 +15,7 @@ from apps.helpdesk.models import HelpdeskThread
 from apps.stores.models import IntegrationCredential, Store
 from apps.webhooks.models import WebhookEvent
 from apps.webhooks.tasks import process_webhook_event
-from tests.conversations.chat_api import post_json, proxy_messages_url, proxy_start
+from tests.chat.chat_api import post_json, proxy_messages_url, proxy_start
 from tests.helpdesk.test_webhooks import credential, post  # noqa: F401, F811  (fixture)
 from tests.integrations.helpdesk.conftest import HelpdeskWorld
 from tests.integrations.helpdesk.test_contract import start

@@ -20,7 +20,7 @@ from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus
 from standins.helpdesk.fake_gorgias import FakeGorgias
 from standins.helpdesk.server import HelpdeskServer
-from tests.conversations.chat_api import post_json, widget_messages_url, widget_start
+from tests.chat.chat_api import post_json, widget_messages_url, widget_start
 
 pytestmark = pytest.mark.worker
 

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
     ActionStatus,
@@ -20,11 +21,7 @@ from apps.conversations.models import (
     EmailThread,
     OutboundMessage,
 )
-from apps.conversations.services import (
-    conversation_start,
-    message_add_assistant,
-    message_add_customer,
-)
+from apps.conversations.services import conversation_start, message_add_assistant
 from apps.integrations.connections import registry as connections
 from apps.notifications.customer import notify_action_done, pending_action_ids, transcript_send
 from apps.notifications.digest import digest_send

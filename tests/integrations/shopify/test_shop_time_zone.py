@@ -15,7 +15,7 @@ from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.tasks import enqueue_shopify_sync, import_shopify_time_zone
 from apps.stores.models import Store
 from standins.shopify.simulator import ShopSimulator
-from tests.integrations.shopify.fakeshop import ok, throttled
+from tests.integrations.shopify.answers import ok, throttled
 
 pytestmark = pytest.mark.django_db
 
