@@ -14,9 +14,9 @@ read from rollups equals the same range computed at once.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from apps.dashboard.analytics import buckets
+from apps.dashboard.analytics import buckets, cache
 from apps.dashboard.analytics.actions import action_totals, refund_totals
 from apps.dashboard.analytics.conversations import planner_settings
 from apps.dashboard.analytics.results import (
@@ -56,18 +56,49 @@ def store_analytics(
     computes every day from the live rows (the rollups' reference)."""
     span = DateRange(span.start, span.end, store.zone)
     with planner_settings():
-        days = _days(store, span, now, rollups=rollups)
-    merged = merge_days(days.values())
+        past = _cached_past(store, span, now) if rollups else None
+        if past is None:
+            days = _days(store, span, now, rollups=rollups)
+            merged = merge_days(days.values())
+            rows = [_day_row(days.get(day) or DayFacts(day=day)) for day in span.days]
+        else:
+            past_rows, past_merged = past
+            live_span = DateRange(past_rows[-1].day + timedelta(days=1), span.end, store.zone)
+            live = compute_days(store, live_span, now) if live_span.days else {}
+            merged = merge_days([past_merged, *live.values()])
+            rows = past_rows + [
+                _day_row(live.get(day) or DayFacts(day=day)) for day in live_span.days
+            ]
     return Analytics(
         range=span,
         totals=counts(merged.totals),
-        days=[_day_row(days.get(day) or DayFacts(day=day)) for day in span.days],
+        days=rows,
         intents=_intent_rows(merged),
         actions=action_totals(merged.actions),
         refunds=refund_totals(merged.refunds),
         label_spend=refund_totals(merged.label_spend),
         median_return_to_refund=buckets.median(merged.return_to_refund),
     )
+
+
+def _cached_past(
+    store: Store, span: DateRange, now: datetime
+) -> tuple[list[DayRow], DayFacts] | None:
+    """The day rows and merged figures of `span`'s days before today, from the cache when
+    their rollups are unchanged; None when there are no such days or one has no rollup."""
+    past = DateRange(span.start, min(span.end, local_today(store, now) - timedelta(days=1)))
+    if past.start > past.end:
+        return None
+    key = cache.rollups_key(store, past)
+    if key is None:
+        return None
+
+    def build() -> tuple[list[DayRow], DayFacts]:
+        stored = rollup_read(store, past)
+        rows = [_day_row(stored.get(day) or DayFacts(day=day)) for day in past.days]
+        return rows, merge_days(stored.values())
+
+    return cache.cached(key, build)
 
 
 def _days(store: Store, span: DateRange, now: datetime, *, rollups: bool) -> dict[date, DayFacts]:
