@@ -55,7 +55,7 @@ def test_sms_and_email_senders_are_their_own_address(shop, fields, expected):
     who = customer_identity(Conversation.objects.create(store=shop, **fields))
 
     assert (who.email, who.phone) == expected
-    assert who.verified_by.startswith("Wrote from this")
+    assert who.verified_by.startswith("Not yet: wrote from this")
 
 
 def test_a_logged_in_customer_is_verified_by_shopify(shop):

@@ -43,7 +43,8 @@ def customer_identity(conversation: Conversation) -> CustomerIdentity:
     if conversation.customer_verified:
         return CustomerIdentity("", email, phone, "Logged-in customer")
     if email or phone:
-        return CustomerIdentity(
-            "", email, phone, "Wrote from this " + ("number" if phone else "address")
-        )
+        # The sender's number or address is a claim, never proof: say so, so nobody in the
+        # team takes it for a verified customer.
+        where = "number" if phone else "address"
+        return CustomerIdentity("", email, phone, f"Not yet: wrote from this {where}, unproven")
     return CustomerIdentity("", "", "", "")
