@@ -110,3 +110,14 @@ def test_the_billing_page_marks_what_is_not_built_as_coming_soon(
     monkeypatch.setattr(registry, "CONNECTABLE", dict.fromkeys(registry.PROVIDERS, True))
     html = merchant.get("/app/billing/").content.decode()
     assert "Coming soon" not in html
+
+
+def test_the_page_explains_coming_soon_only_while_a_card_carries_it(
+    merchant, monkeypatch, nothing_built
+):
+    assert "cannot be connected yet" in merchant.get("/app/integrations/").content.decode()
+
+    monkeypatch.setattr(registry, "CONNECTABLE", dict.fromkeys(registry.PROVIDERS, True))
+    html = merchant.get("/app/integrations/").content.decode()
+    assert "cannot be connected yet" not in html
+    assert "Coming soon" not in html

@@ -39,8 +39,13 @@ def integrations_page(request: EmbeddedRequest) -> HttpResponse:
         {"label": label, "cards": [c for c in cards if c.spec.kind == kind]}
         for kind, label in KIND_LABELS.items()
     ]
+    # The page explains the "coming soon" badge only while some card carries it.
+    any_coming_soon = any(not c.connectable and not c.configured for c in cards)
     return render_page(
-        request, "dashboard/integrations.html", {"groups": groups}, nav="integrations"
+        request,
+        "dashboard/integrations.html",
+        {"groups": groups, "any_coming_soon": any_coming_soon},
+        nav="integrations",
     )
 
 
