@@ -179,7 +179,7 @@ class BigCommerceStandIn:
         chunk = orders[(page - 1) * limit : page * limit]
         if not chunk:
             return httpx.Response(204)
-        return httpx.Response(200, json=[o.as_json() for o in chunk])
+        return httpx.Response(200, json=[o.as_json(_includes(params)) for o in chunk])
 
     def _found(self, order_id: str) -> Any:
         return self.state.orders.get(int(order_id))
@@ -188,7 +188,7 @@ class BigCommerceStandIn:
         order = self._found(order_id)
         if order is None:
             return _v2_error(404, "The requested resource was not found.")
-        return httpx.Response(200, json=order.as_json())
+        return httpx.Response(200, json=order.as_json(_includes(params)))
 
     def _update_order(self, params: Any, body: Any, order_id: str) -> httpx.Response:
         order = self._found(order_id)
@@ -207,7 +207,7 @@ class BigCommerceStandIn:
         order = self._found(order_id)
         if order is None:
             return _v2_error(404, "The requested resource was not found.")
-        return httpx.Response(200, json=[p.as_json(order.id) for p in order.products])
+        return httpx.Response(200, json=order.products_json())
 
     def _addresses(self, params: Any, body: Any, order_id: str) -> httpx.Response:
         order = self._found(order_id)
@@ -358,6 +358,14 @@ class BigCommerceStandIn:
         if self.state.scripts.pop(uuid, None) is None:
             return _v3_error(404, "Script not found")
         return httpx.Response(204)
+
+
+def _includes(params: httpx.QueryParams) -> str:
+    """The order includes asked for; consignments come as objects only with
+    `consignment_structure=object` (the legacy array structure is not modelled)."""
+    if params.get("consignment_structure") != "object":
+        return ""
+    return str(params.get("include", ""))
 
 
 def _hooks_list(hooks: dict[int, dict[str, Any]]) -> httpx.Response:
