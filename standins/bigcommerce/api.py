@@ -155,6 +155,7 @@ class BigCommerceStandIn:
             (r"v3/content/scripts", "POST", self._add_script),
             (r"v3/content/scripts/([0-9a-f-]+)", "DELETE", self._delete_script),
             (r"v3/hooks", "GET", self._hooks),
+            (r"v3/sites", "GET", self._sites),
             (r"v3/hooks", "POST", self._add_hook),
         ]
 
@@ -241,12 +242,14 @@ class BigCommerceStandIn:
         return httpx.Response(200, json=[s.as_json(order) for s in order.shipments])
 
     def _store(self, params: Any, body: Any) -> httpx.Response:
+        domain = self.state.custom_domain or f"store-{self.state.store_hash}.mybigcommerce.com"
         return httpx.Response(
             200,
             json={
                 "id": self.state.store_hash,
-                "domain": f"store-{self.state.store_hash}.mybigcommerce.com",
-                "secure_url": f"https://store-{self.state.store_hash}.mybigcommerce.com",
+                "domain": domain,
+                "secure_url": f"https://{domain}",
+                "control_panel_base_url": f"https://store-{self.state.store_hash}.mybigcommerce.com",
                 "name": "Northwind Outfitters",
                 "currency": "USD",
                 "timezone": {"name": "America/New_York"},
@@ -336,6 +339,9 @@ class BigCommerceStandIn:
         script = {"uuid": uuid, **body}
         self.state.scripts[uuid] = script
         return httpx.Response(200, json={"data": script, "meta": {}})
+
+    def _sites(self, params: Any, body: Any) -> httpx.Response:
+        return _v3_list(list(self.state.sites))
 
     def _hooks(self, params: Any, body: Any) -> httpx.Response:
         return _hooks_list(self.state.hooks)

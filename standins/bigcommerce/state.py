@@ -381,6 +381,10 @@ class StoreState:
     pages: list[PageRec] = field(default_factory=list)
     scripts: dict[str, dict[str, Any]] = field(default_factory=dict)
     hooks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # The default storefront's primary domain (GET /v2/store `domain`); None = the
+    # store-{hash}.mybigcommerce.com one. Sites V3 rows: {id, url, channel_id, urls[]}.
+    custom_domain: str | None = None
+    sites: list[dict[str, Any]] = field(default_factory=list)
     next_id: int = 90_000
 
     def new_id(self) -> int:
