@@ -32,12 +32,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import statistics
 import sys
 import time
 import tracemalloc
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,11 +47,18 @@ os.environ.setdefault("TESTING", "1")
 os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory: not what production runs
 os.environ["AGENT_LLM_PROVIDER"] = ""  # the built-in understanding: no network
 
+from _conversations import (  # noqa: E402 (after the environment it reads)
+    order_status_jobs,
+    order_status_turn,
+    resolved_count,
+    run_phase,
+    throwaway_database,
+)
+
 SHOPS = 5
 CONVERSATIONS = 200
 WORKERS = 40
 STANDARD_MAX, STANDARD_RATE = 1000.0, 100.0
-TRACKING_PREFIX = "1Z"
 
 
 # ---------------------------------------------------------------- the stand-in process
@@ -223,11 +227,6 @@ def _setup_django(port: int) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
-
-
 def _make_store(domain: str) -> Any:
     from apps.stores.models import Platform, Store
     from apps.stores.services import TokenSet, store_install
@@ -249,32 +248,6 @@ def _pipeline() -> Any:
     return run_turn
 
 
-def _agent_turn(store: Any, number: int, email: str) -> bool:
-    """One customer message through the agent pipeline; True when the reply tracks it."""
-    from apps.agent.pipeline import run_turn
-    from apps.conversations.models import Message, MessageRole
-    from apps.conversations.services import conversation_start
-    from apps.integrations.commerce.base import TransientCommerceError
-
-    conversation = conversation_start(store)
-    # What message_add_customer saves, without enqueueing the task that would answer it:
-    # the bench runs the pipeline itself, in this thread.
-    message = Message.objects.create(
-        store_id=store.pk,
-        conversation=conversation,
-        role=MessageRole.CUSTOMER,
-        text=f"Hi, where is my order #{number}? My email is {email}",
-    )
-    try:
-        result = run_turn(message)
-    except TransientCommerceError:
-        # The pipeline lets a busy shop through (the task retries the message later);
-        # for this turn the customer has no answer yet.
-        return False
-    text = result.reply.text if result.reply is not None else ""
-    return TRACKING_PREFIX in text and not result.escalated
-
-
 def _provider_turn(store: Any, number: int, email: str) -> bool:
     from apps.integrations.commerce.base import TransientCommerceError
     from apps.integrations.commerce.shopify.provider import ShopifyCommerceProvider
@@ -291,8 +264,6 @@ def _provider_turn(store: Any, number: int, email: str) -> bool:
 
 
 def conversations(run_id: str, standin: StandIn, *, through_agent: bool) -> dict[str, Any]:
-    from django.db import connection
-
     stores, per_shop = [], CONVERSATIONS // SHOPS
     for s in range(SHOPS):
         domain = f"bench-{run_id}-{s}.myshopify.com"
@@ -306,43 +277,17 @@ def conversations(run_id: str, standin: StandIn, *, through_agent: bool) -> dict
             ship_all=True,
         )
         stores.append(_make_store(domain))
-    jobs = [
-        (stores[i % SHOPS], 1001 + i // SHOPS, f"c{i // SHOPS}@example.com")
-        for i in range(CONVERSATIONS)
-    ]
-    random.Random(7).shuffle(jobs)
-    answer = _agent_turn if through_agent else _provider_turn
-
-    def turn(job: tuple[Any, int, str]) -> tuple[float, bool]:
-        store, number, email = job
-        started = time.perf_counter()
-        try:
-            resolved = answer(store, number, email)
-        finally:
-            connection.close()
-        return time.perf_counter() - started, resolved
+    jobs = order_status_jobs(stores, CONVERSATIONS)
 
     def totals() -> tuple[int, int]:
         stats = [standin.stats(s.domain) for s in stores]
         return sum(x["requests"] for x in stats), sum(x["throttled"] for x in stats)
 
+    answer = order_status_turn if through_agent else _provider_turn
     through = "agent pipeline (run_turn)" if through_agent else "provider"
     results: dict[str, Any] = {"through": through}
     for phase in ("cold cache", "warm cache"):
-        calls_before, throttled_before = totals()
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            outcomes = list(pool.map(turn, jobs))
-        calls, throttled = totals()
-        resolved = sum(1 for _, ok in outcomes if ok)
-        results[phase] = {
-            "resolved": f"{resolved}/{CONVERSATIONS}",
-            "api_calls_per_resolved_conversation": round(
-                (calls - calls_before) / max(1, resolved), 3
-            ),
-            "throttled_responses": throttled - throttled_before,
-            "p95_turn_seconds": round(_p95([t for t, _ in outcomes]), 3),
-            "median_turn_seconds": round(statistics.median(t for t, _ in outcomes), 3),
-        }
+        results[phase] = run_phase(jobs, counters=totals, workers=WORKERS, answer=answer)
     return results
 
 
@@ -419,39 +364,35 @@ def main() -> None:
 
     process, port = _serve()
     _setup_django(port)
-    from django.db import connection
-    from django.test.utils import setup_test_environment
-
     from apps.core.redis import get_redis
 
     standin = StandIn(port)
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    # Its own throw-away database: never the one a test run uses at the same time.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_shopify_{old_name}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
     run_id = f"{int(time.time())}"
     report: dict[str, Any] = {"backfill": []}
-    try:
-        if args.conversations != "skip":
-            through_agent = args.conversations == "agent" and _pipeline() is not None
-            report["conversations"] = conversations(run_id, standin, through_agent=through_agent)
-        for size in (int(s) for s in args.backfill_sizes.split(",") if s):
-            for mode in args.backfill_modes.split(","):
-                entry = backfill(run_id, standin, size, bulk=mode == "bulk", args=args)
-                report["backfill"].append(entry)
-                print(json.dumps(entry), file=sys.stderr, flush=True)
-    finally:
-        standin.cleanup()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        redis = get_redis()
-        if redis is not None:
-            for key in redis.scan_iter(f"*bench-{run_id}-*"):
-                redis.delete(key)
-        process.terminate()
+    with throwaway_database("bench_shopify"):
+        try:
+            _run(args, run_id, standin, report)
+        finally:
+            standin.cleanup()
+            redis = get_redis()
+            if redis is not None:
+                for key in redis.scan_iter(f"*bench-{run_id}-*"):
+                    redis.delete(key)
+            process.terminate()
     report["missed_targets"] = missed_targets(report)
     print(json.dumps(report, indent=2))
     sys.exit(1 if report["missed_targets"] else 0)
+
+
+def _run(args: argparse.Namespace, run_id: str, standin: StandIn, report: dict[str, Any]) -> None:
+    if args.conversations != "skip":
+        through_agent = args.conversations == "agent" and _pipeline() is not None
+        report["conversations"] = conversations(run_id, standin, through_agent=through_agent)
+    for size in (int(s) for s in args.backfill_sizes.split(",") if s):
+        for mode in args.backfill_modes.split(","):
+            entry = backfill(run_id, standin, size, bulk=mode == "bulk", args=args)
+            report["backfill"].append(entry)
+            print(json.dumps(entry), file=sys.stderr, flush=True)
 
 
 def missed_targets(report: dict[str, Any]) -> list[str]:
@@ -463,8 +404,8 @@ def missed_targets(report: dict[str, Any]) -> list[str]:
     if cold and cold["api_calls_per_resolved_conversation"] > 1.0:
         missed.append("more than one API call per resolved conversation (cold cache)")
     if cold and warm:
-        unanswered = CONVERSATIONS - int(cold["resolved"].split("/")[0])
-        resolved = int(warm["resolved"].split("/")[0])
+        unanswered = CONVERSATIONS - resolved_count(cold)[0]
+        resolved = resolved_count(warm)[0]
         if warm["api_calls_per_resolved_conversation"] * resolved > unanswered + 0.5:
             missed.append("API calls for orders already in a fresh cache (warm cache)")
     if any(phase["throttled_responses"] for phase in (cold, warm) if phase):

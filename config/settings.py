@@ -206,6 +206,11 @@ SHOPIFY_BACKFILL_DAYS = env.int("SHOPIFY_BACKFILL_DAYS", default=90)
 # 5 minutes of a standard plan's 100 points/s). 0 = always bulk.
 SHOPIFY_BULK_BACKFILL_THRESHOLD = env.int("SHOPIFY_BULK_BACKFILL_THRESHOLD", default=1000)
 # WOOCOMMERCE (apps.integrations.commerce.woocommerce): REST API v3 with the store's keys.
+# A store's host must resolve to public addresses (apps.core.netguard); stand-ins on
+# 127.0.0.1 need this on, which only tests and DEBUG may do.
+WOOCOMMERCE_ALLOW_LOCAL_HOSTS = env.bool("WOOCOMMERCE_ALLOW_LOCAL_HOSTS", default=TESTING)
+if WOOCOMMERCE_ALLOW_LOCAL_HOSTS and not (DEBUG or TESTING):
+    raise ImproperlyConfigured("WOOCOMMERCE_ALLOW_LOCAL_HOSTS is for tests and DEBUG only")
 WOOCOMMERCE_HTTP_TIMEOUT = env.float("WOOCOMMERCE_HTTP_TIMEOUT", default=10.0)
 WOOCOMMERCE_MAX_ATTEMPTS = env.int("WOOCOMMERCE_MAX_ATTEMPTS", default=5)
 # Longest a customer turn waits for a WooCommerce store before "still checking".

@@ -1,5 +1,5 @@
-"""Background work after an install: the store's profile, its webhooks, the chat script,
-its policy pages into the knowledge base."""
+"""Background work after an install: the store's profile and storefront hosts, its
+webhooks, the chat script, its policy pages into the knowledge base."""
 
 from __future__ import annotations
 
@@ -48,7 +48,9 @@ def set_up_store(store_id: int) -> None:
     store_settings(store)
     client = BigCommerceClient(store, max_wait=settings.BIGCOMMERCE_MAX_WAIT_SECONDS * 4)
     try:
-        _profile(store, storefront.store_profile(client))
+        profile = storefront.store_profile(client)
+        _profile(store, profile)
+        remember_storefront_hosts(store, storefront.storefront_hosts(client, profile))
         storefront.register_webhooks(
             client, f"{settings.APP_URL}/webhooks/bigcommerce", webhook_secret(store)
         )
@@ -86,6 +88,21 @@ def backfill_orders(store_id: int) -> int:
         )
     finally:
         client.close()
+
+
+def refresh_storefront_hosts(store: Store, client: BigCommerceClient) -> list[str]:
+    """Read where the store's storefronts live again (store/information/updated)."""
+    hosts = storefront.storefront_hosts(client, storefront.store_profile(client))
+    return remember_storefront_hosts(store, hosts)
+
+
+def remember_storefront_hosts(store: Store, hosts: list[str]) -> list[str]:
+    """The hosts the widget may call us from besides the store's own domain (CORS)."""
+    own = store.domain.lower()
+    kept = [h for h in hosts if h != own]
+    Store.objects.filter(pk=store.pk).update(storefront_hosts=kept)
+    store.storefront_hosts = kept
+    return kept
 
 
 def chat_script_tag(store: Store) -> str:

@@ -66,6 +66,9 @@ class Store(models.Model):
 
     # Public identifier the storefront widget sends for non-proxied chat (not a secret).
     widget_key = models.CharField(max_length=64, unique=True, default=_widget_key)
+    # Other host names the platform says the store's storefronts live on (BigCommerce:
+    # a custom domain, a headless site): the widget-key API's CORS allows them too.
+    storefront_hosts = models.JSONField(default=list, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from apps.core.netguard import NonPublicAddress, Resolver, public_addresses
 from apps.integrations.commerce.woocommerce.credentials import key_pair_pack
 from apps.stores.models import (
     IntegrationCredential,
@@ -59,9 +60,10 @@ class Accepted:
     created: bool
 
 
-def store_domain(url: str) -> str:
+def store_domain(url: str, *, resolver: Resolver | None = None) -> str:
     """`https://Shop.example.com/store/` -> `shop.example.com/store`; ConnectError if it is not
-    a public host name (no IPs, ports, credentials or query), since we will call it."""
+    a public host name (no IPs, ports, credentials or query) that resolves to public
+    addresses only, since we will call it. (Each request checks again: netguard.)"""
     raw = (url or "").strip()
     if len(raw) > 300:
         raise ConnectError("That store address is too long.")
@@ -81,6 +83,13 @@ def store_domain(url: str) -> str:
         or not _PATH.match(path)
     ):
         raise ConnectError("Enter your store's address, like https://shop.example.com.")
+    if not settings.WOOCOMMERCE_ALLOW_LOCAL_HOSTS:
+        try:
+            public_addresses(host, 443, resolver=resolver)
+        except NonPublicAddress:
+            raise ConnectError(
+                "We can't reach that address on the public internet. Check the store's address."
+            ) from None
     return f"{host}{path}"
 
 

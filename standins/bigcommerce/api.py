@@ -155,6 +155,7 @@ class BigCommerceStandIn:
             (r"v3/content/scripts", "POST", self._add_script),
             (r"v3/content/scripts/([0-9a-f-]+)", "DELETE", self._delete_script),
             (r"v3/hooks", "GET", self._hooks),
+            (r"v3/sites", "GET", self._sites),
             (r"v3/hooks", "POST", self._add_hook),
         ]
 
@@ -179,7 +180,7 @@ class BigCommerceStandIn:
         chunk = orders[(page - 1) * limit : page * limit]
         if not chunk:
             return httpx.Response(204)
-        return httpx.Response(200, json=[o.as_json() for o in chunk])
+        return httpx.Response(200, json=[o.as_json(_includes(params)) for o in chunk])
 
     def _found(self, order_id: str) -> Any:
         return self.state.orders.get(int(order_id))
@@ -188,7 +189,7 @@ class BigCommerceStandIn:
         order = self._found(order_id)
         if order is None:
             return _v2_error(404, "The requested resource was not found.")
-        return httpx.Response(200, json=order.as_json())
+        return httpx.Response(200, json=order.as_json(_includes(params)))
 
     def _update_order(self, params: Any, body: Any, order_id: str) -> httpx.Response:
         order = self._found(order_id)
@@ -207,7 +208,7 @@ class BigCommerceStandIn:
         order = self._found(order_id)
         if order is None:
             return _v2_error(404, "The requested resource was not found.")
-        return httpx.Response(200, json=[p.as_json(order.id) for p in order.products])
+        return httpx.Response(200, json=order.products_json())
 
     def _addresses(self, params: Any, body: Any, order_id: str) -> httpx.Response:
         order = self._found(order_id)
@@ -241,12 +242,14 @@ class BigCommerceStandIn:
         return httpx.Response(200, json=[s.as_json(order) for s in order.shipments])
 
     def _store(self, params: Any, body: Any) -> httpx.Response:
+        domain = self.state.custom_domain or f"store-{self.state.store_hash}.mybigcommerce.com"
         return httpx.Response(
             200,
             json={
                 "id": self.state.store_hash,
-                "domain": f"store-{self.state.store_hash}.mybigcommerce.com",
-                "secure_url": f"https://store-{self.state.store_hash}.mybigcommerce.com",
+                "domain": domain,
+                "secure_url": f"https://{domain}",
+                "control_panel_base_url": f"https://store-{self.state.store_hash}.mybigcommerce.com",
                 "name": "Northwind Outfitters",
                 "currency": "USD",
                 "timezone": {"name": "America/New_York"},
@@ -337,6 +340,9 @@ class BigCommerceStandIn:
         self.state.scripts[uuid] = script
         return httpx.Response(200, json={"data": script, "meta": {}})
 
+    def _sites(self, params: Any, body: Any) -> httpx.Response:
+        return _v3_list(list(self.state.sites))
+
     def _hooks(self, params: Any, body: Any) -> httpx.Response:
         return _hooks_list(self.state.hooks)
 
@@ -358,6 +364,14 @@ class BigCommerceStandIn:
         if self.state.scripts.pop(uuid, None) is None:
             return _v3_error(404, "Script not found")
         return httpx.Response(204)
+
+
+def _includes(params: httpx.QueryParams) -> str:
+    """The order includes asked for; consignments come as objects only with
+    `consignment_structure=object` (the legacy array structure is not modelled)."""
+    if params.get("consignment_structure") != "object":
+        return ""
+    return str(params.get("include", ""))
 
 
 def _hooks_list(hooks: dict[int, dict[str, Any]]) -> httpx.Response:

@@ -31,9 +31,16 @@ def demo_bigcommerce_store(standin: BigCommerceStandIn, now: datetime) -> Store:
         tokens=TokenSet(access_token=standin.token, scopes="store_v2_orders"),
         name=data.STORE_NAME,
     )
+    return demo_settings_and_knowledge(store)
+
+
+def demo_settings_and_knowledge(store: Store) -> Store:
+    """The demo store's name, currency, settings and knowledge on an installed store of
+    any platform (the same answers to policy questions wherever the orders live)."""
     Store.objects.filter(pk=store.pk).update(
         currency=data.CURRENCY, status=StoreStatus.INSTALLED, name=data.STORE_NAME
     )
+    StoreSettings.objects.get_or_create(store=store)
     StoreSettings.objects.filter(store=store).update(**data.SETTINGS)
     KnowledgeEntry.objects.filter(store=store).delete()
     KnowledgeEntry.objects.bulk_create(

@@ -34,6 +34,9 @@ def rfc2822(moment: datetime) -> str:
     return format_datetime(moment)
 
 
+_BASE = "https://api.bigcommerce.com/stores/x/v2/orders"
+
+
 def money(value: Decimal) -> str:
     return f"{value:.4f}"
 
@@ -85,11 +88,12 @@ class OrderProductRec:
     quantity_shipped: int = 0
     quantity_refunded: int = 0
 
-    def as_json(self, order_id: int) -> dict[str, Any]:
+    def as_json(self, order_id: int, address_id: int = 0) -> dict[str, Any]:
         options = [{"display_name": "Option", "display_value": self.option}] if self.option else []
         return {
             "id": self.id,
             "order_id": order_id,
+            "order_address_id": address_id,
             "product_id": self.product_id,
             "variant_id": self.variant_id,
             "name": self.name,
@@ -193,8 +197,54 @@ class OrderRec:
     def refunded_amount(self) -> Decimal:
         return sum((r.total for r in self.refunds), Decimal("0"))
 
-    def as_json(self) -> dict[str, Any]:
-        base = f"https://api.bigcommerce.com/stores/x/v2/orders/{self.id}"
+    def products_json(self) -> list[dict[str, Any]]:
+        # Every product ships to the first address: the stand-in has no split shipping.
+        address_id = self.shipping_addresses[0].id if self.shipping_addresses else 0
+        return [p.as_json(self.id, address_id) for p in self.products]
+
+    def consignments_json(self, *, with_line_items: bool) -> dict[str, Any]:
+        """`include=consignments[.line_items]&consignment_structure=object` (GET an order,
+        list orders): one shipping consignment per address, holding the address's fields
+        and, with `.line_items`, the order products that ship there."""
+        shipping = []
+        products = self.products_json()
+        for address in self.shipping_addresses:
+            mine = [p for p in products if p["order_address_id"] == address.id]
+            fields = address.as_json(self.id)
+            del fields["order_id"]
+            shipping.append(
+                fields
+                | {
+                    "shipping_method": "Standard",
+                    "items_total": sum(p["quantity"] for p in mine),
+                    "items_shipped": sum(p["quantity_shipped"] for p in mine),
+                    "line_items": mine
+                    if with_line_items
+                    else [
+                        {"url": f"{_BASE}/{self.id}/products/{p['id']}", "resource": ""}
+                        for p in mine
+                    ],
+                }
+            )
+        return {
+            "pickups": [],
+            "shipping": shipping,
+            "downloads": [],
+            "email": {"gift_certificates": []},
+        }
+
+    def as_json(self, include: str = "") -> dict[str, Any]:
+        base = f"{_BASE}/{self.id}"
+        wanted = {part.strip() for part in include.split(",") if part.strip()}
+        if "consignments.line_items" in wanted or "consignments" in wanted:
+            consignments: dict[str, Any] = self.consignments_json(
+                with_line_items="consignments.line_items" in wanted
+            )
+        else:
+            consignments = {
+                "url": f"{base}/consignments",
+                "resource": f"/orders/{self.id}/consignments",
+            }
         return {
             "id": self.id,
             "customer_id": self.customer_id,
@@ -222,6 +272,7 @@ class OrderRec:
                 "url": f"{base}/shipping_addresses",
                 "resource": f"/orders/{self.id}/shipping_addresses",
             },
+            "consignments": consignments,
         }
 
 
@@ -330,6 +381,10 @@ class StoreState:
     pages: list[PageRec] = field(default_factory=list)
     scripts: dict[str, dict[str, Any]] = field(default_factory=dict)
     hooks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # The default storefront's primary domain (GET /v2/store `domain`); None = the
+    # store-{hash}.mybigcommerce.com one. Sites V3 rows: {id, url, channel_id, urls[]}.
+    custom_domain: str | None = None
+    sites: list[dict[str, Any]] = field(default_factory=list)
     next_id: int = 90_000
 
     def new_id(self) -> int:

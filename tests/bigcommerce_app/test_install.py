@@ -162,3 +162,37 @@ def test_a_reinstall_revives_the_store(standin, bc_store, django_capture_on_comm
     bc_store.refresh_from_db()
     assert bc_store.status == StoreStatus.INSTALLED
     assert Store.objects.filter(platform=Platform.BIGCOMMERCE).count() == 1
+
+
+def test_set_up_reads_the_storefronts_hosts_for_the_widget(standin, bc_store):
+    """A custom domain (GET /v2/store) and a headless site (GET /v3/sites): the widget may
+    call us from both; the checkout domain and non-host values are not kept."""
+    from apps.chat.api.cors import store_origins
+
+    standin.state.custom_domain = "outfitters.example.com"
+    standin.state.sites = [
+        {
+            "id": 3,
+            "url": "https://next.outfitters.example.com",
+            "channel_id": 2,
+            "urls": [
+                {"url": "https://next.outfitters.example.com", "type": "primary"},
+                {"url": f"https://store-{HASH}-2.mybigcommerce.com", "type": "canonical"},
+                {"url": "https://checkout.outfitters.example.com", "type": "checkout"},
+                {"url": "javascript:alert(1)", "type": "primary"},
+            ],
+        }
+    ]
+
+    set_up_store(bc_store.pk)
+
+    bc_store.refresh_from_db()
+    assert bc_store.storefront_hosts == [
+        "outfitters.example.com",
+        "next.outfitters.example.com",
+        f"store-{HASH}-2.mybigcommerce.com",
+    ]
+    origins = store_origins(bc_store)
+    assert "https://next.outfitters.example.com" in origins
+    assert "https://checkout.outfitters.example.com" not in origins
+    assert "https://evil.example.com" not in origins

@@ -179,3 +179,20 @@ def test_an_uninstall_event_uninstalls_the_store(store):
 
     store.refresh_from_db()
     assert store.status == StoreStatus.UNINSTALLED
+
+
+def test_a_store_information_event_reads_the_storefront_hosts_again(store, standin):
+    """The merchant moved the storefront to their own domain: the widget's CORS follows."""
+    from apps.chat.api.cors import store_origins
+
+    standin.state.custom_domain = "shop.northwind.example"
+    body = json.loads(_body(digest="info1"))
+    body |= {"scope": "store/information/updated", "data": {"type": "store", "id": "1"}}
+    _post(json.dumps(body).encode(), **{SECRET_HEADER: webhook_secret(store)})
+
+    webhook_event_process(WebhookEvent.objects.get().pk)
+
+    store.refresh_from_db()
+    assert store.storefront_hosts == ["shop.northwind.example"]
+    assert "https://shop.northwind.example" in store_origins(store)
+    assert "https://www.shop.northwind.example" in store_origins(store)

@@ -216,3 +216,63 @@ def test_few_open_states_are_kept_per_store(client: Client) -> None:
         _start(client)
 
     assert ConnectState.objects.filter(domain=DOMAIN).count() == connect_module._STATES_PER_DOMAIN
+
+
+@pytest.fixture
+def public_only(settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Production's rule (no local hosts) with DNS answers the test sets per name."""
+    settings.WOOCOMMERCE_ALLOW_LOCAL_HOSTS = False
+    answers: dict[str, list[str]] = {}
+    monkeypatch.setattr(
+        "apps.core.netguard.system_resolver", lambda host, port: answers.get(host, [])
+    )
+    return answers
+
+
+@pytest.mark.parametrize("resolved", [["10.0.0.5"], ["127.0.0.1"], ["169.254.169.254"], []])
+def test_a_store_name_that_resolves_to_a_private_address_is_refused(
+    client: Client, public_only: dict[str, list[str]], resolved: list[str]
+) -> None:
+    public_only["shop.example.com"] = resolved
+
+    response = client.post(
+        reverse("woocommerce_app:connect"),
+        {"store_url": "https://shop.example.com", "email": "a@b.example"},
+    )
+
+    assert response.status_code == 400
+    assert not ConnectState.objects.exists()
+
+
+def test_a_store_name_that_resolves_to_public_addresses_connects(
+    client: Client, public_only: dict[str, list[str]]
+) -> None:
+    public_only[DOMAIN] = ["93.184.216.34"]
+
+    _start(client)
+
+    assert ConnectState.objects.filter(domain=DOMAIN).exists()
+
+
+def test_the_api_client_sends_nothing_to_a_store_that_now_resolves_privately(
+    public_only: dict[str, list[str]], shop: WooStandIn
+) -> None:
+    """Connected while public, then the name moved inside our network: refused per
+    request, before any key leaves."""
+    from apps.integrations.commerce.woocommerce.client import StoreAddressRefused, WooClient
+    from apps.integrations.commerce.woocommerce.credentials import key_pair_pack
+    from tests.factories import StoreFactory
+
+    store = StoreFactory(
+        platform=Platform.WOOCOMMERCE,
+        domain=DOMAIN,
+        access_token=key_pair_pack(consumer_key=KEY, consumer_secret=SECRET),
+    )
+    store.refresh_from_db()
+    public_only[DOMAIN] = ["10.0.0.5"]
+    client = WooClient(store, sleep=lambda s: None)
+
+    with pytest.raises(StoreAddressRefused):
+        client.get("orders")
+
+    assert shop.requests == 0

@@ -4,8 +4,10 @@ The App Proxy path needs none: the widget calls https://<shop>/apps/aftersale/ch
 the shop's own origin and Shopify forwards it. The demo page is served by this app, so it
 is same-origin too. Only a non-Shopify storefront (a WooCommerce or custom site) calls us
 cross-origin, and it may do so only from its own site: https://<store domain> or its www.
-twin (plus http:// in DEBUG for local shops). No credentials are ever allowed: the API uses
-no cookies, the widget key and conversation token travel in the query string.
+twin, and the storefront hosts its platform reported (`Store.storefront_hosts`: a
+BigCommerce store's custom domain or headless sites), plus http:// in DEBUG for local
+shops. No credentials are ever allowed: the API uses no cookies, the widget key and
+conversation token travel in the query string.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ _MAX_AGE = "600"
 
 
 def store_origins(store: Store) -> set[str]:
-    host = store.domain.strip().lower()
-    if not host:
-        return set()
-    hosts = {host, host.removeprefix("www.") if host.startswith("www.") else f"www.{host}"}
+    reported = store.storefront_hosts if isinstance(store.storefront_hosts, list) else []
+    hosts: set[str] = set()
+    for name in [store.domain, *reported]:
+        host = str(name).strip().lower() if isinstance(name, str) else ""
+        if host:
+            hosts |= {host, host.removeprefix("www.") if host.startswith("www.") else f"www.{host}"}
     schemes = ("https", "http") if settings.DEBUG else ("https",)
     return {f"{scheme}://{h}" for scheme in schemes for h in hosts}
 

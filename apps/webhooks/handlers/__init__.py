@@ -44,6 +44,7 @@ HANDLERS.update(
     {f"bigcommerce/{scope}": bigcommerce.handle_order_event for scope in bigcommerce.ORDER_SCOPES}
 )
 HANDLERS["bigcommerce/store/app/uninstalled"] = bigcommerce.handle_app_uninstalled
+HANDLERS["bigcommerce/store/information/updated"] = bigcommerce.handle_store_updated
 HANDLERS.update(
     {
         f"{TOPIC_PREFIX}{p}": handle_helpdesk_event

@@ -1,10 +1,12 @@
 """BigCommerce order, shipment and refund events: re-read the order into the snapshot
-(the payloads only name it); app/uninstalled: forget the store's token."""
+(the payloads only name it); information/updated: re-read the storefront hosts (the
+widget's CORS); app/uninstalled: forget the store's token."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from apps.bigcommerce_app.tasks import refresh_storefront_hosts
 from apps.integrations.commerce.base import CommerceError, TransientCommerceError
 from apps.integrations.commerce.bigcommerce.client import BigCommerceClient
 from apps.integrations.commerce.bigcommerce.orders import OrderReader
@@ -56,6 +58,21 @@ def handle_order_event(event: WebhookEvent, store: Store) -> HandlerResult:
     finally:
         client.close()
     return HandlerResult.processed("order refreshed" if found else "order is gone")
+
+
+def handle_store_updated(event: WebhookEvent, store: Store) -> HandlerResult:
+    if not store.is_installed:
+        return HandlerResult.ignored("store is not installed")
+    client = BigCommerceClient(store, max_wait=20.0)
+    try:
+        hosts = refresh_storefront_hosts(store, client)
+    except TransientCommerceError as exc:
+        raise TransientHandlerError(str(exc)) from exc
+    except CommerceError as exc:
+        raise PermanentHandlerError(str(exc)) from exc
+    finally:
+        client.close()
+    return HandlerResult.processed(f"{len(hosts)} storefront host(s)")
 
 
 def handle_app_uninstalled(event: WebhookEvent, store: Store) -> HandlerResult:

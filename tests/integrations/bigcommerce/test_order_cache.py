@@ -81,3 +81,70 @@ def test_the_backfill_stops_at_its_limit(settings):
 
         assert reader.backfill(since=timezone.now() - timedelta(days=365), limit=3) == 3
         assert Order.objects.filter(store=provider.store).count() == 3
+
+
+def _unshipped(standin):  # type: ignore[no-untyped-def]
+    return next(
+        o
+        for o in standin.state.orders.values()
+        if not o.shipments and not o.refunds and o.status_id not in (0, 5)
+    )
+
+
+def test_a_cold_read_brings_products_and_addresses_with_the_order(settings):
+    """`include=consignments.line_items`: the order, its products and its shipping
+    addresses in one answer; shipments only because this order shipped."""
+    with bigcommerce_contract_world(timezone.now()) as (world, standin):
+        provider = world.provider
+        calls = len(standin.calls)
+
+        order = provider.find_order("#1001", email="jane@example.com")
+
+        assert standin.calls[calls:] == ["GET /v2/orders/1001", "GET /v2/orders/1001/shipments"]
+        assert order is not None
+        assert order.line_items
+        assert order.shipping_address is not None
+        assert order.fulfillments
+        assert order.fulfillments[0].tracking
+
+
+def test_an_unshipped_order_costs_one_request(settings):
+    with bigcommerce_contract_world(timezone.now()) as (world, standin):
+        record = _unshipped(standin)
+        calls = len(standin.calls)
+
+        order = world.provider.find_order(f"#{record.id}", email=record.billing.email)
+
+        assert order is not None
+        assert order.line_items
+        assert standin.calls[calls:] == [f"GET /v2/orders/{record.id}"]
+
+
+def test_a_wrong_identity_costs_one_request_and_stores_nothing(settings):
+    with bigcommerce_contract_world(timezone.now()) as (world, standin):
+        provider = world.provider
+        calls = len(standin.calls)
+
+        assert provider.find_order("#1001", email="mallory@example.com") is None
+
+        assert standin.calls[calls:] == ["GET /v2/orders/1001"]
+        assert not Order.objects.filter(store=provider.store, platform_order_id="1001").exists()
+
+
+def test_without_consignments_in_the_answer_the_parts_are_read_apart(settings, monkeypatch):
+    """An API (or a path) that ignores the include still gives a whole order."""
+    with bigcommerce_contract_world(timezone.now()) as (world, standin):
+        whole = world.provider.find_order("#1001", email="jane@example.com")
+        Order.objects.filter(store=world.provider.store).delete()
+        monkeypatch.setattr("standins.bigcommerce.api._includes", lambda params: "")
+        calls = len(standin.calls)
+
+        again = world.provider.find_order("#1001", email="jane@example.com")
+
+        assert again == whole
+        assert sorted(standin.calls[calls:]) == [
+            "GET /v2/orders/1001",
+            "GET /v2/orders/1001/products",
+            "GET /v2/orders/1001/shipments",
+            "GET /v2/orders/1001/shipping_addresses",
+        ]

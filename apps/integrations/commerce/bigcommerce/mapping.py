@@ -1,9 +1,10 @@
 """BigCommerce JSON -> the commerce protocol's values.
 
-An order is read from Orders V2 (the order, its products, its shipping addresses, its
-shipments) and Orders V3 (its refunds). BigCommerce knows a parcel's tracking number and
-link but not where the parcel is: a fulfillment here has no carrier status or events, except
-"delivered" once the merchant marks the order Completed (receipt confirmed).
+An order is read from Orders V2 (the order with its products and shipping addresses as
+consignments, its shipments) and Orders V3 (its refunds). BigCommerce knows a parcel's
+tracking number and link but not where the parcel is: a fulfillment here has no carrier
+status or events, except "delivered" once the merchant marks the order Completed (receipt
+confirmed).
 Orders have no tags: ours live on one marked line of the staff notes (notes.py).
 """
 
@@ -162,6 +163,33 @@ def counts(refund: Mapping[str, Any]) -> bool:
     """A refund whose every payment the gateway declined moved no money."""
     payments = [p for p in refund.get("payments") or [] if isinstance(p, dict)]
     return not payments or not all(p.get("is_declined") for p in payments)
+
+
+def consignment_parts(
+    consignments: object,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """(order products, shipping addresses) from an order's consignments in the object
+    structure with line items, or None when the row does not carry them (the
+    `{url, resource}` link, the legacy array, line items given as links)."""
+    if not isinstance(consignments, Mapping) or not isinstance(consignments.get("shipping"), list):
+        return None
+    groups: list[Any] = []
+    for name in ("shipping", "pickups", "downloads"):
+        groups += consignments.get(name) or []
+    groups += (consignments.get("email") or {}).get("gift_certificates") or []
+    products: list[dict[str, Any]] = []
+    for group in groups:
+        if not isinstance(group, dict):
+            return None
+        items = group.get("line_items") or []
+        if isinstance(items, dict):  # a single link
+            return None
+        for item in items:
+            if not isinstance(item, dict) or "quantity" not in item:
+                return None  # a link to the product, not the product
+            products.append(item)
+    addresses = [a for a in consignments.get("shipping") or [] if isinstance(a, dict)]
+    return products, addresses
 
 
 def order_info(

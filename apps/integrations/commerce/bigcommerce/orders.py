@@ -2,16 +2,22 @@
 
 A snapshot row younger than BIGCOMMERCE_ORDER_CACHE_SECONDS is served without an API
 call (order webhooks rewrite it on every change; the bound limits the damage of a lost
-one). Reading a whole order from BigCommerce costs 3-6 requests (the order, its products
-and shipping address, its shipments once something shipped, its refunds once something
-was refunded, its products' tags when final-sale rules need them), so an older snapshot
-is checked with one request: the order's `date_modified`, which every change moves; only
-a changed order is read again. The install's backfill means most orders were seen. Every
-answer is the snapshot's, so an order reads the same whether it came from cache or API.
+one). An order is read with `include=consignments.line_items&consignment_structure=object`
+(Orders V2, GET an order and list orders), so one request brings the order, its products
+and its shipping addresses (as shipping consignments). What the include does not carry is
+read only when the order row says there is something: shipments once items shipped,
+refunds once something was refunded, the products' tags when final-sale rules need them.
+A shipped order therefore costs two requests cold, an unshipped one one.
+
+An older snapshot is checked with one request: the order (same include), whose
+`date_modified` every change moves; only a changed order costs more. A lookup checks the
+identity on that first answer, so a wrong pair costs one request and saves nothing.
+Every answer is the snapshot's, so an order reads the same from cache or API.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +37,8 @@ from apps.orders.models import Order
 from apps.stores.models import Store, StoreSettings
 
 _MAX_LIST = 50
+# The order with its products and shipping addresses in one answer (see the docstring).
+INCLUDES = {"include": "consignments.line_items", "consignment_structure": "object"}
 
 
 def order_number(order_id: str) -> int | None:
@@ -44,21 +52,26 @@ class OrderReader:
         self.store = store
         self.client = client
 
-    def get(self, order_id: str) -> OrderInfo | None:
+    def get(
+        self, order_id: str, *, accept: Callable[[OrderInfo], bool] | None = None
+    ) -> OrderInfo | None:
+        """The order, None if unknown. `accept` sees the order before anything beyond its
+        first request is read (shipments, refunds): refused, the answer is None."""
         number = order_number(order_id)
         if number is None:
             return None
         cached = self._cached(number)
         if cached is not None:
-            return cached
-        if not Order.objects.filter(store=self.store, platform_order_id=str(number)).exists():
-            return self.fetch(number)
-        # Seen before but not lately: one request says whether it changed since.
+            return cached if accept is None or accept(cached) else None
+        seen = Order.objects.filter(store=self.store, platform_order_id=str(number)).exists()
         try:
-            row = self.client.get(f"v2/orders/{number}")
+            row = self.client.get(f"v2/orders/{number}", INCLUDES)
         except NotFound:
             return None
-        return self._from_row(row) if isinstance(row, dict) else None
+        if not isinstance(row, dict):
+            return None
+        # Seen before but not lately: that one request says whether it changed since.
+        return self._from_row(row, fresh=not seen, accept=accept)
 
     def find(
         self, number_text: str, *, email: str, phone: str, customer_id: str
@@ -68,11 +81,12 @@ class OrderReader:
         number = parse_order_number(number_text)
         if number is None:
             return None
-        order = self.get(str(number))
-        if order is None:
-            return None
-        matched = identity_matches(order, email=email, phone=phone, customer_id=customer_id)
-        return order if matched else None
+        return self.get(
+            str(number),
+            accept=lambda order: identity_matches(
+                order, email=email, phone=phone, customer_id=customer_id
+            ),
+        )
 
     def list_for(self, *, email: str, phone: str, customer_id: str, limit: int) -> list[OrderInfo]:
         if not (normalise_email(email) or phone.strip() or customer_id.strip()):
@@ -86,29 +100,37 @@ class OrderReader:
         elif phone.strip():
             for found in self._customers_by_phone(phone.strip()):
                 rows += self._list({"customer_id": str(found)}, limit)
-        orders = [self._from_row(row) for row in rows]
+        orders = [o for o in (self._from_row(row) for row in rows) if o is not None]
         orders.sort(key=lambda o: o.created_at or timezone.now(), reverse=True)
         return orders[:limit]
 
     def fetch(self, number: int) -> OrderInfo | None:
         """The order as BigCommerce has it now (and the snapshot updated), None if unknown."""
         try:
-            row = self.client.get(f"v2/orders/{number}")
+            row = self.client.get(f"v2/orders/{number}", INCLUDES)
         except NotFound:
             return None
         return self._from_row(row, fresh=True) if isinstance(row, dict) else None
 
-    def _from_row(self, row: dict[str, Any], *, fresh: bool = False) -> OrderInfo:
+    def _from_row(
+        self,
+        row: dict[str, Any],
+        *,
+        fresh: bool = False,
+        accept: Callable[[OrderInfo], bool] | None = None,
+    ) -> OrderInfo | None:
         number = int(row["id"])
         if not fresh:
             cached = self._cached(number, modified=mapping.v2_date(row.get("date_modified")))
             if cached is not None:
-                return cached
-        products = self.client.get(f"v2/orders/{number}/products") or []
+                return cached if accept is None or accept(cached) else None
+        products, addresses = self._products_and_addresses(row, number)
+        if accept is not None and not accept(mapping.order_info(row, products, addresses, [], [])):
+            return None
         info = mapping.order_info(
             row,
             products,
-            self.client.get(f"v2/orders/{number}/shipping_addresses") or [],
+            addresses,
             self._shipments(row, number),
             self._refunds(row, number),
             self._product_tags(products),
@@ -119,6 +141,19 @@ class OrderReader:
             store=self.store, platform_order_id=info.id, defaults=info_to_order_fields(info)
         )
         return order_to_info(saved)
+
+    def _products_and_addresses(
+        self, row: dict[str, Any], number: int
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """From the row's consignments when it carries them, else two more requests (a
+        row from a path that asked for no include, or an API that ignored it)."""
+        found = mapping.consignment_parts(row.get("consignments"))
+        if found is not None:
+            return found
+        return (
+            self.client.get(f"v2/orders/{number}/products") or [],
+            self.client.get(f"v2/orders/{number}/shipping_addresses") or [],
+        )
 
     def _product_tags(self, products: list[dict[str, Any]]) -> dict[str, tuple[str, ...]]:
         """The products' tags, read only when the merchant has rules that use them (final
@@ -170,7 +205,8 @@ class OrderReader:
 
     def _list(self, params: dict[str, str], limit: int) -> list[dict[str, Any]]:
         found = self.client.get(
-            "v2/orders", {**params, "sort": "date_created:desc", "limit": limit, "page": 1}
+            "v2/orders",
+            {**params, **INCLUDES, "sort": "date_created:desc", "limit": limit, "page": 1},
         )
         return [r for r in found or [] if isinstance(r, dict)]
 
@@ -188,6 +224,7 @@ class OrderReader:
                     "sort": "date_modified:desc",
                     "limit": per_page,
                     "page": page,
+                    **INCLUDES,
                 },
             )
             batch = [r for r in rows or [] if isinstance(r, dict)]

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.core.http import http_client
+from apps.core.netguard import NonPublicAddress, PublicOnlyTransport
 from apps.core.redis import get_redis
 from apps.integrations.commerce.base import (
     CommerceError,
@@ -53,6 +54,12 @@ class WooBusy(TransientCommerceError):
 
 class WooNotFound(CommerceError):
     """404: the resource does not exist (or is not this store's)."""
+
+
+class StoreAddressRefused(ReauthorizationRequired):
+    """The store's host name resolves to an address outside the public internet: nothing
+    was sent, and trying again changes nothing until the merchant fixes the address. Like
+    refused keys, it needs the merchant (so a customer's message goes to the team)."""
 
 
 class WooRejected(PlatformRejected):
@@ -181,6 +188,8 @@ class WooClient:
         state["tries"] += 1
         try:
             response = self._send(method, path, params, body, namespace)
+        except NonPublicAddress as exc:
+            raise StoreAddressRefused(f"{self.store.domain}: {exc}") from None
         except httpx.TransportError as exc:
             reached = not isinstance(exc, _SAFE_TRANSPORT_ERRORS)
             if reached and method != "GET":
@@ -202,7 +211,12 @@ class WooClient:
             auth = httpx.BasicAuth(keys.consumer_key, keys.consumer_secret)
         if self._http is None:
             timeout = float(settings.WOOCOMMERCE_HTTP_TIMEOUT)
-            self._http = http_client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+            # The merchant chose this host: every request goes to an address checked public
+            # (apps.core.netguard), unless local stand-ins are allowed (tests, DEBUG).
+            guard = None if settings.WOOCOMMERCE_ALLOW_LOCAL_HOSTS else PublicOnlyTransport()
+            self._http = http_client(
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), transport=guard
+            )
         self.requests_sent += 1
         url = f"{base_url(self.store.domain)}/{namespace}/{path.lstrip('/')}"
         return self._http.request(
