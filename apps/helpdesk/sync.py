@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.conversations.models import Conversation, Message, MessageRole
+from apps.conversations.takeover import HELPDESK_MESSAGE_ID
 from apps.core.locks import LockTimeout
 from apps.helpdesk.escalation import NOTE_KIND
 from apps.helpdesk.models import (
@@ -56,12 +58,17 @@ logger = logging.getLogger(__name__)
 # With the backoff below, 14 attempts span about 6 hours: an hour-long outage loses nothing.
 MAX_ATTEMPTS = 14
 MAX_BACKOFF_SECONDS = 3600
-# Roles mirrored, and as what. Human agents' messages came from the helpdesk itself.
+# Roles mirrored, and as what. A person's reply is mirrored when written in our dashboard
+# (one written in the helpdesk is already there: see `from_helpdesk`).
 KINDS = {
     MessageRole.CUSTOMER: MessageKind.CUSTOMER,
     MessageRole.ASSISTANT: MessageKind.REPLY,
+    MessageRole.HUMAN_AGENT: MessageKind.REPLY,
     MessageRole.SYSTEM: MessageKind.NOTE,
 }
+# Replies we delivered to the customer ourselves: stored in the helpdesk as the merchant
+# chose for the AI's replies, never sent by it a second time (reference §6 pitfall 5).
+DELIVERED_REPLIES = (MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
 UNSENT = (SyncStatus.PENDING, SyncStatus.SENDING, SyncStatus.FAILED)
 
 
@@ -86,6 +93,7 @@ def start_mirroring(conversation: Conversation, providers: list[str]) -> list[in
     a sync row per message so far (later messages get theirs as they are saved). Returns
     the first row to send per provider. Idempotent."""
     messages = list(conversation.messages.filter(role__in=list(KINDS)).order_by("id"))
+    messages = [m for m in messages if mirrored_role(m)]
     first_rows = []
     for provider in providers:
         thread_for(conversation, provider)
@@ -95,9 +103,18 @@ def start_mirroring(conversation: Conversation, providers: list[str]) -> list[in
     return first_rows
 
 
+def mirrored_role(message: Message) -> bool:
+    return message.role in KINDS and not from_helpdesk(message)
+
+
+def from_helpdesk(message: Message) -> bool:
+    """A person's reply written in a helpdesk and brought here by its webhook."""
+    return bool((message.metadata or {}).get(HELPDESK_MESSAGE_ID))
+
+
 def mirror_message(message: Message, providers: list[str]) -> list[int]:
     """Sync rows for `message` to each provider (existing rows are kept); their ids."""
-    if message.role not in KINDS:
+    if not mirrored_role(message):
         return []
     ids = []
     for provider in providers:
@@ -105,6 +122,29 @@ def mirror_message(message: Message, providers: list[str]) -> list[int]:
             message=message,
             provider=provider,
             defaults={"store_id": message.store_id, "conversation_id": message.conversation_id},
+        )
+        ids.append(row.pk)
+    return ids
+
+
+def mirror_note(conversation: Conversation, note_id: int, text: str) -> list[int]:
+    """Sync rows for a team note written in our dashboard, to each helpdesk already
+    mirroring the conversation: an internal note there. Call inside the transaction that
+    saves the note; enqueue the returned rows on commit."""
+    mirrored = HelpdeskThread.objects.filter(conversation=conversation).values_list(
+        "provider", flat=True
+    )
+    providers = [p for p in connected_helpdesks(conversation.store_id) if p in set(mirrored)]
+    ids = []
+    for provider in providers:
+        row, _ = HelpdeskSync.objects.get_or_create(
+            note_id=note_id,
+            provider=provider,
+            defaults={
+                "store_id": conversation.store_id,
+                "conversation_id": conversation.pk,
+                "note_text": text,
+            },
         )
         ids.append(row.pk)
     return ids
@@ -209,10 +249,18 @@ def _earlier_unsent(row: HelpdeskSync) -> bool:
     )
 
 
-def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
+def _content(row: HelpdeskSync, prefs: HelpdeskSettings) -> tuple[OutMessage, str, dict[str, Any]]:
+    """What the row sends, the id it is sent under, and its message's metadata."""
     message = row.message
-    prefs = helpdesk_settings(row.store_id)
+    if message is None:
+        return OutMessage(row.note_text, MessageKind.NOTE), f"note-{row.note_id}", {}
     out = OutMessage(message.text, _kind(message, prefs))
+    return out, f"msg-{message.pk}", message.metadata or {}
+
+
+def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
+    prefs = helpdesk_settings(row.store_id)
+    out, external_id, metadata = _content(row, prefs)
     thread = thread_for(row.conversation, row.provider)
     if not thread.thread_id:
         customer = _customer(row.conversation, provider)
@@ -228,7 +276,6 @@ def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
         )
         return f"thread:{ref.id}"
     ref = ThreadRef(thread.thread_id, thread.customer_ref)
-    external_id = f"msg-{message.pk}"
     if _was_uncertain(row):
         # The last attempt's answer was lost: look in the thread before posting again.
         ours = HelpdeskSync.objects.filter(
@@ -237,14 +284,14 @@ def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
         found = provider.find_message(ref, out, external_id=external_id, exclude=set(ours))
         if found:
             return found
-    if (message.metadata or {}).get("kind") == NOTE_KIND:
+    if metadata.get("kind") == NOTE_KIND:
         # Before the note: a retry after a failed routing must not post the note twice.
-        _route_escalation(provider, ref, prefs, str(message.metadata.get("intent") or ""))
+        _route_escalation(provider, ref, prefs, str(metadata.get("intent") or ""))
     return provider.post_message(ref, out, external_id=external_id)
 
 
 def _kind(message: Message, prefs: HelpdeskSettings) -> MessageKind:
-    if message.role == MessageRole.ASSISTANT and prefs.ai_replies_as == AiRepliesAs.NOTES:
+    if message.role in DELIVERED_REPLIES and prefs.ai_replies_as == AiRepliesAs.NOTES:
         return MessageKind.NOTE
     return KINDS[MessageRole(message.role)]
 
