@@ -22,6 +22,15 @@ class FakeGorgias(StandIn):
         super().__init__(subdomain, **kw)
         self.host = f"{subdomain}.gorgias.com"
         self.raw_messages: dict[str, dict[str, Any]] = {}
+        # Whether GET /users/0 names the authenticated user (public code disagrees).
+        self.user_zero = True
+
+    def _users(self) -> list[dict[str, Any]]:
+        """The account's users: our bot first (the credentials' user), then a person."""
+        return [
+            {"id": int(self.bot_id), "email": "bot@merchant.test", "name": "Bot"},
+            {"id": int(self.agent_id), "email": "maria@merchant.test", "name": "Maria Lopez"},
+        ]
 
     def credentials(self) -> Credentials:
         return Credentials(self.token, user="owner@merchant.test")
@@ -49,9 +58,11 @@ class FakeGorgias(StandIn):
             account = {"domain": self.tenant_key, "status": {"status": "active"}}
             return httpx.Response(200, json=account)
         if parts == ["users", "0"] and method == "GET":  # the authenticated user
-            return httpx.Response(
-                200, json={"id": int(self.bot_id), "email": "bot@merchant.test", "name": "Bot"}
-            )
+            if not self.user_zero:
+                return self.error(404, "Resource not found")
+            return httpx.Response(200, json=self._users()[0])
+        if parts == ["users"] and method == "GET":
+            return httpx.Response(200, json={"data": self._users(), "meta": {"next_cursor": None}})
         if parts == ["customers"] and method == "GET":
             found = [
                 c for c in self.customers.values() if c["email"] == request.url.params.get("email")

@@ -209,7 +209,8 @@ class FakeZendesk(StandIn):
 
     def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
         self.threads[thread_id].tags.append(tag)
-        return self._event(thread_id, "ticket.tags_changed", {"tags_added": [tag]}, tenant_key)
+        change = {"added": {"tags": [tag]}, "removed": {"tags": []}}
+        return self._event(thread_id, "ticket.tags_changed", change, tenant_key)
 
     def _event(
         self, thread_id: str, kind: str, event: dict[str, Any], tenant_key: str
@@ -225,6 +226,7 @@ class FakeZendesk(StandIn):
                 "id": thread_id,
                 "requester_id": thread.customer_id,
                 "status": thread.status.upper(),
+                "tags": list(thread.tags),
             },
             "event": event,
         }

@@ -28,6 +28,7 @@ from apps.integrations.helpdesk.base import (
     MessageKind,
     NotFound,
     OutMessage,
+    PermanentError,
     Tenant,
     ThreadRef,
     ThreadStatus,
@@ -53,6 +54,7 @@ TEMPLATE = (
     '"ticket_status": "{{ticket.status}}", "message_id": "{{message.id}}", '
     '"updated_datetime": "{{ticket.updated_datetime}}"}'
 )
+MAX_USER_PAGES = 10
 TRIGGERS = {"ticket-message-created": True, "ticket-updated": True}
 
 
@@ -68,11 +70,31 @@ class GorgiasProvider:
         self.http = HelpdeskHttp(tenant, "Gorgias")
 
     def identify(self, *, actor_email: str = "") -> Identity:
-        # User id 0 names the authenticated user (VERIFY against a sandbox).
-        me = obj(self.http.call("GET", "/users/0"))
+        me = self._me(actor_email or self.tenant.credentials.user)
         host = f"{self.tenant.tenant_key}.gorgias.com"
         label = f"{me.get('email') or me.get('name') or 'API user'} on {host}"
         return Identity(self.tenant.tenant_key, required_id(me, "id", what="user id"), label)
+
+    def _me(self, email: str) -> dict[str, Any]:
+        """The user the credentials act as. Public code disagrees on `GET /users/0` (one
+        connector reads it as "the current user", another found user 0 missing with valid
+        credentials), so a 404 falls back to the user with the login email."""
+        try:
+            return obj(self.http.call("GET", "/users/0"))
+        except NotFound:
+            if not email:
+                raise PermanentError("name the Gorgias user the AI writes as") from None
+        cursor = ""
+        for _ in range(MAX_USER_PAGES):
+            params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+            page = obj(self.http.call("GET", "/users", params=params))
+            for user in items(page.get("data")):
+                if str(user.get("email") or "").lower() == email.lower():
+                    return user
+            cursor = str(obj(page.get("meta")).get("next_cursor") or "")
+            if not cursor:
+                break
+        raise PermanentError(f"no Gorgias user {email[:100]}")
 
     def find_or_create_customer(self, email: str, name: str = "") -> Customer:
         found = self.http.call("GET", "/customers", params={"email": email})
@@ -249,6 +271,11 @@ class GorgiasProvider:
         )
         if ident(message.get("ticket_id")) not in ("", event.thread_id):
             raise InvalidWebhook("the message belongs to another ticket")
+        # The TicketMessage object (developers.gorgias.com/reference/the-ticketmessage-object):
+        # `from_agent` says the company sent it, `sender` is a user or a customer, and
+        # `rule_id` is "the ID of the rule which sent the message, if any": a rule's message
+        # is the helpdesk's automation whoever it is sent as. `via` is only "how it was
+        # received or sent", so "rule" there is a second sign, never the only one needed.
         sender = obj(message.get("sender"))
         sender_id = ident(sender.get("id"))
         internal = message.get("channel") == INTERNAL_NOTE or message.get("public") is False

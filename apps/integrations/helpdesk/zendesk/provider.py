@@ -225,7 +225,11 @@ class ZendeskProvider:
                 )
             ]
         if kind == "ticket.tags_changed":
-            # The tags themselves are read back from the API before anyone acts on them.
+            # The event type is Zendesk's (developer.zendesk.com/api-reference/webhooks/
+            # event-types/ticket-events); its `event` names the change (added.tags /
+            # removed.tags in public code: bb-io/Zendesk TagsChangedEvent) and `detail.tags`
+            # the ticket's tags. Neither is trusted alone: the tags are read back from the
+            # API before anyone acts on them.
             return [HelpdeskEvent(event_id, self.tenant.tenant_key, thread_id, EventKind.TAGS)]
         return []
 
