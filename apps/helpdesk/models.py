@@ -113,6 +113,12 @@ class TicketsFor(models.TextChoices):
     NEVER = "never", "Never"
 
 
+class AssigneeTo(models.TextChoices):
+    # The values are the protocol's AssigneeKind.
+    USER = "user", "A person"
+    TEAM = "team", "A team (Zendesk group, Front inbox)"
+
+
 class AiRepliesAs(models.TextChoices):
     NOTES = "notes", "Internal notes"
     # Stored in the thread as public replies without the helpdesk sending them again
@@ -130,8 +136,12 @@ class HelpdeskSettings(models.Model):
     )
     # Added to every ticket beside "aftersale" and the conversation's intent.
     tags = models.JSONField(default=list, blank=True)
-    # The helpdesk user (Gorgias user, Zendesk agent, Front teammate, Intercom admin) an
-    # escalated ticket is assigned to; empty leaves the helpdesk's own routing.
+    # Where an escalated ticket is routed: a person (Gorgias user, Zendesk agent, Front
+    # teammate, Intercom admin) or a team (Gorgias team, Zendesk group, Front inbox,
+    # Intercom team), by its id in the helpdesk; an empty id leaves the helpdesk's routing.
+    escalation_assignee_kind = models.CharField(
+        max_length=8, choices=AssigneeTo.choices, default=AssigneeTo.USER
+    )
     escalation_assignee = models.CharField(max_length=64, blank=True)
     ai_replies_as = models.CharField(
         max_length=8, choices=AiRepliesAs.choices, default=AiRepliesAs.PUBLIC

@@ -36,6 +36,8 @@ from apps.helpdesk.preferences import helpdesk_settings, ticket_tags
 from apps.helpdesk.tokens import fresh_config
 from apps.integrations.helpdesk import throttle
 from apps.integrations.helpdesk.base import (
+    Assignee,
+    AssigneeKind,
     Customer,
     HelpdeskError,
     HelpdeskProvider,
@@ -317,10 +319,16 @@ def _route_escalation(
             ref,
             status=ThreadStatus.OPEN,
             add_tags=ticket_tags(prefs, intent),
-            assignee_id=prefs.escalation_assignee,
+            assignee=escalation_assignee(prefs),
         )
     except PermanentError as exc:
         logger.warning("helpdesk thread %s not tagged/assigned: %s", ref.id, exc)
+
+
+def escalation_assignee(prefs: HelpdeskSettings) -> Assignee | None:
+    if not prefs.escalation_assignee:
+        return None
+    return Assignee(AssigneeKind(prefs.escalation_assignee_kind), prefs.escalation_assignee)
 
 
 def _customer(conversation: Conversation, provider: HelpdeskProvider) -> Customer:

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apps.integrations.helpdesk.base import (
+    Assignee,
+    AssigneeKind,
     Author,
     Customer,
     EventKind,
@@ -196,7 +198,7 @@ class GorgiasProvider:
         *,
         status: ThreadStatus | None = None,
         add_tags: Sequence[str] = (),
-        assignee_id: str = "",
+        assignee: Assignee | None = None,
     ) -> None:
         change: dict[str, Any] = {}
         if status is not None:
@@ -205,10 +207,22 @@ class GorgiasProvider:
             # PUT replaces the whole list: send what is there plus what we add.
             names = self.thread_tags(thread) | set(add_tags)
             change["tags"] = [{"name": n} for n in sorted(names)]
-        if assignee_id:
-            change["assignee_user"] = {"id": numeric(assignee_id)}
+        if assignee is not None:
+            # The Ticket update takes assignee_user and assignee_team (reference §1).
+            field = "assignee_team" if assignee.kind is AssigneeKind.TEAM else "assignee_user"
+            change[field] = {"id": numeric(assignee.id)}
         if change:
             self.http.call("PUT", f"/tickets/{thread.id}", json=change)
+
+    def list_assignees(self) -> list[Assignee]:
+        found = []
+        for path, kind in (("/users", AssigneeKind.USER), ("/teams", AssigneeKind.TEAM)):
+            page = obj(self.http.call("GET", path, params={"limit": "100"}))
+            for row in items(page.get("data")):
+                name = str(row.get("name") or row.get("email") or "")[:100]
+                if ident(row.get("id")) and ident(row.get("id")) != self.tenant.bot_actor_id:
+                    found.append(Assignee(kind, ident(row["id"]), name))
+        return found
 
     def close_thread(self, thread: ThreadRef) -> None:
         self.update_thread(thread, status=ThreadStatus.CLOSED)
