@@ -168,8 +168,11 @@ def sync_send(row_id: int) -> SendOutcome:
     row = _claim(row_id)
     if row is None:
         return SendOutcome("skipped")
-    if _earlier_unsent(row):
-        return _release(row, SyncStatus.PENDING, wait=5, counted=False, status_name="waiting")
+    blocked_for = _earlier_unsent(row)
+    if blocked_for is not None:
+        return _release(
+            row, SyncStatus.PENDING, wait=blocked_for, counted=False, status_name="waiting"
+        )
     credential = IntegrationCredential.objects.filter(
         store_id=row.store_id, provider=row.provider
     ).first()
@@ -238,8 +241,15 @@ def _was_uncertain(row: HelpdeskSync) -> bool:
     return row.last_error.startswith("uncertain:")
 
 
-def _earlier_unsent(row: HelpdeskSync) -> bool:
-    return (
+# How often a row behind another checks again, at least. It is woken as soon as the row
+# ahead is sent (`_sent`), so behind a row backing off it sleeps until that row's turn:
+# an hour-long outage is not every waiting message's task re-run every few seconds.
+WAIT_BEHIND_SECONDS = 5.0
+
+
+def _earlier_unsent(row: HelpdeskSync) -> float | None:
+    """Seconds to wait while an earlier row of the thread is unsent; None: go."""
+    ahead = (
         HelpdeskSync.objects.filter(
             conversation_id=row.conversation_id,
             provider=row.provider,
@@ -247,8 +257,15 @@ def _earlier_unsent(row: HelpdeskSync) -> bool:
             status__in=(*UNSENT, SyncStatus.UNCERTAIN),
         )
         .exclude(status=SyncStatus.FAILED)
-        .exists()
+        .values_list("next_attempt_at", flat=True)
     )
+    turns = list(ahead)
+    if not turns:
+        return None
+    now = timezone.now()
+    # A row ahead without a time is due or being sent now.
+    soonest = min((t for t in turns if t is not None), default=now) if all(turns) else now
+    return max(WAIT_BEHIND_SECONDS, (soonest - now).total_seconds())
 
 
 def _content(row: HelpdeskSync, prefs: HelpdeskSettings) -> tuple[OutMessage, str, dict[str, Any]]:
