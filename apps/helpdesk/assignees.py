@@ -60,6 +60,14 @@ def assignees_listed(store_id: int) -> list[Choice] | None:
         return None
 
 
+def assignees_forget(store_id: int) -> None:
+    """A helpdesk connected, reconnected or left: its list may be another account's now."""
+    cache = get_redis()
+    if cache is not None:
+        with contextlib.suppress(redis.exceptions.RedisError):
+            cache.delete(_key(store_id))
+
+
 def assignees_refresh(store_id: int) -> int:
     """List each connected helpdesk's people and teams into the cache; how many. A helpdesk
     that cannot answer now is left out (the form then takes a typed id for it)."""

@@ -216,3 +216,21 @@ def test_the_helpdesks_people_and_teams_are_listed_for_the_settings_form(
     assert world.standin.agent_id in {c.id for c in listed}
     world.standin.revoke()  # a helpdesk that cannot answer is left out, nothing raised
     assert assignees_refresh(store.pk) == 0
+
+
+def test_a_helpdesk_disconnected_takes_its_people_and_teams_off_the_form(
+    store: Store, world: HelpdeskWorld
+):
+    from apps.helpdesk.assignees import assignees_listed, assignees_refresh
+    from apps.helpdesk.connect import helpdesk_disconnect_run
+
+    connect(store, world)
+    assignees_refresh(store.pk)
+    assert assignees_listed(store.pk)
+    credential = IntegrationCredential.objects.get(store=store)
+    IntegrationCredential.objects.filter(pk=credential.pk).update(
+        status=IntegrationStatus.NOT_CONNECTED
+    )
+    assert helpdesk_disconnect_run(credential.pk)
+    # Another account connected next must not be checked against this one's ids.
+    assert assignees_listed(store.pk) is None
