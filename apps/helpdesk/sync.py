@@ -133,10 +133,10 @@ def mirror_note(conversation: Conversation, note_id: int, text: str) -> list[int
     """Sync rows for a team note written in our dashboard, to each helpdesk already
     mirroring the conversation: an internal note there. Call inside the transaction that
     saves the note; enqueue the returned rows on commit."""
-    mirrored = HelpdeskThread.objects.filter(conversation=conversation).values_list(
-        "provider", flat=True
+    mirrored = set(
+        HelpdeskThread.objects.filter(conversation=conversation).values_list("provider", flat=True)
     )
-    providers = [p for p in connected_helpdesks(conversation.store_id) if p in set(mirrored)]
+    providers = [p for p in connected_helpdesks(conversation.store_id) if p in mirrored]
     ids = []
     for provider in providers:
         row, _ = HelpdeskSync.objects.get_or_create(
@@ -263,8 +263,9 @@ def _earlier_unsent(row: HelpdeskSync) -> float | None:
     if not turns:
         return None
     now = timezone.now()
-    # A row ahead without a time is due or being sent now.
-    soonest = min((t for t in turns if t is not None), default=now) if all(turns) else now
+    if any(t is None for t in turns):
+        return WAIT_BEHIND_SECONDS  # a row ahead is due, or being sent, now
+    soonest = min(t for t in turns if t is not None)
     return max(WAIT_BEHIND_SECONDS, (soonest - now).total_seconds())
 
 
