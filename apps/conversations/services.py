@@ -7,6 +7,7 @@ it by the channel it came in on (apps.chat.services), above the agent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -149,16 +150,24 @@ def message_add_assistant(
 
 
 def message_add_human_agent(
-    conversation: Conversation, text: str, *, author: str = "", display_name: str = ""
+    conversation: Conversation,
+    text: str,
+    *,
+    author: str = "",
+    display_name: str = "",
+    origin: Mapping[str, str] | None = None,
 ) -> Message:
     """A reply from the merchant's people: from now on the AI stays silent here.
 
-    `display_name` is what the customer sees the reply signed with. Once committed, the
+    `display_name` is what the customer sees the reply signed with. `origin` is stored
+    with it from the first save (e.g. the helpdesk message it came from), so whatever
+    reacts to the new message knows where it was written. Once committed, the
     reply hooks see it like any reply (so a channel that delivers replies delivers it too).
     Raises MessageRejected (nothing saved) for an empty or too long text.
     """
     cleaned = _checked_text(text)
-    metadata = {"author": author[:200]} if author else {}
+    metadata: dict[str, str] = {"author": author[:200]} if author else {}
+    metadata.update(origin or {})
     if display_name.strip():
         metadata["display_name"] = display_name.strip()[:60]
     with transaction.atomic():

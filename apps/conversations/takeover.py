@@ -28,6 +28,9 @@ from apps.conversations.models import (
 from apps.conversations.services import conversation_set_status, message_add_human_agent
 from apps.integrations.helpdesk.base import Author, EventKind, HelpdeskEvent, Visibility
 
+# In a message's metadata: the helpdesk message a person's reply was written as.
+HELPDESK_MESSAGE_ID = "helpdesk_message_id"
+
 # While a conversation is in one of these, the AI does nothing in it.
 AI_SILENT: tuple[str, ...] = (ConversationStatus.HUMAN_HANDLING,)
 
@@ -82,17 +85,19 @@ def _human_replied(conversation: Conversation, event: HelpdeskEvent) -> Outcome:
         seen = Message.objects.filter(
             conversation=conversation,
             role=MessageRole.HUMAN_AGENT,
-            metadata__helpdesk_message_id=event.message_id,
+            **{f"metadata__{HELPDESK_MESSAGE_ID}": event.message_id},
         ).exists()
         if seen:
             return Outcome.IGNORED
         if text:
             first_name = event.author_name.split(" ")[0]
-            message = message_add_human_agent(
-                conversation, text, author=first_name, display_name=first_name
-            )
-            Message.objects.filter(pk=message.pk).update(
-                metadata={**message.metadata, "helpdesk_message_id": event.message_id}
+            # Marked at creation: the helpdesk mirror must not post it back where it came from.
+            message_add_human_agent(
+                conversation,
+                text,
+                author=first_name,
+                display_name=first_name,
+                origin={HELPDESK_MESSAGE_ID: event.message_id},
             )
         else:
             # Moving to people voids the agent's pending offer, as a reply does.

@@ -30,8 +30,9 @@ class OnboardingMark(models.Model):
 
 class InternalNote(models.Model):
     """A note the merchant's team leaves on a conversation. It lives apart from `Message`
-    on purpose: nothing that reads messages (the widget, the agent, a helpdesk mirror) can
-    ever show a note to the customer."""
+    on purpose: nothing that reads messages (the widget, the agent) can ever show a note to
+    the customer. A helpdesk mirroring the conversation gets it as an internal note only
+    (apps/helpdesk/sync.py `mirror_note`)."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="internal_notes")
     conversation = models.ForeignKey(

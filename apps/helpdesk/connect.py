@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.utils import timezone
 
+from apps.helpdesk.assignees import assignees_forget
 from apps.helpdesk.events import TOKEN_CONFIG_KEY, new_webhook_token
 from apps.helpdesk.tokens import CODE_KEY, code_exchange
 from apps.integrations.connections.base import CheckResult
@@ -132,6 +133,8 @@ def _record(
     recorded = IntegrationCredential.objects.filter(
         pk=row.pk, check_requested_at=row.check_requested_at
     ).update(**changes)
+    if recorded:
+        assignees_forget(row.store_id)
     return result if recorded else None
 
 
@@ -151,4 +154,5 @@ def helpdesk_disconnect_run(credential_id: int) -> bool:
     IntegrationCredential.objects.filter(
         pk=row.pk, status=IntegrationStatus.NOT_CONNECTED, check_requested_at__isnull=True
     ).delete()
+    assignees_forget(row.store_id)
     return True

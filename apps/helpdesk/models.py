@@ -60,7 +60,14 @@ class SyncStatus(models.TextChoices):
 class HelpdeskSync(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="helpdesk_syncs")
+    # What is sent: one of our messages, or a team note written in our dashboard (notes are
+    # not messages, so that nothing reading messages can show one to the customer; the
+    # dashboard sits above this app, so the row keeps the note's id and words itself).
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="helpdesk_syncs", null=True, blank=True
+    )
+    note_id = models.PositiveBigIntegerField(null=True, blank=True)
+    note_text = models.TextField(blank=True)
     provider = models.CharField(max_length=20)
     provider_message_id = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=12, choices=SyncStatus.choices, default=SyncStatus.PENDING)
@@ -76,7 +83,16 @@ class HelpdeskSync(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["message", "provider"], name="helpdesksync_unique_message_provider"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["note_id", "provider"],
+                name="helpdesksync_unique_note_provider",
+                condition=models.Q(note_id__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(message__isnull=False) ^ models.Q(note_id__isnull=False),
+                name="helpdesksync_message_or_note",
+            ),
         ]
         indexes = [
             models.Index(
@@ -87,13 +103,20 @@ class HelpdeskSync(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"sync of message {self.message_id} to {self.provider} ({self.status})"
+        what = f"message {self.message_id}" if self.message_id else f"note {self.note_id}"
+        return f"sync of {what} to {self.provider} ({self.status})"
 
 
 class TicketsFor(models.TextChoices):
     ALL = "all", "Every conversation"
     ESCALATIONS = "escalations", "Only conversations handed to the team"
     NEVER = "never", "Never"
+
+
+class AssigneeTo(models.TextChoices):
+    # The values are the protocol's AssigneeKind.
+    USER = "user", "A person"
+    TEAM = "team", "A team (Zendesk group, Front inbox)"
 
 
 class AiRepliesAs(models.TextChoices):
@@ -113,8 +136,12 @@ class HelpdeskSettings(models.Model):
     )
     # Added to every ticket beside "aftersale" and the conversation's intent.
     tags = models.JSONField(default=list, blank=True)
-    # The helpdesk user (Gorgias user, Zendesk agent, Front teammate, Intercom admin) an
-    # escalated ticket is assigned to; empty leaves the helpdesk's own routing.
+    # Where an escalated ticket is routed: a person (Gorgias user, Zendesk agent, Front
+    # teammate, Intercom admin) or a team (Gorgias team, Zendesk group, Front inbox,
+    # Intercom team), by its id in the helpdesk; an empty id leaves the helpdesk's routing.
+    escalation_assignee_kind = models.CharField(
+        max_length=8, choices=AssigneeTo.choices, default=AssigneeTo.USER
+    )
     escalation_assignee = models.CharField(max_length=64, blank=True)
     ai_replies_as = models.CharField(
         max_length=8, choices=AiRepliesAs.choices, default=AiRepliesAs.PUBLIC

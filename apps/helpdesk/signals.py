@@ -16,13 +16,13 @@ from django.dispatch import receiver
 
 from apps.conversations.models import Message
 from apps.helpdesk.models import HelpdeskThread
-from apps.helpdesk.sync import KINDS, connected_helpdesks, mirror_message
+from apps.helpdesk.sync import connected_helpdesks, mirror_message, mirrored_role
 from apps.helpdesk.tasks import enqueue_sync
 
 
 @receiver(post_save, sender=Message, dispatch_uid="helpdesk_mirror_new_message")
 def mirror_new_message(sender: type[Message], instance: Message, created: bool, **_: Any) -> None:
-    if not created or instance.role not in KINDS:
+    if not created or not mirrored_role(instance):
         return
     mirrored = set(
         HelpdeskThread.objects.filter(conversation_id=instance.conversation_id).values_list(

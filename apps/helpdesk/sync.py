@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.conversations.models import Conversation, Message, MessageRole
+from apps.conversations.takeover import HELPDESK_MESSAGE_ID
 from apps.core.locks import LockTimeout
 from apps.helpdesk.escalation import NOTE_KIND
 from apps.helpdesk.models import (
@@ -34,6 +36,8 @@ from apps.helpdesk.preferences import helpdesk_settings, ticket_tags
 from apps.helpdesk.tokens import fresh_config
 from apps.integrations.helpdesk import throttle
 from apps.integrations.helpdesk.base import (
+    Assignee,
+    AssigneeKind,
     Customer,
     HelpdeskError,
     HelpdeskProvider,
@@ -56,12 +60,17 @@ logger = logging.getLogger(__name__)
 # With the backoff below, 14 attempts span about 6 hours: an hour-long outage loses nothing.
 MAX_ATTEMPTS = 14
 MAX_BACKOFF_SECONDS = 3600
-# Roles mirrored, and as what. Human agents' messages came from the helpdesk itself.
+# Roles mirrored, and as what. A person's reply is mirrored when written in our dashboard
+# (one written in the helpdesk is already there: see `from_helpdesk`).
 KINDS = {
     MessageRole.CUSTOMER: MessageKind.CUSTOMER,
     MessageRole.ASSISTANT: MessageKind.REPLY,
+    MessageRole.HUMAN_AGENT: MessageKind.REPLY,
     MessageRole.SYSTEM: MessageKind.NOTE,
 }
+# Replies we delivered to the customer ourselves: stored in the helpdesk as the merchant
+# chose for the AI's replies, never sent by it a second time (reference §6 pitfall 5).
+DELIVERED_REPLIES = (MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT)
 UNSENT = (SyncStatus.PENDING, SyncStatus.SENDING, SyncStatus.FAILED)
 
 
@@ -86,6 +95,7 @@ def start_mirroring(conversation: Conversation, providers: list[str]) -> list[in
     a sync row per message so far (later messages get theirs as they are saved). Returns
     the first row to send per provider. Idempotent."""
     messages = list(conversation.messages.filter(role__in=list(KINDS)).order_by("id"))
+    messages = [m for m in messages if mirrored_role(m)]
     first_rows = []
     for provider in providers:
         thread_for(conversation, provider)
@@ -95,9 +105,18 @@ def start_mirroring(conversation: Conversation, providers: list[str]) -> list[in
     return first_rows
 
 
+def mirrored_role(message: Message) -> bool:
+    return message.role in KINDS and not from_helpdesk(message)
+
+
+def from_helpdesk(message: Message) -> bool:
+    """A person's reply written in a helpdesk and brought here by its webhook."""
+    return bool((message.metadata or {}).get(HELPDESK_MESSAGE_ID))
+
+
 def mirror_message(message: Message, providers: list[str]) -> list[int]:
     """Sync rows for `message` to each provider (existing rows are kept); their ids."""
-    if message.role not in KINDS:
+    if not mirrored_role(message):
         return []
     ids = []
     for provider in providers:
@@ -105,6 +124,29 @@ def mirror_message(message: Message, providers: list[str]) -> list[int]:
             message=message,
             provider=provider,
             defaults={"store_id": message.store_id, "conversation_id": message.conversation_id},
+        )
+        ids.append(row.pk)
+    return ids
+
+
+def mirror_note(conversation: Conversation, note_id: int, text: str) -> list[int]:
+    """Sync rows for a team note written in our dashboard, to each helpdesk already
+    mirroring the conversation: an internal note there. Call inside the transaction that
+    saves the note; enqueue the returned rows on commit."""
+    mirrored = set(
+        HelpdeskThread.objects.filter(conversation=conversation).values_list("provider", flat=True)
+    )
+    providers = [p for p in connected_helpdesks(conversation.store_id) if p in mirrored]
+    ids = []
+    for provider in providers:
+        row, _ = HelpdeskSync.objects.get_or_create(
+            note_id=note_id,
+            provider=provider,
+            defaults={
+                "store_id": conversation.store_id,
+                "conversation_id": conversation.pk,
+                "note_text": text,
+            },
         )
         ids.append(row.pk)
     return ids
@@ -126,8 +168,11 @@ def sync_send(row_id: int) -> SendOutcome:
     row = _claim(row_id)
     if row is None:
         return SendOutcome("skipped")
-    if _earlier_unsent(row):
-        return _release(row, SyncStatus.PENDING, wait=5, counted=False, status_name="waiting")
+    blocked_for = _earlier_unsent(row)
+    if blocked_for is not None:
+        return _release(
+            row, SyncStatus.PENDING, wait=blocked_for, counted=False, status_name="waiting"
+        )
     credential = IntegrationCredential.objects.filter(
         store_id=row.store_id, provider=row.provider
     ).first()
@@ -196,8 +241,15 @@ def _was_uncertain(row: HelpdeskSync) -> bool:
     return row.last_error.startswith("uncertain:")
 
 
-def _earlier_unsent(row: HelpdeskSync) -> bool:
-    return (
+# How often a row behind another checks again, at least. It is woken as soon as the row
+# ahead is sent (`_sent`), so behind a row backing off it sleeps until that row's turn:
+# an hour-long outage is not every waiting message's task re-run every few seconds.
+WAIT_BEHIND_SECONDS = 5.0
+
+
+def _earlier_unsent(row: HelpdeskSync) -> float | None:
+    """Seconds to wait while an earlier row of the thread is unsent; None: go."""
+    ahead = (
         HelpdeskSync.objects.filter(
             conversation_id=row.conversation_id,
             provider=row.provider,
@@ -205,14 +257,30 @@ def _earlier_unsent(row: HelpdeskSync) -> bool:
             status__in=(*UNSENT, SyncStatus.UNCERTAIN),
         )
         .exclude(status=SyncStatus.FAILED)
-        .exists()
+        .values_list("next_attempt_at", flat=True)
     )
+    turns = list(ahead)
+    if not turns:
+        return None
+    now = timezone.now()
+    if any(t is None for t in turns):
+        return WAIT_BEHIND_SECONDS  # a row ahead is due, or being sent, now
+    soonest = min(t for t in turns if t is not None)
+    return max(WAIT_BEHIND_SECONDS, (soonest - now).total_seconds())
+
+
+def _content(row: HelpdeskSync, prefs: HelpdeskSettings) -> tuple[OutMessage, str, dict[str, Any]]:
+    """What the row sends, the id it is sent under, and its message's metadata."""
+    message = row.message
+    if message is None:
+        return OutMessage(row.note_text, MessageKind.NOTE), f"note-{row.note_id}", {}
+    out = OutMessage(message.text, _kind(message, prefs))
+    return out, f"msg-{message.pk}", message.metadata or {}
 
 
 def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
-    message = row.message
     prefs = helpdesk_settings(row.store_id)
-    out = OutMessage(message.text, _kind(message, prefs))
+    out, external_id, metadata = _content(row, prefs)
     thread = thread_for(row.conversation, row.provider)
     if not thread.thread_id:
         customer = _customer(row.conversation, provider)
@@ -228,7 +296,6 @@ def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
         )
         return f"thread:{ref.id}"
     ref = ThreadRef(thread.thread_id, thread.customer_ref)
-    external_id = f"msg-{message.pk}"
     if _was_uncertain(row):
         # The last attempt's answer was lost: look in the thread before posting again.
         ours = HelpdeskSync.objects.filter(
@@ -237,14 +304,14 @@ def _send(row: HelpdeskSync, provider: HelpdeskProvider) -> str:
         found = provider.find_message(ref, out, external_id=external_id, exclude=set(ours))
         if found:
             return found
-    if (message.metadata or {}).get("kind") == NOTE_KIND:
+    if metadata.get("kind") == NOTE_KIND:
         # Before the note: a retry after a failed routing must not post the note twice.
-        _route_escalation(provider, ref, prefs, str(message.metadata.get("intent") or ""))
+        _route_escalation(provider, ref, prefs, str(metadata.get("intent") or ""))
     return provider.post_message(ref, out, external_id=external_id)
 
 
 def _kind(message: Message, prefs: HelpdeskSettings) -> MessageKind:
-    if message.role == MessageRole.ASSISTANT and prefs.ai_replies_as == AiRepliesAs.NOTES:
+    if message.role in DELIVERED_REPLIES and prefs.ai_replies_as == AiRepliesAs.NOTES:
         return MessageKind.NOTE
     return KINDS[MessageRole(message.role)]
 
@@ -270,10 +337,16 @@ def _route_escalation(
             ref,
             status=ThreadStatus.OPEN,
             add_tags=ticket_tags(prefs, intent),
-            assignee_id=prefs.escalation_assignee,
+            assignee=escalation_assignee(prefs),
         )
     except PermanentError as exc:
         logger.warning("helpdesk thread %s not tagged/assigned: %s", ref.id, exc)
+
+
+def escalation_assignee(prefs: HelpdeskSettings) -> Assignee | None:
+    if not prefs.escalation_assignee:
+        return None
+    return Assignee(AssigneeKind(prefs.escalation_assignee_kind), prefs.escalation_assignee)
 
 
 def _customer(conversation: Conversation, provider: HelpdeskProvider) -> Customer:

@@ -65,3 +65,18 @@ def helpdesk_disconnect(credential_id: int) -> bool:
     from apps.helpdesk.connect import helpdesk_disconnect_run
 
     return helpdesk_disconnect_run(credential_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def refresh_helpdesk_assignees(store_id: int) -> int:
+    """List the people and teams of the store's helpdesks for the settings form."""
+    from apps.helpdesk.assignees import assignees_refresh
+
+    return assignees_refresh(store_id)
+
+
+def enqueue_assignees_refresh(store_id: int) -> None:
+    try:
+        refresh_helpdesk_assignees.apply_async((store_id,), retry=False)
+    except Exception:  # broker errors: the form takes a typed id meanwhile
+        logger.warning("helpdesk assignees of store %s not enqueued", store_id)

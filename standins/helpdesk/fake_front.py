@@ -28,6 +28,8 @@ class FakeFront(StandIn):
         self.uids: dict[str, str] = {}  # message uid -> message id
         self.raw: dict[str, dict[str, Any]] = {}  # message or comment id -> its object
         self.tags: dict[str, str] = {}  # tag id -> name
+        # The company's inboxes (a team's queue) and its people besides our bot.
+        self.inboxes = {inbox_id: "Support", "inb_returns": "Returns"}
 
     def error(
         self, status: int, message: str, headers: dict[str, str] | None = None
@@ -43,6 +45,15 @@ class FakeFront(StandIn):
             if unquote(parts[1]) != "alt:email:bot@merchant.test":
                 return self.error(404, "Not found")
             return httpx.Response(200, json={"id": self.bot_id, "email": "bot@merchant.test"})
+        if parts == ["teammates"] and method == "GET":
+            people = [
+                {"id": self.bot_id, "first_name": "Aftersale", "last_name": "Bot"},
+                {"id": self.agent_id, "first_name": "Maria", "last_name": "Lopez"},
+            ]
+            return httpx.Response(200, json={"_results": people, "_pagination": {"next": None}})
+        if parts == ["inboxes"] and method == "GET":
+            listed = [{"id": i, "name": n} for i, n in self.inboxes.items()]
+            return httpx.Response(200, json={"_results": listed, "_pagination": {"next": None}})
         if len(parts) == 2 and parts[0] == "contacts" and method == "GET":
             email = unquote(parts[1]).removeprefix("alt:email:")
             contact = self.customers.get(email)
@@ -149,11 +160,16 @@ class FakeFront(StandIn):
     ) -> httpx.Response:
         if not rest and method == "GET":
             tags = [{"id": i, "name": n} for i, n in self.tags.items() if n in thread.tags]
+            assignee = {"id": thread.assignee} if thread.assignee else None
             return httpx.Response(
-                200, json={"id": thread.id, "status": thread.status, "tags": tags}
+                200,
+                json={"id": thread.id, "status": thread.status, "tags": tags, "assignee": assignee},
             )
         if not rest and method == "PATCH":
+            if "inbox_id" in body and body["inbox_id"] not in self.inboxes:
+                return self.error(404, "Inbox not found")
             thread.status = body.get("status", thread.status)
+            thread.team = body.get("inbox_id", thread.team)
             return httpx.Response(204)
         if rest in (["messages"], ["comments"]) and method == "GET":
             public = rest == ["messages"]

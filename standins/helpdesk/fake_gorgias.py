@@ -22,6 +22,16 @@ class FakeGorgias(StandIn):
         super().__init__(subdomain, **kw)
         self.host = f"{subdomain}.gorgias.com"
         self.raw_messages: dict[str, dict[str, Any]] = {}
+        # Whether GET /users/0 names the authenticated user (public code disagrees).
+        self.user_zero = True
+        self.teams = {"31": "Returns team"}
+
+    def _users(self) -> list[dict[str, Any]]:
+        """The account's users: our bot first (the credentials' user), then a person."""
+        return [
+            {"id": int(self.bot_id), "email": "bot@merchant.test", "name": "Bot"},
+            {"id": int(self.agent_id), "email": "maria@merchant.test", "name": "Maria Lopez"},
+        ]
 
     def credentials(self) -> Credentials:
         return Credentials(self.token, user="owner@merchant.test")
@@ -49,9 +59,14 @@ class FakeGorgias(StandIn):
             account = {"domain": self.tenant_key, "status": {"status": "active"}}
             return httpx.Response(200, json=account)
         if parts == ["users", "0"] and method == "GET":  # the authenticated user
-            return httpx.Response(
-                200, json={"id": int(self.bot_id), "email": "bot@merchant.test", "name": "Bot"}
-            )
+            if not self.user_zero:
+                return self.error(404, "Resource not found")
+            return httpx.Response(200, json=self._users()[0])
+        if parts == ["teams"] and method == "GET":
+            teams = [{"id": int(i), "name": n} for i, n in self.teams.items()]
+            return httpx.Response(200, json={"data": teams, "meta": {"next_cursor": None}})
+        if parts == ["users"] and method == "GET":
+            return httpx.Response(200, json={"data": self._users(), "meta": {"next_cursor": None}})
         if parts == ["customers"] and method == "GET":
             found = [
                 c for c in self.customers.values() if c["email"] == request.url.params.get("email")
@@ -95,6 +110,11 @@ class FakeGorgias(StandIn):
                 thread.tags = [t["name"] for t in body["tags"]]  # PUT replaces the list
             if "assignee_user" in body:
                 thread.assignee = str(body["assignee_user"]["id"])
+            if "assignee_team" in body:
+                team = str(body["assignee_team"]["id"])
+                if team not in self.teams:
+                    return self.error(400, "Team not found")
+                thread.team = team
             return httpx.Response(200, json=self._ticket(thread))
         if rest == ["messages"] and method == "GET":
             listed = [m for m in self.raw_messages.values() if m["ticket_id"] == int(thread.id)]
@@ -175,6 +195,7 @@ class FakeGorgias(StandIn):
             "status": thread.status,
             "customer": {"id": int(thread.customer_id)},
             "assignee_user": {"id": int(thread.assignee)} if thread.assignee else None,
+            "assignee_team": {"id": int(thread.team)} if thread.team else None,
             "tags": [{"id": i, "name": n} for i, n in enumerate(thread.tags)],
         }
 

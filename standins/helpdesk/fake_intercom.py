@@ -26,6 +26,7 @@ class FakeIntercom(StandIn):
         }[region]
         self.tag_ids: dict[str, str] = {}
         self.versions: set[str] = set()
+        self.teams = {"6101": "Returns"}
 
     def error(
         self, status: int, message: str, headers: dict[str, str] | None = None
@@ -55,6 +56,15 @@ class FakeIntercom(StandIn):
             app = {"type": "app", "id_code": self.tenant_key, "name": "Northwind", "region": "US"}
             me = {"type": "admin", "id": self.bot_id, "email": "bot@merchant.test", "app": app}
             return httpx.Response(200, json=me)
+        if parts == ["admins"] and method == "GET":
+            admins = [
+                {"type": "admin", "id": self.bot_id, "name": "Aftersale"},
+                {"type": "admin", "id": self.agent_id, "name": "Maria Lopez"},
+            ]
+            return httpx.Response(200, json={"type": "admin.list", "admins": admins})
+        if parts == ["teams"] and method == "GET":
+            teams = [{"type": "team", "id": i, "name": n} for i, n in self.teams.items()]
+            return httpx.Response(200, json={"type": "team.list", "teams": teams})
         if parts == ["contacts", "search"]:
             value = body["query"]["value"]
             found = [c for c in self.customers.values() if c["email"] == value]
@@ -151,6 +161,10 @@ class FakeIntercom(StandIn):
             kind = body["message_type"]
             if kind in ("close", "open"):
                 thread.status = "closed" if kind == "close" else "open"
+            elif kind == "assignment" and body["type"] == "team":
+                if body["assignee_id"] not in self.teams:
+                    return self.error(404, "Team Not Found")
+                thread.team = body["assignee_id"]
             elif kind == "assignment":
                 thread.assignee = body["assignee_id"]
             return httpx.Response(200, json=self._conversation(thread))
@@ -200,6 +214,9 @@ class FakeIntercom(StandIn):
             "id": thread.id,
             "state": thread.status,
             "open": thread.status == "open",
+            # The conversation names its assignees by id, one person and one team.
+            "admin_assignee_id": thread.assignee or None,
+            "team_assignee_id": thread.team or None,
             "custom_attributes": dict(thread.attributes),
             "contacts": {
                 "type": "contact.list",

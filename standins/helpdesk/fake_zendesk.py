@@ -41,6 +41,17 @@ class FakeZendesk(StandIn):
         if parts in (["users", "me"], ["users", "me.json"]) and method == "GET":
             me = {"id": int(self.bot_id), "email": "bot@merchant.test", "role": "agent"}
             return httpx.Response(200, json={"user": me})
+        if parts == ["users"] and method == "GET":
+            roles = set(request.url.params.get_list("role[]"))
+            staff = [
+                {"id": int(self.bot_id), "name": "Aftersale", "role": "agent"},
+                {"id": int(self.agent_id), "name": "Maria Lopez", "role": "admin"},
+            ]
+            found = [u for u in staff if not roles or u["role"] in roles]
+            return httpx.Response(200, json={"users": found, "meta": {"has_more": False}})
+        if parts == ["groups"] and method == "GET":
+            groups = [{"id": 3101, "name": "Returns"}]
+            return httpx.Response(200, json={"groups": groups, "meta": {"has_more": False}})
         if parts == ["users", "create_or_update"] and method == "POST":
             return self._upsert_user(body["user"])
         if parts == ["tickets"] and method == "GET":
@@ -141,6 +152,8 @@ class FakeZendesk(StandIn):
         thread.tags += [t for t in change.get("additional_tags", []) if t not in thread.tags]
         if "assignee_id" in change:
             thread.assignee = str(change["assignee_id"])
+        if "group_id" in change:
+            thread.team = str(change["group_id"])
         audit = {"id": self.new_id(), "ticket_id": int(thread.id), "events": events}
         return httpx.Response(200, json={"ticket": self._ticket(thread), "audit": audit})
 
@@ -152,6 +165,7 @@ class FakeZendesk(StandIn):
             "status": thread.status,
             "requester_id": int(thread.customer_id),
             "assignee_id": int(thread.assignee) if thread.assignee else None,
+            "group_id": int(thread.team) if thread.team else None,
             "tags": list(thread.tags),
         }
 
@@ -209,7 +223,8 @@ class FakeZendesk(StandIn):
 
     def tagged_webhook(self, thread_id: str, tag: str, *, tenant_key: str = "") -> dict[str, Any]:
         self.threads[thread_id].tags.append(tag)
-        return self._event(thread_id, "ticket.tags_changed", {"tags_added": [tag]}, tenant_key)
+        change = {"added": {"tags": [tag]}, "removed": {"tags": []}}
+        return self._event(thread_id, "ticket.tags_changed", change, tenant_key)
 
     def _event(
         self, thread_id: str, kind: str, event: dict[str, Any], tenant_key: str
@@ -225,6 +240,7 @@ class FakeZendesk(StandIn):
                 "id": thread_id,
                 "requester_id": thread.customer_id,
                 "status": thread.status.upper(),
+                "tags": list(thread.tags),
             },
             "event": event,
         }

@@ -43,6 +43,7 @@ class StoredThread:
     status: str
     tags: list[str] = field(default_factory=list)
     assignee: str = ""
+    team: str = ""  # Gorgias team, Zendesk group, Front inbox, Intercom team
     messages: list[StoredMessage] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
 

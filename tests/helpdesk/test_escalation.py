@@ -177,3 +177,60 @@ def test_a_merchant_who_wants_no_tickets_gets_none(
     assert mirror_conversation(conversation.pk) == 0
     assert not HelpdeskThread.objects.exists()
     assert world.standin.threads == {}
+
+
+@pytest.mark.parametrize("kind", ["user", "team"])
+def test_an_escalation_is_routed_to_the_person_or_team_the_merchant_chose(
+    store: Store, world: HelpdeskWorld, enqueued: list[int], kind: str
+):
+    connect(store, world)
+    [chosen, *_] = [a for a in world.provider.list_assignees() if a.kind == kind]
+    HelpdeskSettings.objects.create(
+        store=store, escalation_assignee_kind=kind, escalation_assignee=chosen.id
+    )
+    conversation, _ = escalated_conversation(store)
+    mirror_conversation(conversation.pk)
+    for row in HelpdeskSync.objects.order_by("id").values_list("pk", flat=True):
+        assert sync_send(row).status == "sent"
+    [thread] = world.standin.threads.values()
+    # A team is a Gorgias team, a Zendesk group, a Front inbox, an Intercom team.
+    routed = thread.team if kind == "team" else thread.assignee
+    assert routed == chosen.id
+    assert (thread.assignee if kind == "team" else thread.team) == ""
+
+
+def test_the_helpdesks_people_and_teams_are_listed_for_the_settings_form(
+    store: Store, world: HelpdeskWorld
+):
+    from apps.helpdesk.assignees import assignees_listed, assignees_refresh
+
+    assert assignees_listed(store.pk) is None
+    connect(store, world)
+    assert assignees_refresh(store.pk) > 0
+    listed = assignees_listed(store.pk)
+    assert listed is not None
+    assert {(c.provider, c.kind.value) for c in listed} == {
+        (world.name, "user"),
+        (world.name, "team"),
+    }
+    assert world.standin.agent_id in {c.id for c in listed}
+    world.standin.revoke()  # a helpdesk that cannot answer is left out, nothing raised
+    assert assignees_refresh(store.pk) == 0
+
+
+def test_a_helpdesk_disconnected_takes_its_people_and_teams_off_the_form(
+    store: Store, world: HelpdeskWorld
+):
+    from apps.helpdesk.assignees import assignees_listed, assignees_refresh
+    from apps.helpdesk.connect import helpdesk_disconnect_run
+
+    connect(store, world)
+    assignees_refresh(store.pk)
+    assert assignees_listed(store.pk)
+    credential = IntegrationCredential.objects.get(store=store)
+    IntegrationCredential.objects.filter(pk=credential.pk).update(
+        status=IntegrationStatus.NOT_CONNECTED
+    )
+    assert helpdesk_disconnect_run(credential.pk)
+    # Another account connected next must not be checked against this one's ids.
+    assert assignees_listed(store.pk) is None

@@ -17,7 +17,7 @@ from apps.conversations.models import Conversation, ConversationStatus, Message,
 from apps.dashboard.services.integrations import integration_disconnect
 from apps.helpdesk.events import TOKEN_CONFIG_KEY, webhook_path_token
 from apps.helpdesk.models import HelpdeskSync, SyncStatus
-from apps.helpdesk.sync import connected_helpdesks, start_mirroring, sync_send
+from apps.helpdesk.sync import connected_helpdesks, start_mirroring, sync_send, sync_sweep
 from apps.integrations.connections.registry import provider as provider_spec
 from apps.integrations.helpdesk import throttle
 from apps.stores.fields import Secret
@@ -60,6 +60,55 @@ def test_a_helpdesk_down_for_an_hour_gets_the_message_once_when_it_is_back(
     assert tries >= 5
     [thread] = world.standin.threads.values()
     assert [m.body for m in thread.messages] == ["Hello?"]
+
+
+def test_what_is_written_while_the_helpdesk_is_down_for_an_hour_arrives_once_in_order(
+    world: HelpdeskWorld, conversation: Conversation, monkeypatch: pytest.MonkeyPatch
+):
+    """The conversation goes on during the outage (the customer, the AI, a person in our
+    dashboard): every message waits in the outbox, none is given up, and when the helpdesk
+    is back the beat's sweep sends them all, once each, in the conversation's order."""
+    monkeypatch.setattr(throttle, "seconds_until_allowed", lambda tenant: 0)
+    start_mirroring(conversation, connected_helpdesks(conversation.store))
+    said = ["Hello?"]
+    later = [
+        (MessageRole.ASSISTANT, "Let me look that up."),
+        (MessageRole.CUSTOMER, "Order #1001 please."),
+        (MessageRole.HUMAN_AGENT, "Sam here, checking with the warehouse."),
+    ]
+    started = timezone.now()
+    with time_machine.travel(started, tick=False) as clock:
+        while timezone.now() - started < timedelta(hours=1):
+            if later:  # written now: the row comes with the message
+                role, text = later.pop(0)
+                Message.objects.create(
+                    store=conversation.store, conversation=conversation, role=role, text=text
+                )
+                said.append(text)
+            for row in sync_sweep():
+                world.standin.fail_next("500")
+                assert sync_send(row).status in (SyncStatus.PENDING, "waiting")
+            world.standin.faults.clear()
+            assert not HelpdeskSync.objects.filter(status=SyncStatus.FAILED).exists()
+            # Behind the first, the others sleep until its next try (woken when it is sent),
+            # rather than their tasks re-running every few seconds for the hour.
+            first, *behind = HelpdeskSync.objects.order_by("id")
+            assert all(r.next_attempt_at >= first.next_attempt_at for r in behind)
+            clock.move_to(timezone.now() + timedelta(minutes=5))
+        assert world.standin.threads == {}
+        # The helpdesk is back: the sweep's beats, each at the next row's backoff.
+        for _ in range(len(said) * 3):
+            for row in sync_sweep():
+                sync_send(row)
+            unsent = HelpdeskSync.objects.exclude(status=SyncStatus.SENT)
+            due = unsent.order_by("next_attempt_at").values_list("next_attempt_at", flat=True)
+            if not due:
+                break
+            clock.move_to(max(due[0] or timezone.now(), timezone.now()))
+    assert set(HelpdeskSync.objects.values_list("status", flat=True)) == {SyncStatus.SENT}
+    assert HelpdeskSync.objects.count() == len(said) == 4
+    [thread] = world.standin.threads.values()
+    assert [m.body for m in thread.messages] == said
 
 
 def test_a_merchant_who_disconnects_mid_conversation_stops_the_mirror_not_the_chat(

@@ -3,12 +3,16 @@ team sees."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 
 from apps.conversations.models import MAX_MESSAGE_LENGTH, Conversation, ConversationStatus, Message
 from apps.conversations.services import MessageRejected, message_add_human_agent
 from apps.dashboard.models import InternalNote, StaffProfile
 from apps.dashboard.services.conversations import conversation_take_over
+from apps.helpdesk.sync import mirror_note
+from apps.helpdesk.tasks import enqueue_sync
 from apps.stores.models import Store
 
 MAX_DISPLAY_NAME = 60
@@ -52,20 +56,28 @@ def conversation_reply(
 
 
 def note_add(*, store: Store, conversation_id: int, text: str, author: str) -> InternalNote:
-    """A note for the team only: the customer, the agent and helpdesk mirrors never see it.
+    """A note for the team only: the customer and the agent never see it. Where the
+    conversation is mirrored in a helpdesk it becomes an internal note there too, queued
+    in the same transaction as the note.
 
     Raises Conversation.DoesNotExist for another store's conversation and MessageRejected
     for an empty or too long text.
     """
     cleaned = _checked(text)
     conversation = Conversation.objects.get(pk=conversation_id, store=store)
-    return InternalNote.objects.create(
-        store=store,
-        conversation=conversation,
-        author=author[:64],
-        author_name=display_name_for(store, author),
-        text=cleaned,
-    )
+    with transaction.atomic():
+        note = InternalNote.objects.create(
+            store=store,
+            conversation=conversation,
+            author=author[:64],
+            author_name=display_name_for(store, author),
+            text=cleaned,
+        )
+        # Helpdesk notes are written by our bot's user: say who on the team wrote it.
+        mirrored = f"Note from {note.author_name} in Aftersale:\n{cleaned}"
+        for row_id in mirror_note(conversation, note.pk, mirrored):
+            transaction.on_commit(partial(enqueue_sync, row_id))
+    return note
 
 
 def _checked(text: str) -> str:

@@ -51,6 +51,13 @@ class MessageKind(StrEnum):
     NOTE = "note"  # internal: never visible to the customer
 
 
+class AssigneeKind(StrEnum):
+    """Who an escalated thread is routed to, in each helpdesk's terms."""
+
+    USER = "user"  # a person: Gorgias user, Zendesk agent, Front teammate, Intercom admin
+    TEAM = "team"  # a group: Gorgias team, Zendesk group, Front inbox, Intercom team
+
+
 class ThreadStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -149,6 +156,13 @@ class ThreadRef:
 
 
 @dataclass(frozen=True)
+class Assignee:
+    kind: AssigneeKind
+    id: str
+    name: str = ""  # as the helpdesk shows it (listing only)
+
+
+@dataclass(frozen=True)
 class OutMessage:
     body_text: str
     kind: MessageKind
@@ -242,8 +256,16 @@ class HelpdeskProvider(Protocol):
         *,
         status: ThreadStatus | None = None,
         add_tags: Sequence[str] = (),
-        assignee_id: str = "",
-    ) -> None: ...
+        assignee: Assignee | None = None,
+    ) -> None:
+        """Change what is given; `assignee` routes the thread to a person or a team (Front:
+        a team is an inbox the conversation moves to)."""
+        ...
+
+    def list_assignees(self) -> list[Assignee]:
+        """The people and the teams a thread can be routed to (first page of each: enough
+        to choose from, never the whole directory)."""
+        ...
 
     def close_thread(self, thread: ThreadRef) -> None: ...
 

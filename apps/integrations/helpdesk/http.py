@@ -45,7 +45,7 @@ class HelpdeskHttp:
         path: str,
         *,
         json: Any = None,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str | list[str]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """The decoded JSON answer (None for an empty body), or one of the protocol errors."""

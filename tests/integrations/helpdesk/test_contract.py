@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apps.integrations.helpdesk.base import (
+    Assignee,
+    AssigneeKind,
     Author,
     Customer,
     EventKind,
@@ -289,3 +291,26 @@ def test_the_credentials_name_their_account_and_the_user_we_post_as(world: Helpd
     world.standin.revoke()
     with pytest.raises(NeedsReauth):
         world.provider.identify(actor_email="bot@merchant.test")
+
+
+def test_the_people_and_teams_to_route_to_are_listed_without_our_bot(world: HelpdeskWorld):
+    listed = world.provider.list_assignees()
+    people = {a.id for a in listed if a.kind is AssigneeKind.USER}
+    teams = [a for a in listed if a.kind is AssigneeKind.TEAM]
+    assert world.standin.agent_id in people
+    assert world.standin.bot_id not in people  # escalating to the AI itself routes nowhere
+    assert teams
+    assert all(a.id and a.name for a in listed)
+
+
+def test_a_thread_is_routed_to_a_person_or_to_a_team(world: HelpdeskWorld):
+    _, thread = start(world)
+    person = Assignee(AssigneeKind.USER, world.standin.agent_id)
+    world.provider.update_thread(thread, assignee=person)
+    assert world.standin.thread(thread.id).assignee == world.standin.agent_id
+    [team, *_] = [a for a in world.provider.list_assignees() if a.kind is AssigneeKind.TEAM]
+    world.provider.update_thread(thread, status=ThreadStatus.OPEN, assignee=team)
+    stored = world.standin.thread(thread.id)
+    assert stored.team == team.id  # Gorgias team, Zendesk group, Front inbox, Intercom team
+    assert stored.assignee == world.standin.agent_id  # the person stays
+    assert world.provider.thread_status(thread) is ThreadStatus.OPEN

@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import quote
 
 from apps.integrations.helpdesk.base import (
+    Assignee,
+    AssigneeKind,
     Author,
     Customer,
     EventKind,
@@ -187,7 +189,7 @@ class FrontProvider:
         *,
         status: ThreadStatus | None = None,
         add_tags: Sequence[str] = (),
-        assignee_id: str = "",
+        assignee: Assignee | None = None,
     ) -> None:
         if status is not None:
             value = "archived" if status is ThreadStatus.CLOSED else "open"
@@ -196,10 +198,27 @@ class FrontProvider:
             # POST adds; PATCH tag_ids would replace the list.
             ids = self._tag_ids(add_tags)
             self.http.call("POST", f"/conversations/{thread.id}/tags", json={"tag_ids": ids})
-        if assignee_id:
+        if assignee is not None and assignee.kind is AssigneeKind.TEAM:
+            # Front routes by inbox: the conversation moves into the team's inbox.
+            self.http.call("PATCH", f"/conversations/{thread.id}", json={"inbox_id": assignee.id})
+        elif assignee is not None:
             self.http.call(
-                "PUT", f"/conversations/{thread.id}/assignee", json={"assignee_id": assignee_id}
+                "PUT", f"/conversations/{thread.id}/assignee", json={"assignee_id": assignee.id}
             )
+
+    def list_assignees(self) -> list[Assignee]:
+        teammates = self.http.call("GET", "/teammates", params={"limit": "100"})
+        inboxes = self.http.call("GET", "/inboxes", params={"limit": "100"})
+        found = []
+        for mate in items(obj(teammates).get("_results")):
+            name = " ".join(str(mate.get(k) or "") for k in ("first_name", "last_name")).strip()
+            if ident(mate.get("id")) and ident(mate.get("id")) != self.tenant.bot_actor_id:
+                found.append(Assignee(AssigneeKind.USER, ident(mate["id"]), name[:100]))
+        for inbox in items(obj(inboxes).get("_results")):
+            if ident(inbox.get("id")):
+                name = str(inbox.get("name") or "")[:100]
+                found.append(Assignee(AssigneeKind.TEAM, ident(inbox["id"]), name))
+        return found
 
     def close_thread(self, thread: ThreadRef) -> None:
         self.update_thread(thread, status=ThreadStatus.CLOSED)

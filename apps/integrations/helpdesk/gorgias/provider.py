@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apps.integrations.helpdesk.base import (
+    Assignee,
+    AssigneeKind,
     Author,
     Customer,
     EventKind,
@@ -28,6 +30,7 @@ from apps.integrations.helpdesk.base import (
     MessageKind,
     NotFound,
     OutMessage,
+    PermanentError,
     Tenant,
     ThreadRef,
     ThreadStatus,
@@ -53,6 +56,7 @@ TEMPLATE = (
     '"ticket_status": "{{ticket.status}}", "message_id": "{{message.id}}", '
     '"updated_datetime": "{{ticket.updated_datetime}}"}'
 )
+MAX_USER_PAGES = 10
 TRIGGERS = {"ticket-message-created": True, "ticket-updated": True}
 
 
@@ -68,11 +72,31 @@ class GorgiasProvider:
         self.http = HelpdeskHttp(tenant, "Gorgias")
 
     def identify(self, *, actor_email: str = "") -> Identity:
-        # User id 0 names the authenticated user (VERIFY against a sandbox).
-        me = obj(self.http.call("GET", "/users/0"))
+        me = self._me(actor_email or self.tenant.credentials.user)
         host = f"{self.tenant.tenant_key}.gorgias.com"
         label = f"{me.get('email') or me.get('name') or 'API user'} on {host}"
         return Identity(self.tenant.tenant_key, required_id(me, "id", what="user id"), label)
+
+    def _me(self, email: str) -> dict[str, Any]:
+        """The user the credentials act as. Public code disagrees on `GET /users/0` (one
+        connector reads it as "the current user", another found user 0 missing with valid
+        credentials), so a 404 falls back to the user with the login email."""
+        try:
+            return obj(self.http.call("GET", "/users/0"))
+        except NotFound:
+            if not email:
+                raise PermanentError("name the Gorgias user the AI writes as") from None
+        cursor = ""
+        for _ in range(MAX_USER_PAGES):
+            params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+            page = obj(self.http.call("GET", "/users", params=params))
+            for user in items(page.get("data")):
+                if str(user.get("email") or "").lower() == email.lower():
+                    return user
+            cursor = str(obj(page.get("meta")).get("next_cursor") or "")
+            if not cursor:
+                break
+        raise PermanentError(f"no Gorgias user {email[:100]}")
 
     def find_or_create_customer(self, email: str, name: str = "") -> Customer:
         found = self.http.call("GET", "/customers", params={"email": email})
@@ -174,7 +198,7 @@ class GorgiasProvider:
         *,
         status: ThreadStatus | None = None,
         add_tags: Sequence[str] = (),
-        assignee_id: str = "",
+        assignee: Assignee | None = None,
     ) -> None:
         change: dict[str, Any] = {}
         if status is not None:
@@ -183,10 +207,22 @@ class GorgiasProvider:
             # PUT replaces the whole list: send what is there plus what we add.
             names = self.thread_tags(thread) | set(add_tags)
             change["tags"] = [{"name": n} for n in sorted(names)]
-        if assignee_id:
-            change["assignee_user"] = {"id": numeric(assignee_id)}
+        if assignee is not None:
+            # The Ticket update takes assignee_user and assignee_team (reference §1).
+            field = "assignee_team" if assignee.kind is AssigneeKind.TEAM else "assignee_user"
+            change[field] = {"id": numeric(assignee.id)}
         if change:
             self.http.call("PUT", f"/tickets/{thread.id}", json=change)
+
+    def list_assignees(self) -> list[Assignee]:
+        found = []
+        for path, kind in (("/users", AssigneeKind.USER), ("/teams", AssigneeKind.TEAM)):
+            page = obj(self.http.call("GET", path, params={"limit": "100"}))
+            for row in items(page.get("data")):
+                name = str(row.get("name") or row.get("email") or "")[:100]
+                if ident(row.get("id")) and ident(row.get("id")) != self.tenant.bot_actor_id:
+                    found.append(Assignee(kind, ident(row["id"]), name))
+        return found
 
     def close_thread(self, thread: ThreadRef) -> None:
         self.update_thread(thread, status=ThreadStatus.CLOSED)
@@ -249,6 +285,11 @@ class GorgiasProvider:
         )
         if ident(message.get("ticket_id")) not in ("", event.thread_id):
             raise InvalidWebhook("the message belongs to another ticket")
+        # The TicketMessage object (developers.gorgias.com/reference/the-ticketmessage-object):
+        # `from_agent` says the company sent it, `sender` is a user or a customer, and
+        # `rule_id` is "the ID of the rule which sent the message, if any": a rule's message
+        # is the helpdesk's automation whoever it is sent as. `via` is only "how it was
+        # received or sent", so "rule" there is a second sign, never the only one needed.
         sender = obj(message.get("sender"))
         sender_id = ident(sender.get("id"))
         internal = message.get("channel") == INTERNAL_NOTE or message.get("public") is False

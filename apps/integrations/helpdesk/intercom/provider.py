@@ -20,6 +20,8 @@ from typing import Any
 
 from apps.core.untrusted_json import InvalidJSON, parse_json
 from apps.integrations.helpdesk.base import (
+    Assignee,
+    AssigneeKind,
     Author,
     Customer,
     EventKind,
@@ -192,7 +194,7 @@ class IntercomProvider:
         *,
         status: ThreadStatus | None = None,
         add_tags: Sequence[str] = (),
-        assignee_id: str = "",
+        assignee: Assignee | None = None,
     ) -> None:
         if status is not None:
             self._part(thread, message_type="close" if status is ThreadStatus.CLOSED else "open")
@@ -206,8 +208,34 @@ class IntercomProvider:
                     "admin_id": self.tenant.bot_actor_id,
                 },
             )
-        if assignee_id:
-            self._part(thread, message_type="assignment", assignee_id=assignee_id)
+        if assignee is not None:
+            # An assignment part: `type` says whether assignee_id is an admin or a team,
+            # admin_id is who assigns (developers.intercom.com ... /assign-a-conversation).
+            self.http.call(
+                "POST",
+                f"/conversations/{thread.id}/parts",
+                json={
+                    "message_type": "assignment",
+                    "type": "team" if assignee.kind is AssigneeKind.TEAM else "admin",
+                    "admin_id": self.tenant.bot_actor_id,
+                    "assignee_id": assignee.id,
+                },
+            )
+
+    def list_assignees(self) -> list[Assignee]:
+        admins = obj(self.http.call("GET", "/admins")).get("admins")
+        teams = obj(self.http.call("GET", "/teams")).get("teams")
+        found = [
+            Assignee(AssigneeKind.USER, ident(a.get("id")), str(a.get("name") or "")[:100])
+            for a in items(admins)
+            if ident(a.get("id")) and ident(a.get("id")) != self.tenant.bot_actor_id
+        ]
+        found += [
+            Assignee(AssigneeKind.TEAM, ident(t.get("id")), str(t.get("name") or "")[:100])
+            for t in items(teams)
+            if ident(t.get("id"))
+        ]
+        return found
 
     def close_thread(self, thread: ThreadRef) -> None:
         self.update_thread(thread, status=ThreadStatus.CLOSED)

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from apps.integrations.helpdesk.base import (
+    Assignee,
+    AssigneeKind,
     Author,
     Customer,
     EventKind,
@@ -152,7 +154,7 @@ class ZendeskProvider:
         *,
         status: ThreadStatus | None = None,
         add_tags: Sequence[str] = (),
-        assignee_id: str = "",
+        assignee: Assignee | None = None,
     ) -> None:
         # One PUT for everything: updates share a 30-per-10-minutes budget per ticket.
         ticket: dict[str, Any] = {}
@@ -160,10 +162,28 @@ class ZendeskProvider:
             ticket["status"] = "solved" if status is ThreadStatus.CLOSED else "open"
         if add_tags:
             ticket["additional_tags"] = list(add_tags)
-        if assignee_id:
-            ticket["assignee_id"] = numeric(assignee_id)
+        if assignee is not None:
+            field = "group_id" if assignee.kind is AssigneeKind.TEAM else "assignee_id"
+            ticket[field] = numeric(assignee.id)
         if ticket:
             self.http.call("PUT", f"/tickets/{thread.id}", json={"ticket": ticket})
+
+    def list_assignees(self) -> list[Assignee]:
+        agents = self.http.call(
+            "GET", "/users", params={"role[]": ["agent", "admin"], "page[size]": "100"}
+        )
+        groups = self.http.call("GET", "/groups", params={"page[size]": "100"})
+        found = [
+            Assignee(AssigneeKind.USER, ident(u.get("id")), str(u.get("name") or "")[:100])
+            for u in items(obj(agents).get("users"))
+            if ident(u.get("id")) and ident(u.get("id")) != self.tenant.bot_actor_id
+        ]
+        found += [
+            Assignee(AssigneeKind.TEAM, ident(g.get("id")), str(g.get("name") or "")[:100])
+            for g in items(obj(groups).get("groups"))
+            if ident(g.get("id"))
+        ]
+        return found
 
     def close_thread(self, thread: ThreadRef) -> None:
         self.update_thread(thread, status=ThreadStatus.CLOSED)
@@ -225,7 +245,11 @@ class ZendeskProvider:
                 )
             ]
         if kind == "ticket.tags_changed":
-            # The tags themselves are read back from the API before anyone acts on them.
+            # The event type is Zendesk's (developer.zendesk.com/api-reference/webhooks/
+            # event-types/ticket-events); its `event` names the change (added.tags /
+            # removed.tags in public code: bb-io/Zendesk TagsChangedEvent) and `detail.tags`
+            # the ticket's tags. Neither is trusted alone: the tags are read back from the
+            # API before anyone acts on them.
             return [HelpdeskEvent(event_id, self.tenant.tenant_key, thread_id, EventKind.TAGS)]
         return []
 
