@@ -12,7 +12,7 @@ import easypost
 import pytest
 from django.utils import timezone
 
-from apps.agent.skills.orders import PENDING_SCANS
+from apps.agent.skills.orders import NO_SCANS_YET, PENDING_SCANS
 from apps.integrations.shipping import outbound
 from apps.integrations.shipping.easypost.provider import EasyPostShipping
 from apps.integrations.shipping.models import OutboundState, OutboundTracker
@@ -182,5 +182,18 @@ def test_a_failed_tracker_is_not_asked_for_again(
     )
     text = chat(email=JANE)("where is my order #1001").reply.text
     assert f"tracking number {CODE}" in text
+    assert PENDING_SCANS not in text
+    assert enqueued == []
+
+
+def test_a_tracker_without_scans_yet_says_so(
+    chat: Callable[..., Chat], demo_store: Store, enqueued: list[int]
+) -> None:
+    connect_easypost(demo_store)
+    order = bare_tracking(demo_store)
+    tracked(demo_store, order)
+    OutboundTracker.objects.update(tracking_status="unknown", latest_event="", latest_event_at=None)
+    text = chat(email=JANE)("where is my order #1001").reply.text
+    assert NO_SCANS_YET in text
     assert PENDING_SCANS not in text
     assert enqueued == []

@@ -11,6 +11,7 @@ has an answer.
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import StrEnum
 
 from apps.agent.context import Turn
 from apps.integrations.commerce.base import Fulfillment, OrderInfo
@@ -25,14 +26,21 @@ from apps.integrations.shipping.outbound import (
 )
 
 
+class Scans(StrEnum):
+    """What the reply adds about the trackers beyond the shipments' own lines."""
+
+    NOTHING = "nothing"
+    PENDING = "pending"  # a tracker is being set up: scans will follow
+    NONE_YET = "none_yet"  # tracked, but the carrier has not scanned the parcel yet
+
+
 def with_carrier_scans(
     turn: Turn, order: OrderInfo, shipments: list[Fulfillment]
-) -> tuple[list[Fulfillment], bool]:
-    """`shipments` with what our trackers know filled in, and whether a tracker is still
-    being set up (the reply says scans will follow)."""
+) -> tuple[list[Fulfillment], Scans]:
+    """`shipments` with what our trackers know filled in, and what to add about them."""
     parcels = untracked_parcels(shipments)
     if not parcels:
-        return shipments, False
+        return shipments, Scans.NOTHING
     rows = outbound_trackers_of(turn.store, [p.tracking_code for p in parcels])
     missing = [p for p in parcels if p.tracking_code not in rows]
     waiting = [rows[p.tracking_code] for p in parcels if _waiting(rows.get(p.tracking_code))]
@@ -40,10 +48,12 @@ def with_carrier_scans(
         # New numbers get their intent; a request whose task was lost is enqueued again.
         asked = [*missing, *(Parcel(r.tracking_code, r.carrier) for r in waiting)]
         outbound_trackers_request(turn.store, order.id, asked)
-        pending = True
+        said = Scans.PENDING
+    elif any(r.state == OutboundState.TRACKING and not _known(r) for r in rows.values()):
+        said = Scans.NONE_YET
     else:
-        pending = False
-    return [_filled(s, rows) for s in shipments], pending
+        said = Scans.NOTHING
+    return [_filled(s, rows) for s in shipments], said
 
 
 def _waiting(row: OutboundTracker | None) -> bool:

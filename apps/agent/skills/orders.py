@@ -5,7 +5,7 @@ from __future__ import annotations
 from apps.agent.actions import record
 from apps.agent.context import Draft, Turn
 from apps.agent.replies import fmt_list, lines
-from apps.agent.skills.carrier_tracking import with_carrier_scans
+from apps.agent.skills.carrier_tracking import Scans, with_carrier_scans
 from apps.agent.skills.describe import (
     date_fact,
     item_labels,
@@ -23,6 +23,8 @@ PENDING_SCANS = (
     "I've asked the carrier for this parcel's scans; ask me again in a little while and "
     "I'll have the latest update."
 )
+NO_SCANS_YET = "The carrier hasn't reported a scan for this parcel yet."
+_SCAN_NOTES = {Scans.PENDING: [PENDING_SCANS], Scans.NONE_YET: [NO_SCANS_YET]}
 
 
 def order_status(turn: Turn) -> Draft:
@@ -43,8 +45,8 @@ def _status_lines(turn: Turn, order: OrderInfo) -> list[str]:
     if not shipments:
         placed = f" (placed on {date_fact(turn, order.created_at)})" if order.created_at else ""
         return [f"It hasn't shipped yet{placed}; it's being prepared.", items]
-    shipments, pending = with_carrier_scans(turn, order, shipments)
-    later = [PENDING_SCANS] if pending else []
+    shipments, scans = with_carrier_scans(turn, order, shipments)
+    later = _SCAN_NOTES.get(scans, [])
     if order.fulfillment_status != "partially_fulfilled":
         body = [items]
         for shipment in shipments:
