@@ -14,6 +14,7 @@ from apps.integrations.commerce.shopify.catalog import shop_policies, shop_time_
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.errors import ShopifyBusy
 from apps.integrations.commerce.shopify.policies import policies_import
+from apps.integrations.shipping.tracker_tasks import outbound_tracker_task  # noqa: F401  (registers the task)
 from apps.orders.models import OrderSync, OrderSyncStatus
 from apps.stores.models import Platform, Store, StoreStatus
 from apps.stores.time_zones import store_time_zone_reported

@@ -57,6 +57,7 @@ class Account:
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
     trackers: dict[str, dict[str, Any]] = field(default_factory=dict)
     purchases: int = 0
+    trackers_created: int = 0  # new Tracker objects (a duplicate code returns the old one)
 
 
 class EasyPostStandIn:
@@ -240,6 +241,7 @@ class EasyPostStandIn:
             # Same code and carrier within ~3 months: EasyPost returns the existing tracker.
             if tracker["tracking_code"] == tracking_code and tracker["carrier"] == carrier:
                 return tracker
+        account.trackers_created += 1
         tracker_id = self._id("trk")
         tracker = {
             "id": tracker_id,
@@ -253,6 +255,17 @@ class EasyPostStandIn:
             "signed_by": None,
             "shipment_id": None,
             "public_url": f"https://track.easypost.com/{tracker_id}",
+            "weight": None,
+            "fees": [],
+            "carrier_detail": {
+                "object": "CarrierDetail",
+                "service": None,
+                "container_type": None,
+                "est_delivery_date_local": None,
+                "est_delivery_time_local": None,
+                "origin_location": None,
+                "destination_location": None,
+            },
             "tracking_details": [],
             "created_at": _now(),
             "updated_at": _now(),
@@ -278,6 +291,8 @@ class EasyPostStandIn:
             return tracker
         tracker["status"] = status
         tracker["updated_at"] = _now()
+        if status == "delivered":
+            tracker["signed_by"] = "John Tester"  # what EasyPost's test delivered code reports
         if status in ("in_transit", "out_for_delivery"):
             when = datetime.now(UTC) + timedelta(days=2)
             tracker["est_delivery_date"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,6 +1,7 @@
 """A return end to end through a real Celery worker: the customer's yes, one label bought at
 the EasyPost stand-in (over HTTP), the carrier's in_transit webhook, the refund executed
-once, and the customer told in the chat and by email."""
+once, and the customer told in the chat and by email. And an outbound parcel's tracker:
+requested by the question, created by the worker, moved on by the webhook."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from apps.agent.skills.orders import PENDING_SCANS
 from apps.chat.services import message_add_customer
 from apps.conversations.models import (
     ActionKind,
@@ -25,7 +27,7 @@ from apps.conversations.models import (
 )
 from apps.conversations.services import conversation_start
 from apps.integrations.commerce.demo.seed import seed_demo_store
-from apps.integrations.shipping.models import ReturnShipment
+from apps.integrations.shipping.models import OutboundState, OutboundTracker, ReturnShipment
 from apps.orders.models import Order
 from apps.stores.fields import Secret
 from apps.stores.models import (
@@ -38,6 +40,7 @@ from apps.stores.models import (
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 from standins.easypost import EasyPostStandIn, sign
 from standins.http_server import StandInServer
+from tests.agent.test_outbound_tracking import bare_tracking
 from tests.agent.test_return_flow import KEY, SECRET, SETUP
 
 pytestmark = pytest.mark.worker
@@ -143,3 +146,50 @@ def test_return_label_scan_refund_and_notice_through_the_worker(
         "Your return for order #1002 is on its way back to us: I've refunded $45.00."
     ]
     assert standin.accounts[KEY].purchases == 1
+
+
+def test_where_is_my_order_gets_carrier_scans_through_the_worker(
+    celery_worker_process: Any,
+    client: Any,
+    jane: Conversation,
+    easypost: tuple[EasyPostStandIn, StandInServer],
+) -> None:
+    """A parcel known only by number: the first answer says what the platform knows and
+    the worker creates the tracker once; the carrier's webhook moves it on; the next
+    answer gives the scan, the estimate and the carrier's link."""
+    standin = easypost[0]
+    bare_tracking(jane.store)  # order 1001 ships as EZ2000000002 / USPS, nothing else
+    ask = message_add_customer(jane, "where is my order #1001?")
+    celery_worker_process.wait_until(lambda: _answered(ask), what="the first answer")
+    assert PENDING_SCANS in Message.objects.get(reply_to=ask).text
+    celery_worker_process.wait_until(
+        lambda: OutboundTracker.objects.filter(
+            store=jane.store, state=OutboundState.TRACKING
+        ).exists(),
+        what="the tracker created by the worker",
+    )
+    row = OutboundTracker.objects.get(store=jane.store)
+    tracker = standin.tracker_of(KEY, row.tracker_id)
+    body = standin.event(standin.advance(tracker, "out_for_delivery", "Out for delivery"))
+    for _ in range(2):  # delivered at least once
+        response = client.post(
+            f"/webhooks/easypost/{jane.store_id}",
+            body,
+            content_type="application/json",
+            headers={"X-Hmac-Signature": sign(body, SECRET)},
+        )
+        assert response.status_code == 200
+    celery_worker_process.wait_until(
+        lambda: OutboundTracker.objects.filter(
+            pk=row.pk, tracking_status="out_for_delivery"
+        ).exists(),
+        what="the webhook applied",
+    )
+    again = message_add_customer(jane, "where is my order #1001 now?")
+    celery_worker_process.wait_until(lambda: _answered(again), what="the second answer")
+    text = Message.objects.get(reply_to=again).text
+    assert "Status: out for delivery." in text
+    assert "Latest update: Out for delivery in Springfield, IL, US" in text
+    assert f"Track it here: {tracker['public_url']}" in text
+    assert standin.accounts[KEY].trackers_created == 1
+    assert OutboundTracker.objects.filter(store=jane.store).count() == 1

@@ -19,6 +19,10 @@ _SHIPMENT_STATES = {
     "ready_for_pickup": "ready for pickup",
     "delivered": "delivered",
     "failure": "the carrier reported a delivery problem",
+    # The same states as a carrier tracker (EasyPost) names them.
+    "pre_transit": "label created, waiting for the carrier to pick it up",
+    "available_for_pickup": "ready for pickup",
+    "return_to_sender": "being returned to the sender",
 }
 
 
@@ -87,7 +91,11 @@ def shipment_lines(turn: Turn, shipment: Fulfillment) -> list[str]:
         turn.facts.add("event", shipment.latest_event)
         when = shipment.latest_event_at
         suffix = f" ({date_fact(turn, when)})" if when else ""
-        lines.append(f"Latest update: {shipment.latest_event}{suffix}.")
+        where = ""
+        if shipment.latest_event_location:
+            turn.facts.add("location", shipment.latest_event_location)
+            where = f" in {shipment.latest_event_location}"
+        lines.append(f"Latest update: {shipment.latest_event}{where}{suffix}.")
     if shipment.delivered_at is None and shipment.estimated_delivery_at is not None:
         lines.append(f"Estimated delivery: {date_fact(turn, shipment.estimated_delivery_at)}.")
     return lines

@@ -5,6 +5,7 @@ from __future__ import annotations
 from apps.agent.actions import record
 from apps.agent.context import Draft, Turn
 from apps.agent.replies import fmt_list, lines
+from apps.agent.skills.carrier_tracking import Scans, with_carrier_scans
 from apps.agent.skills.describe import (
     date_fact,
     item_labels,
@@ -16,6 +17,14 @@ from apps.agent.skills.describe import (
 from apps.agent.verify import resolve_order
 from apps.conversations.models import ActionKind, ActionStatus, AgentAction
 from apps.integrations.commerce.base import Fulfillment, LineItemQuantity, OrderInfo
+
+# A parcel known only by its number, whose carrier tracker is being set up right now.
+PENDING_SCANS = (
+    "I've asked the carrier for this parcel's scans; ask me again in a little while and "
+    "I'll have the latest update."
+)
+NO_SCANS_YET = "The carrier hasn't reported a scan for this parcel yet."
+_SCAN_NOTES = {Scans.PENDING: [PENDING_SCANS], Scans.NONE_YET: [NO_SCANS_YET]}
 
 
 def order_status(turn: Turn) -> Draft:
@@ -36,11 +45,13 @@ def _status_lines(turn: Turn, order: OrderInfo) -> list[str]:
     if not shipments:
         placed = f" (placed on {date_fact(turn, order.created_at)})" if order.created_at else ""
         return [f"It hasn't shipped yet{placed}; it's being prepared.", items]
+    shipments, scans = with_carrier_scans(turn, order, shipments)
+    later = _SCAN_NOTES.get(scans, [])
     if order.fulfillment_status != "partially_fulfilled":
         body = [items]
         for shipment in shipments:
             body.extend(shipment_lines(turn, shipment))
-        return body
+        return [*body, *later]
     body = ["Part of this order has shipped; the rest hasn't shipped yet."]
     for shipment in shipments:
         shipped = item_labels(turn, order, shipment.line_items)
@@ -50,7 +61,7 @@ def _status_lines(turn: Turn, order: OrderInfo) -> list[str]:
     waiting = item_labels(turn, order, _unshipped(order))
     if waiting:
         body.append(f"Not shipped yet: {fmt_list(waiting)}.")
-    return body
+    return [*body, *later]
 
 
 def _all_items(turn: Turn, order: OrderInfo) -> list[str]:

@@ -18,6 +18,7 @@ from apps.dashboard.rendering import render_page
 from apps.dashboard.selectors.composer import canned_replies
 from apps.dashboard.selectors.inbox import inbox_page, inbox_version
 from apps.dashboard.selectors.returns import conversation_returns
+from apps.dashboard.selectors.tracking import order_tracking
 from apps.dashboard.selectors.transcript import Transcript, conversation_transcript
 from apps.dashboard.services.conversations import conversation_hand_back, conversation_take_over
 from apps.dashboard.services.replies import conversation_reply, display_name_for, note_add
@@ -213,6 +214,7 @@ def _panel_context(request: EmbeddedRequest, transcript: Transcript) -> dict[str
         "display_name": display_name_for(request.store, actor(request)),
         "agent_name": store_settings(request.store).agent_name,
         "returns": conversation_returns(request.store, transcript.conversation),
+        "order_tracking": order_tracking(request.store, transcript.conversation),
     }
 
 

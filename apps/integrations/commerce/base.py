@@ -79,6 +79,8 @@ class Fulfillment:
     latest_event: str = ""
     latest_event_at: datetime | None = None
     line_items: tuple[LineItemQuantity, ...] = ()
+    # Where the latest scan happened ("Springfield, IL, US"), when a tracker says so.
+    latest_event_location: str = ""
 
 
 @dataclass(frozen=True)

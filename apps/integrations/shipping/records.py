@@ -1,4 +1,5 @@
-"""Applying what a carrier reported to a return's row: forward only, idempotent."""
+"""Applying what a carrier reported to a return's or an outbound parcel's row: forward only,
+idempotent."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from apps.integrations.shipping.base import (
     TrackingStatus,
     moves_forward,
 )
-from apps.integrations.shipping.models import ReturnShipment
+from apps.integrations.shipping.models import OutboundTracker, ReturnShipment
 
 FIRST_SCAN = PROGRESS[TrackingStatus.IN_TRANSIT]
 
 
-def apply_tracking(shipment: ReturnShipment, info: TrackerInfo, now: datetime) -> list[str]:
+def apply_tracking(
+    shipment: ReturnShipment | OutboundTracker, info: TrackerInfo, now: datetime
+) -> list[str]:
     """Update `shipment` (locked by the caller) from `info`; the fields changed.
 
     The status only moves forward, so a `delivered` that arrived before the `in_transit`
@@ -23,7 +26,8 @@ def apply_tracking(shipment: ReturnShipment, info: TrackerInfo, now: datetime) -
     newest scan seen, whichever delivery brought it.
     """
     changed: list[str] = []
-    if moves_forward(shipment.tracking_status, info.status):
+    moved = moves_forward(shipment.tracking_status, info.status)
+    if moved:
         shipment.tracking_status = info.status
         shipment.tracking_status_at = now
         changed += ["tracking_status", "tracking_status_at"]
@@ -34,13 +38,19 @@ def apply_tracking(shipment: ReturnShipment, info: TrackerInfo, now: datetime) -
             shipment.delivered_at = _scan_time(info, now)
             changed.append("delivered_at")
     latest = info.latest
+    # Carriers stamp scans to the second: a scan stamped like the one we hold is newer
+    # when it moved the parcel on (out for delivery right after in transit).
     if latest is not None and (
         shipment.latest_event_at is None
         or (latest.at is not None and latest.at > shipment.latest_event_at)
+        or (moved and latest.at is not None and latest.at == shipment.latest_event_at)
     ):
         shipment.latest_event = latest.message[:300]
         shipment.latest_event_at = latest.at or now
         changed += ["latest_event", "latest_event_at"]
+        if isinstance(shipment, OutboundTracker):  # the customer is told where it is
+            shipment.latest_event_location = latest.location[:200]
+            changed.append("latest_event_location")
         if info.estimated_delivery_at != shipment.estimated_delivery_at:
             shipment.estimated_delivery_at = info.estimated_delivery_at
             changed.append("estimated_delivery_at")

@@ -1,4 +1,9 @@
-"""EasyPost tracker events: move the store's return along (forward only)."""
+"""EasyPost tracker events: move the store's return, or its outbound parcel, along.
+
+A tracker is a return's (ReturnShipment: may release its refund) or an outbound parcel's
+(OutboundTracker: what the agent tells a customer asking where the order is). Either way
+only this store's rows are looked at and the status only moves forward.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from django.utils import timezone
 from apps.agent.return_notices import refund_told_once
 from apps.agent.return_refunds import return_refund_release
 from apps.integrations.commerce.base import TransientCommerceError
+from apps.integrations.shipping.base import TrackerInfo
 from apps.integrations.shipping.easypost.provider import tracker_from
-from apps.integrations.shipping.models import ReturnShipment
+from apps.integrations.shipping.models import OutboundState, OutboundTracker, ReturnShipment
 from apps.integrations.shipping.records import apply_tracking
 from apps.webhooks.handlers.base import (
     HandlerResult,
@@ -23,7 +29,7 @@ if TYPE_CHECKING:
     from apps.stores.models import Store
     from apps.webhooks.models import WebhookEvent
 
-UNKNOWN_TRACKER = "no return of this store has this tracker"
+UNKNOWN_TRACKER = "no return or outbound parcel of this store has this tracker"
 
 
 def handle_tracker(event: WebhookEvent, store: Store) -> HandlerResult:
@@ -41,7 +47,7 @@ def handle_tracker(event: WebhookEvent, store: Store) -> HandlerResult:
                 tracking_code=info.tracking_code, carrier__iexact=info.carrier
             ).first()
         if shipment is None:
-            return HandlerResult.ignored(UNKNOWN_TRACKER)
+            return _outbound(store, info)
         changed = apply_tracking(shipment, info, timezone.now())
         if changed:
             shipment.save(update_fields=[*changed, "updated_at"])
@@ -57,3 +63,28 @@ def handle_tracker(event: WebhookEvent, store: Store) -> HandlerResult:
     if refund is not None:
         note += f"; refund {refund.status}"
     return HandlerResult.processed(note)
+
+
+def _outbound(store: Store, info: TrackerInfo) -> HandlerResult:
+    with transaction.atomic():
+        mine = OutboundTracker.objects.select_for_update().filter(store=store)
+        row = mine.filter(tracker_id=info.id).first() if info.id else None
+        if row is None and info.tracking_code:
+            # tracker.created can arrive before our task saved the id: the number is ours
+            # (unique per store), unless the row already follows another tracker.
+            row = mine.filter(
+                tracking_code=info.tracking_code, tracker_id__in=("", info.id)
+            ).first()
+        if row is None:
+            return HandlerResult.ignored(UNKNOWN_TRACKER)
+        changed = apply_tracking(row, info, timezone.now())
+        if info.public_url and not row.public_url:
+            row.public_url = info.public_url[:500]
+            changed.append("public_url")
+        if row.state == OutboundState.REQUESTED and row.tracker_id:
+            row.state = OutboundState.TRACKING
+            changed.append("state")
+        if changed:
+            row.save(update_fields=[*changed, "updated_at"])
+    stale = f"stale: still {row.tracking_status}"
+    return HandlerResult.processed(f"outbound {row.tracking_status if changed else stale}")

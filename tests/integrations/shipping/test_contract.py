@@ -189,6 +189,16 @@ def test_a_tracker_without_a_detectable_carrier_is_refused(shipping: ShippingWor
         shipping.provider.create_tracker("1Z-not-a-test-code")
 
 
+def test_an_in_transit_tracker_has_an_estimate_and_a_public_link(shipping: ShippingWorld):
+    tracker = shipping.provider.create_tracker("EZ2000000002", "usps")  # a platform's spelling
+    assert tracker.status == TrackingStatus.IN_TRANSIT
+    assert tracker.carrier == "USPS"
+    assert tracker.estimated_delivery_at is not None
+    assert tracker.public_url.startswith("https://")
+    read = shipping.provider.get_tracker(tracker.id)
+    assert (read.id, read.public_url, read.status) == (tracker.id, tracker.public_url, "in_transit")
+
+
 def test_another_accounts_tracker_is_not_readable(shipping: ShippingWorld):
     tracker = shipping.provider.create_tracker("EZ2000000002", "USPS")
     with pytest.raises(LabelRejected):

@@ -40,3 +40,26 @@ def test_a_webhook_events_tracker_maps_like_the_api():
     assert info.latest is not None
     assert info.latest.message == "Arrived at USPS facility"
     assert info.estimated_delivery_at is not None
+
+
+def test_a_scan_stamped_in_the_same_second_that_moves_the_parcel_on_is_the_latest(db):
+    from django.utils import timezone
+
+    from apps.integrations.shipping.models import OutboundTracker
+    from apps.integrations.shipping.records import apply_tracking
+    from tests.factories import StoreFactory
+
+    standin = EasyPostStandIn(("k",))
+    tracker = standin._tracker(standin.accounts["k"], "EZ9", "USPS", "in_transit")
+    row = OutboundTracker(store=StoreFactory(), tracking_code="EZ9")
+    apply_tracking(row, tracker_from(tracker), timezone.now())
+    stamp = tracker["tracking_details"][-1]["datetime"]
+    standin.advance(tracker, "out_for_delivery", "Out for delivery")
+    tracker["tracking_details"][-1]["datetime"] = stamp
+    apply_tracking(row, tracker_from(tracker), timezone.now())
+    assert (row.tracking_status, row.latest_event) == ("out_for_delivery", "Out for delivery")
+    # The same-second scan of an earlier state, arriving late, does not replace it.
+    late = {**tracker, "status": "in_transit", "tracking_details": tracker["tracking_details"][:1]}
+    late["tracking_details"][0]["datetime"] = stamp
+    apply_tracking(row, tracker_from(late), timezone.now())
+    assert row.latest_event == "Out for delivery"

@@ -27,6 +27,7 @@ __all__ = [
     "RefundMergeResult",
     "UpsertResult",
     "order_refund_merge_from_shopify",
+    "order_upsert_parsed_from_shopify",
     "order_upsert_from_shopify",
 ]
 
@@ -35,7 +36,15 @@ def order_upsert_from_shopify(store: Store, payload: Mapping[str, Any]) -> Upser
     """Create or refresh the store's snapshot of one order from a Shopify order payload
     (an older `updated_at` than the snapshot's changes nothing). Raises
     InvalidShopifyPayload for a payload that is not an order."""
-    return order_upsert(store, snapshot_fields(parse_order(payload)))
+    return order_upsert_parsed_from_shopify(store, payload)[0]
+
+
+def order_upsert_parsed_from_shopify(
+    store: Store, payload: Mapping[str, Any]
+) -> tuple[UpsertResult, dict[str, Any]]:
+    """The same, with the snapshot's field values (what the caller may act on, parsed once)."""
+    fields = snapshot_fields(parse_order(payload))
+    return order_upsert(store, dict(fields)), fields  # order_upsert pops the id
 
 
 def order_refund_merge_from_shopify(store: Store, payload: Mapping[str, Any]) -> RefundMergeResult:

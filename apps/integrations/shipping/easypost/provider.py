@@ -116,12 +116,36 @@ class EasyPostShipping:
 
     def create_tracker(self, tracking_code: str, carrier: str = "") -> TrackerInfo:
         params: dict[str, str] = {"tracking_code": tracking_code}
-        if carrier:
-            params["carrier"] = carrier
+        named = easypost_carrier(carrier)
+        if named:
+            params["carrier"] = named
         return tracker_from(_call(lambda: self.client.tracker.create(**params)).to_dict())
 
     def get_tracker(self, tracker_id: str) -> TrackerInfo:
         return tracker_from(_call(lambda: self.client.tracker.retrieve(tracker_id)).to_dict())
+
+
+# Platforms name carriers their own way ("DHL Express", "Canada Post"); EasyPost wants its
+# names. A name we do not know is left out: EasyPost detects the carrier from the number,
+# where a wrong name would be refused.
+CARRIERS = {
+    "usps": "USPS",
+    "ups": "UPS",
+    "fedex": "FedEx",
+    "dhl express": "DHLExpress",
+    "dhlexpress": "DHLExpress",
+    "canada post": "CanadaPost",
+    "canadapost": "CanadaPost",
+    "royal mail": "RoyalMail",
+    "royalmail": "RoyalMail",
+    "australia post": "AustraliaPost",
+    "australiapost": "AustraliaPost",
+    "ontrac": "OnTrac",
+}
+
+
+def easypost_carrier(name: str) -> str:
+    return CARRIERS.get(" ".join(name.casefold().split()), "")
 
 
 # ---------------------------------------------------------------- errors
