@@ -60,12 +60,12 @@ class State:
 
 
 class MessagingStandIn:
-    """Serves on 127.0.0.1 (a free port) in a daemon thread; use as a context manager."""
+    """Serves on 127.0.0.1 (`port`, else a free one) in a daemon thread; a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.state = State()
         handler = type("Handler", (_Handler,), {"state": self.state})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
