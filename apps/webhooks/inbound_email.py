@@ -4,7 +4,11 @@ Inbound Parse is not signed. What stands in for a signature: the store-scoped, u
 token in the URL (known to SendGrid's settings only), a connected SendGrid integration, and the
 Message-ID taken once (a replayed POST is acknowledged and changes nothing). Attachments are
 never stored: their bytes are discarded while the request is read, and only their name, type and
-size are noted. The view parses and hands over; nothing slow happens here.
+size are noted. The request parses the post, looks up the store and its SendGrid connection in
+one query and stores the email as an inbound event with one INSERT ... ON CONFLICT DO NOTHING
+(keyed by the Message-ID, so a replay stores nothing), handed to the worker after commit;
+threading, loop and auto-reply checks, the conversation and the agent are the worker's
+(apps.webhooks.handlers.messaging).
 """
 
 from __future__ import annotations
@@ -21,14 +25,20 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apps.chat.services import receive_email
 from apps.conversations import inbound
-from apps.conversations.email_inbound import Attachment, InboundEmail
+from apps.conversations.email_inbound import (
+    Attachment,
+    InboundEmail,
+    email_to_payload,
+    receipt_id,
+)
 from apps.conversations.email_threading import message_ids
 from apps.conversations.models import Channel
 from apps.core.untrusted_json import InvalidJSON, parse_json
 from apps.integrations.messaging.base import EMAIL_ADDRESS
-from apps.integrations.messaging.registry import connected_config
+from apps.webhooks.handlers.messaging import EMAIL_TOPIC
+from apps.webhooks.models import Provider
+from apps.webhooks.provider_inbox import provider_event_insert
 
 # SendGrid refuses emails over 30 MB itself; anything larger is not from it.
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
@@ -64,9 +74,10 @@ class _NoteAttachments(FileUploadHandler):
 def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REQUEST_BYTES:
         return HttpResponse(status=413)
-    store = inbound.store_for_token(token, Channel.EMAIL)
-    if store is None or connected_config(store, "sendgrid") is None:
+    credential = inbound.endpoint_credential(token, Channel.EMAIL, "sendgrid")
+    if credential is None:
         return HttpResponse(status=404)
+    store = credential.store
     attachments = _NoteAttachments(request)
     request.upload_handlers = [attachments]
     try:
@@ -78,7 +89,13 @@ def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
     parsed = parse_inbound(form, attachments.noted)
     if parsed is None:
         return HttpResponse(status=400)
-    receive_email(store=store, email=parsed)
+    provider_event_insert(
+        provider=Provider.SENDGRID,
+        store=store,
+        event_id=f"{store.pk}:{receipt_id(parsed)}",
+        topic=EMAIL_TOPIC,
+        payload=email_to_payload(parsed),
+    )
     # 200 whatever became of it (a duplicate, an auto-reply): SendGrid must not post it again.
     return HttpResponse(status=200)
 
@@ -94,9 +111,10 @@ def parse_inbound(form: QueryDict, attachments: list[Attachment]) -> InboundEmai
     chain = message_ids(headers.get("In-Reply-To", "")) + message_ids(headers.get("References", ""))
     return InboundEmail(
         sender=sender,
-        subject=" ".join(form.get("subject", "").split())[:200],
-        text=form.get("text", ""),
-        html=form.get("html", ""),
+        # jsonb (where the worker takes the email from) cannot hold NUL.
+        subject=" ".join(form.get("subject", "").split())[:200].replace("\x00", ""),
+        text=form.get("text", "").replace("\x00", ""),
+        html=form.get("html", "").replace("\x00", ""),
         to=tuple(_recipients(form)),
         headers=headers,
         message_id=message_id,
