@@ -88,8 +88,8 @@ def provider_event_insert(
     installed check happens in the worker like every event's."""
     now = timezone.now()
     key = event_id[:MAX_EVENT_ID]
-    params = [provider, store.pk, store.domain, topic[:100], key, key]
-    params += [json.dumps(payload), now, now]
+    body = json.dumps(payload)
+    params = (provider, store.pk, store.domain, topic[:100], key, key, body, now, now)
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor), params)
         row = cursor.fetchone()
