@@ -20,15 +20,6 @@ def inbound_token(store: Store, channel: str) -> str:
     return endpoint.token
 
 
-def store_for_token(token: str, channel: str) -> Store | None:
-    if not token or len(token) > 64:
-        return None
-    endpoint = (
-        InboundEndpoint.objects.select_related("store").filter(token=token, channel=channel).first()
-    )
-    return endpoint.store if endpoint else None
-
-
 def endpoint_credential(token: str, channel: str, provider: str) -> IntegrationCredential | None:
     """The connected `provider` credential of the store whose `channel` token this is, with its
     store, in one query: the whole lookup an inbound webhook makes before its signature check.
