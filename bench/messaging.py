@@ -17,7 +17,8 @@ run (the baseline); inbound→outbound-sent p50/p95 (the customer message's crea
 sent rows) and lost (a webhook answered 200 without a reply sent by the deadline).
 Targets: inbound p99 < 100 ms, 0 duplicates, 0 lost, 0 errors. Exit 1 on a miss.
 Knobs (env): BENCH_SMS (1000), BENCH_EMAILS (1000), BENCH_RATE (20 per second), BENCH_STORES (5),
-BENCH_DRAIN_SECONDS (600), WEB_CONCURRENCY (2), GUNICORN_THREADS (4), BENCH_WORKER_CONCURRENCY (2).
+BENCH_DRAIN_SECONDS (600), BENCH_PORT / BENCH_STANDIN_PORT (free ones), WEB_CONCURRENCY (2),
+GUNICORN_THREADS (4), BENCH_WORKER_CONCURRENCY (2).
 """
 
 from __future__ import annotations
@@ -395,8 +396,10 @@ def report(results: Results, outcome: Outcome, elapsed: float) -> bool:
 def main() -> int:
     from standins.messaging import MessagingStandIn
 
-    port = free_port()
-    with MessagingStandIn() as stand_in:
+    # BENCH_PORT: a fixed port, for machines where each user has a range of their own.
+    port = int(os.environ.get("BENCH_PORT") or 0) or free_port()
+    stand_in_port = int(os.environ.get("BENCH_STANDIN_PORT") or 0)
+    with MessagingStandIn(stand_in_port) as stand_in:
         env = bench_env(port, stand_in.url)
         targets = prepare(env)
         log = Path(env.get("TMPDIR", "/tmp")) / f"bench-msg-worker-{port}.log"

@@ -4,7 +4,9 @@ Posted in the conversation outside a turn (the label is bought by a task, the re
 released by a carrier's webhook). The conditional UPDATE on `outcome_told_at` makes a
 second caller (a retried task, a replayed webhook, the reconciler) post nothing. The label
 also goes by email through the outbox when the customer proved that email address and the
-store can send email.
+store can send email, except in an email conversation, where the posted message itself
+leaves by email in the thread. That email is the label action's customer notice too: it is
+queued under the notice's key, so the "label ready" notice never follows it as a second email.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from apps.agent.escalation import escalate_message
 from apps.agent.replies import fmt_money
 from apps.agent.return_offer import refund_when
 from apps.agent.state import ConversationState
-from apps.conversations.models import ActionStatus, AgentAction, Message
+from apps.conversations.models import ActionStatus, AgentAction, Channel, Message
 from apps.conversations.outbox import queue_email
 from apps.conversations.services import message_add_assistant
 from apps.integrations.commerce.base import normalise_email
 from apps.integrations.messaging.registry import email_sender
 from apps.integrations.shipping.models import LabelState, ReturnShipment
+from apps.notifications.customer import action_key
 from apps.stores.models import RefundRelease, ReturnLabels, StoreSettings
 from apps.stores.services import store_settings
 
@@ -118,6 +121,8 @@ def label_told_once(label: AgentAction) -> bool:
 
 
 def _email(label: AgentAction, text: str, message: Message) -> None:
+    if label.conversation.channel == Channel.EMAIL:
+        return  # the message just posted is emailed in the thread (the reply hook)
     to = verified_email(label)
     if not to or email_sender(label.store) is None:
         return
@@ -127,7 +132,7 @@ def _email(label: AgentAction, text: str, message: Message) -> None:
         to=to,
         subject=f"Your return label for order {order_name}",
         text=text,
-        key=f"return-label:{label.pk}",
+        key=action_key(label.pk),
         conversation=label.conversation,
         message=message,
     )

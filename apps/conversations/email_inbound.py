@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -60,6 +61,53 @@ class InboundEmail:
     message_id: str = ""
     references: tuple[str, ...] = ()  # In-Reply-To then References, deduplicated
     attachments: tuple[Attachment, ...] = ()
+    # Its text was above MAX_READABLE_CHARS and was dropped where it was received.
+    oversized: bool = False
+
+    @property
+    def too_large(self) -> bool:
+        return self.oversized or len(self.text) + len(self.html) > MAX_READABLE_CHARS
+
+
+def email_to_payload(email: InboundEmail) -> dict[str, Any]:
+    """The email as JSON, for the inbound event the worker takes it from; an email too large
+    to read keeps only what its polite refusal needs (the bodies are dropped)."""
+    too_large = email.too_large
+    return {
+        "sender": email.sender,
+        "subject": email.subject,
+        "text": "" if too_large else email.text,
+        "html": "" if too_large else email.html,
+        "to": list(email.to),
+        "headers": dict(email.headers),
+        "message_id": email.message_id,
+        "references": list(email.references),
+        "attachments": [[a.name, a.content_type, a.size] for a in email.attachments],
+        "oversized": too_large,
+    }
+
+
+def email_from_payload(payload: object) -> InboundEmail | None:
+    """`email_to_payload`'s inverse; None for anything it did not write."""
+    if not isinstance(payload, dict):
+        return None
+    try:
+        return InboundEmail(
+            sender=str(payload["sender"]),
+            subject=str(payload["subject"]),
+            text=str(payload["text"]),
+            html=str(payload["html"]),
+            to=tuple(str(a) for a in payload["to"]),
+            headers={str(k): str(v) for k, v in dict(payload["headers"]).items()},
+            message_id=str(payload["message_id"]),
+            references=tuple(str(r) for r in payload["references"]),
+            attachments=tuple(
+                Attachment(str(n), str(t), int(z)) for n, t, z in payload["attachments"]
+            ),
+            oversized=bool(payload["oversized"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 class Outcome(StrEnum):
@@ -101,7 +149,7 @@ def _take(
     if identity.is_ours(email.sender) or is_automatic(email.headers, email.sender, frozenset()):
         logger.info("inbound email for store %s not answered: automatic or ours", store.pk)
         return Outcome.AUTOMATIC, None
-    if len(email.text) + len(email.html) > MAX_READABLE_CHARS:
+    if email.too_large:
         _refuse_politely(store, email, identity)
         return Outcome.TOO_LARGE, None
     thread = thread_for(store, sender=email.sender, to=email.to, references=email.references)

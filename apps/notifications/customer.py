@@ -5,6 +5,12 @@ however often it is asked for.
 Where it goes: SMS to the conversation's number; email into the conversation's thread; on web
 chat, only when the merchant switched it on, by email to the address on the order the action
 was carried out for (the customer proved that order before anything was done to it).
+
+One message per event per channel: on SMS and email the agent's own reply already reaches the
+customer on that channel, so when a reply that carries the action (its `action_ids`) was
+written after the action was done, it was the announcement and no notice follows. The return
+flow's label email is queued under this module's key for the label action (see
+apps.agent.return_notices), so it and the "label ready" notice are one outbox row.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from apps.conversations.models import (
     Conversation,
     EmailThread,
     Message,
+    MessageRole,
     OutboundMessage,
 )
 from apps.notifications import notices
@@ -38,6 +45,12 @@ ANNOUNCED = (
 # Actions done longer ago than this are not announced any more (a sweep after an outage, a
 # switch turned on later: old news is not sent).
 FRESH_FOR = timedelta(hours=6)
+# Actions done more recently wait for the next sweep: the reply of the turn (or approval) that
+# carried one out may not be committed yet, and it decides whether a notice is needed at all.
+# Longer than an agent turn may run (CELERY_TASK_TIME_LIMIT).
+SETTLE_FOR = timedelta(minutes=2)
+# The channels on which the conversation's replies themselves reach the customer.
+REPLIES_DELIVERED = (Channel.EMAIL, Channel.SMS)
 
 
 def action_key(action_id: int) -> str:
@@ -48,7 +61,10 @@ def pending_action_ids(now: datetime, limit: int = 500) -> list[int]:
     """Executed actions worth a notice that have none yet (the sweep's worklist)."""
     candidates = list(
         AgentAction.objects.filter(
-            status=ActionStatus.EXECUTED, kind__in=ANNOUNCED, executed_at__gte=now - FRESH_FOR
+            status=ActionStatus.EXECUTED,
+            kind__in=ANNOUNCED,
+            executed_at__gte=now - FRESH_FOR,
+            executed_at__lte=now - SETTLE_FOR,
         )
         .order_by("id")
         .values_list("id", "store_id")[:limit]
@@ -73,11 +89,27 @@ def notify_action_done(action_id: int) -> OutboundMessage | None:
     if action is None:
         return None
     prefs = notification_settings(action.store)
-    if not prefs.action_done:
+    if not prefs.action_done or announced_in_replies(action):
         return None
     notice = notices.action_done(action.store, action)
     web_email = action.order.email if action.order and prefs.web_by_email else ""
     return _send(action.conversation, notice, key=action_key(action.pk), web_email=web_email)
+
+
+def announced_in_replies(action: AgentAction) -> bool:
+    """Whether a reply on the conversation's own channel (SMS, email) told the customer this
+    action was done: one written after it was done that carries it."""
+    if action.conversation.channel not in REPLIES_DELIVERED or action.executed_at is None:
+        return False
+    replies = Message.objects.filter(
+        conversation=action.conversation,
+        role__in=(MessageRole.ASSISTANT, MessageRole.HUMAN_AGENT),
+        created_at__gte=action.executed_at,
+    ).values_list("metadata", flat=True)
+    # Read in Python: SQLite (the demo) has no JSON containment lookup.
+    return any(
+        isinstance(meta, dict) and action.pk in (meta.get("action_ids") or []) for meta in replies
+    )
 
 
 def transcript_send(conversation: Conversation) -> OutboundMessage | None:

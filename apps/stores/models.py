@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import time
 from decimal import Decimal
@@ -12,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from apps.stores.credential_cache import config_from_plaintext
 from apps.stores.fields import EncryptedTextField, Secret
 
 
@@ -263,8 +263,7 @@ class IntegrationCredential(models.Model):
         value: object = self.config
         if not isinstance(value, Secret) or not value:
             return {}
-        loaded = json.loads(value.reveal())
-        return {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+        return config_from_plaintext(value.reveal())
 
 
 class SettingsAuditEntry(models.Model):

@@ -4,7 +4,11 @@ Inbound Parse is not signed. What stands in for a signature: the store-scoped, u
 token in the URL (known to SendGrid's settings only), a connected SendGrid integration, and the
 Message-ID taken once (a replayed POST is acknowledged and changes nothing). Attachments are
 never stored: their bytes are discarded while the request is read, and only their name, type and
-size are noted. The view parses and hands over; nothing slow happens here.
+size are noted. The request parses the post, looks up the store and its SendGrid connection in
+one query and stores the email as an inbound event with one INSERT ... ON CONFLICT DO NOTHING
+(keyed by the Message-ID, so a replay stores nothing), handed to the worker after commit;
+threading, loop and auto-reply checks, the conversation and the agent are the worker's
+(apps.webhooks.handlers.messaging).
 """
 
 from __future__ import annotations
@@ -21,20 +25,30 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from apps.chat.services import receive_email
 from apps.conversations import inbound
-from apps.conversations.email_inbound import Attachment, InboundEmail
+from apps.conversations.email_inbound import (
+    Attachment,
+    InboundEmail,
+    email_to_payload,
+    receipt_id,
+)
+from apps.conversations.email_mime import decode_text, read_mime
 from apps.conversations.email_threading import message_ids
 from apps.conversations.models import Channel
 from apps.core.untrusted_json import InvalidJSON, parse_json
 from apps.integrations.messaging.base import EMAIL_ADDRESS
-from apps.integrations.messaging.registry import connected_config
+from apps.webhooks.handlers.messaging import EMAIL_TOPIC
+from apps.webhooks.models import Provider
+from apps.webhooks.provider_inbox import provider_event_insert
 
 # SendGrid refuses emails over 30 MB itself; anything larger is not from it.
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
 MAX_HEADER_CHARS = 64 * 1024
 MAX_ATTACHMENTS_NOTED = 10
 MAX_RECIPIENTS = 50
+# What the form is decoded as before each field is decoded per its own charset: one
+# character per byte, so the bytes come back unchanged.
+RAW_FIELDS = "latin-1"
 
 
 class _NoteAttachments(FileUploadHandler):
@@ -64,11 +78,16 @@ class _NoteAttachments(FileUploadHandler):
 def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REQUEST_BYTES:
         return HttpResponse(status=413)
-    store = inbound.store_for_token(token, Channel.EMAIL)
-    if store is None or connected_config(store, "sendgrid") is None:
+    credential = inbound.endpoint_credential(token, Channel.EMAIL, "sendgrid")
+    if credential is None:
         return HttpResponse(status=404)
+    store = credential.store
     attachments = _NoteAttachments(request)
     request.upload_handlers = [attachments]
+    # Each field arrives in the charset SendGrid names for it in `charsets` (ISO-8859-1,
+    # Shift_JIS... not only UTF-8): read every field as Latin-1, which maps each byte to one
+    # character and loses nothing, and decode the bytes per field in parse_inbound.
+    request.encoding = RAW_FIELDS
     try:
         form = request.POST
     except (RequestDataTooBig, TooManyFieldsSent):
@@ -78,31 +97,77 @@ def inbound_email(request: HttpRequest, token: str) -> HttpResponse:
     parsed = parse_inbound(form, attachments.noted)
     if parsed is None:
         return HttpResponse(status=400)
-    receive_email(store=store, email=parsed)
+    provider_event_insert(
+        provider=Provider.SENDGRID,
+        store=store,
+        event_id=f"{store.pk}:{receipt_id(parsed)}",
+        topic=EMAIL_TOPIC,
+        payload=email_to_payload(parsed),
+    )
     # 200 whatever became of it (a duplicate, an auto-reply): SendGrid must not post it again.
     return HttpResponse(status=200)
 
 
 def parse_inbound(form: QueryDict, attachments: list[Attachment]) -> InboundEmail | None:
-    """The email in SendGrid's parsed form fields, None when it has no usable sender."""
-    headers = _headers(form.get("headers", ""))
-    _, sender = parseaddr(form.get("from", "") or headers.get("From", ""))
+    """The email in SendGrid's form fields (read as RAW_FIELDS), None when it has no usable
+    sender. Either the parsed fields (text, html, headers) or, when the merchant chose "POST
+    the raw, full MIME message", the whole message in `email`."""
+    fields = _Fields(form)
+    raw = fields.raw("email")
+    if raw:
+        mime = read_mime(raw)
+        headers, text, html = mime.headers, mime.text, mime.html
+        noted = [Attachment(a.name, a.content_type, a.size) for a in mime.attachments]
+        attachments = (attachments + noted)[:MAX_ATTACHMENTS_NOTED]
+    else:
+        headers = _headers(fields.text("headers"))
+        text, html = fields.text("text"), fields.text("html")
+    _, sender = parseaddr(fields.text("from") or headers.get("From", ""))
     sender = sender.strip().lower()
     if not EMAIL_ADDRESS.fullmatch(sender):
         return None
     message_id = next(iter(message_ids(headers.get("Message-ID", ""))), "")
     chain = message_ids(headers.get("In-Reply-To", "")) + message_ids(headers.get("References", ""))
+    subject = fields.text("subject") or headers.get("Subject", "")
     return InboundEmail(
         sender=sender,
-        subject=" ".join(form.get("subject", "").split())[:200],
-        text=form.get("text", ""),
-        html=form.get("html", ""),
-        to=tuple(_recipients(form)),
-        headers=headers,
-        message_id=message_id,
-        references=tuple(dict.fromkeys(chain)),
-        attachments=tuple(attachments),
+        # jsonb (where the worker takes the email from) cannot hold NUL.
+        subject=" ".join(subject.split())[:200].replace("\x00", ""),
+        text=text.replace("\x00", ""),
+        html=html.replace("\x00", ""),
+        to=tuple(_recipients(fields)),
+        headers={k.replace("\x00", ""): v.replace("\x00", "") for k, v in headers.items()},
+        message_id=message_id.replace("\x00", ""),
+        references=tuple(r.replace("\x00", "") for r in dict.fromkeys(chain)),
+        attachments=tuple(
+            Attachment(_utf8(a.name).replace("\x00", ""), a.content_type, a.size)
+            for a in attachments
+        ),
     )
+
+
+class _Fields:
+    """The form's fields decoded per SendGrid's `charsets` (field name -> charset)."""
+
+    def __init__(self, form: QueryDict) -> None:
+        self._form = form
+        try:
+            charsets = parse_json(self.raw("charsets") or b"{}")
+        except InvalidJSON:
+            charsets = {}
+        self._charsets = charsets if isinstance(charsets, dict) else {}
+
+    def raw(self, name: str) -> bytes:
+        return str(self._form.get(name, "")).encode(RAW_FIELDS)
+
+    def text(self, name: str) -> str:
+        charset = self._charsets.get(name)
+        return decode_text(self.raw(name), charset if isinstance(charset, str) else "utf-8")
+
+
+def _utf8(field: str) -> str:
+    """A value Django decoded as RAW_FIELDS (an attachment's file name), as UTF-8."""
+    return decode_text(field.encode(RAW_FIELDS, errors="replace"), "utf-8")
 
 
 def _headers(raw: str) -> dict[str, str]:
@@ -116,15 +181,15 @@ def _headers(raw: str) -> dict[str, str]:
     return found
 
 
-def _recipients(form: QueryDict) -> list[str]:
+def _recipients(fields: _Fields) -> list[str]:
     """Every address the email was sent to: the envelope's and the To/Cc headers'."""
     addresses: list[str] = []
     try:
-        envelope = parse_json(form.get("envelope", "{}").encode())
+        envelope = parse_json(fields.raw("envelope") or b"{}")
     except InvalidJSON:
         envelope = {}
     if isinstance(envelope, dict) and isinstance(envelope.get("to"), list):
         addresses += [str(a) for a in envelope["to"]]
-    for _, address in getaddresses([form.get("to", ""), form.get("cc", "")]):
+    for _, address in getaddresses([fields.text("to"), fields.text("cc")]):
         addresses.append(address)
     return [a.lower()[:254] for a in addresses if a][:MAX_RECIPIENTS]

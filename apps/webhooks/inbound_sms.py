@@ -3,7 +3,13 @@ answer in the outbox is apps.conversations.sms.queue_sms_reply, registered in ap
 
 The signature is checked over the public URL Twilio requested (APP_URL + path + query), not
 the host Django sees behind our proxy (reference §8.10), with the SDK's RequestValidator and the
-store's own auth token. The view only persists and enqueues; the reply is sent by a task.
+store's own auth token. The request is kept to what must happen before answering: one query for
+the store and its Twilio credential (the auth token decrypted once a minute per process, see
+apps.stores.credential_cache), the signature check, one INSERT ... ON CONFLICT DO NOTHING of the
+text as an inbound event (the MessageSid is its key, so Twilio's retries store nothing), and its
+hand-off to the worker after commit. Keywords, opt-outs, the conversation and the agent are the
+worker's (apps.webhooks.handlers.messaging): Twilio sends the confirmation carriers require for
+STOP itself, so nothing about them has to be in the TwiML answered here.
 """
 
 from __future__ import annotations
@@ -16,11 +22,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from apps.chat.services import receive_sms
 from apps.conversations import inbound, outbox
 from apps.conversations.models import Channel
-from apps.integrations.messaging.registry import connected_config
+from apps.stores.credential_cache import revealed_config_cached
 from apps.stores.models import Store
+from apps.webhooks.handlers.messaging import SMS_TOPIC
+from apps.webhooks.models import Provider
+from apps.webhooks.provider_inbox import provider_event_insert
 
 MAX_BODY_BYTES = 64 * 1024  # a text is at most 1,600 characters plus Twilio's fields
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
@@ -40,12 +48,14 @@ def inbound_sms(request: HttpRequest, token: str) -> HttpResponse:
         MESSAGE_SID.fullmatch(sid) and PHONE.fullmatch(customer) and PHONE.fullmatch(store_number)
     ):
         return HttpResponse(status=400)
-    receive_sms(
+    # jsonb cannot hold NUL; nobody texts one on purpose.
+    body = request.POST.get("Body", "").replace("\x00", "")[:1600] or "(empty message)"
+    provider_event_insert(
+        provider=Provider.TWILIO,
         store=verified,
-        message_sid=sid,
-        customer=customer,
-        store_number=store_number,
-        body=request.POST.get("Body", "")[:1600] or "(empty message)",
+        event_id=f"{verified.pk}:{sid}",
+        topic=SMS_TOPIC,
+        payload={"sid": sid, "from": customer, "to": store_number, "body": body},
     )
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
@@ -74,10 +84,11 @@ def _verified(request: HttpRequest, token: str) -> Store | HttpResponse:
     """The store this signed Twilio request is for, or the refusal to answer with."""
     if len(request.body) > MAX_BODY_BYTES:
         return HttpResponse(status=413)
-    store = inbound.store_for_token(token, Channel.SMS)
-    config = connected_config(store, "twilio") if store else None
-    if store is None or config is None:
+    credential = inbound.endpoint_credential(token, Channel.SMS, "twilio")
+    if credential is None:
         return HttpResponse(status=404)
+    store = credential.store
+    config = revealed_config_cached(credential.pk, credential.sealed)  # type: ignore[attr-defined]
     url = settings.APP_URL + request.get_full_path()
     signature = request.headers.get("X-Twilio-Signature", "")
     validator = RequestValidator(config["auth_token"])

@@ -22,6 +22,8 @@ class Provider(models.TextChoices):
     INTERCOM = "intercom", "Intercom"
     BIGCOMMERCE = "bigcommerce", "BigCommerce"
     WOOCOMMERCE = "woocommerce", "WooCommerce"
+    TWILIO = "twilio", "Twilio"
+    SENDGRID = "sendgrid", "SendGrid"
 
 
 class WebhookStatus(models.TextChoices):

@@ -23,6 +23,9 @@ from urllib.parse import parse_qs, urlsplit
 SENDGRID_KEY = "SG.standin-key-0123456789.abcdefghijklmnopqrstuvwxyz"
 TWILIO_SID = "AC" + "0" * 31 + "1"
 TWILIO_TOKEN = "standin-auth-token"
+# A Standard API key of the same account: sends as the account, authenticated as the key.
+TWILIO_API_KEY_SID = "SK" + "0" * 31 + "2"
+TWILIO_API_KEY_SECRET = "standin-api-key-secret"
 TWILIO_SERVICE_NUMBER = "+15005550006"
 BAD_KEY = "The provided authorization grant is invalid, expired, or revoked"
 INVALID_EMAIL_DOMAIN = "invalid.example"  # SendGrid answers 400 for these recipients
@@ -47,6 +50,8 @@ class Fault:
 class State:
     emails: list[dict[str, Any]] = field(default_factory=list)
     sms: list[dict[str, Any]] = field(default_factory=list)
+    # Each SMS's sid -> who authenticated its create (the Account SID, or an API key SID).
+    sms_senders: dict[str, str] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -60,12 +65,12 @@ class State:
 
 
 class MessagingStandIn:
-    """Serves on 127.0.0.1 (a free port) in a daemon thread; use as a context manager."""
+    """Serves on 127.0.0.1 (`port`, else a free one) in a daemon thread; a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.state = State()
         handler = type("Handler", (_Handler,), {"state": self.state})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -170,9 +175,12 @@ class _Handler(BaseHTTPRequestHandler):
     # ---------------------------------------------------------------- Twilio
 
     def _twilio_authorized(self) -> bool:
-        expected = base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
-        if self.headers.get("Authorization") == f"Basic {expected}":
-            return True
+        pairs = ((TWILIO_SID, TWILIO_TOKEN), (TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET))
+        for user, password in pairs:
+            expected = base64.b64encode(f"{user}:{password}".encode()).decode()
+            if self.headers.get("Authorization") == f"Basic {expected}":
+                self.twilio_user = user
+                return True
         self._answer(
             401,
             {
@@ -237,6 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         with self.state.lock:
             self.state.sms.append(message)
+            self.state.sms_senders[sid] = getattr(self, "twilio_user", "")
         if fault:
             self._answer(
                 fault.status,

@@ -5,6 +5,7 @@ is honoured and nothing is sent twice."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -169,7 +170,7 @@ def test_a_refund_done_is_told_once_by_email_in_the_customers_thread(store: Stor
         amount=Decimal("12.50"),
         currency="USD",
         parameters={"order_name": "#1001"},
-        executed_at=timezone.now(),
+        executed_at=timezone.now() - timedelta(minutes=5),
     )
     assert pending_action_ids(timezone.now()) == [action.pk]
 
@@ -244,7 +245,11 @@ def test_the_sweep_sends_digests_and_notices_once(store: Store) -> None:
     conversation = _email_conversation(store)
     _action(conversation, ActionKind.ESCALATE, ActionStatus.EXECUTED, 1)
     _action(
-        conversation, ActionKind.CREATE_RETURN, ActionStatus.EXECUTED, 2, executed_at=timezone.now()
+        conversation,
+        ActionKind.CREATE_RETURN,
+        ActionStatus.EXECUTED,
+        2,
+        executed_at=timezone.now() - timedelta(minutes=5),
     )
     assert sweep_notifications() == {"digests": 1, "notices": 1}
     assert sweep_notifications() == {"digests": 0, "notices": 0}

@@ -112,3 +112,24 @@ def queued_event_ids() -> list[int]:
         else:
             raise AssertionError(f"unexpected task in the queue: {task}")
     return sorted(ids)
+
+
+def process_pending_events() -> None:
+    """What the worker does with the events the views stored (tests never commit, so no
+    hand-off runs): each pending event processed, oldest first."""
+    from apps.webhooks.models import WebhookEvent, WebhookStatus
+    from apps.webhooks.processing import webhook_event_process
+
+    pending = WebhookEvent.objects.filter(status=WebhookStatus.PENDING).order_by("pk")
+    for pk in pending.values_list("pk", flat=True):
+        webhook_event_process(pk)
+
+
+class WorkerClient(Client):
+    """A test client whose POSTs are followed by the worker's part (process_pending_events),
+    for tests about what an inbound message becomes rather than about the request."""
+
+    def post(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().post(*args, **kwargs)
+        process_pending_events()
+        return response

@@ -27,8 +27,16 @@ from apps.integrations.connections import registry as connections
 from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
 from apps.webhooks import inbound_email
+from tests.webhooks.helpers import WorkerClient
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client() -> Client:
+    """Each POST followed by the worker's part: these tests are about what a message becomes."""
+    return WorkerClient()
+
 
 FROM_EMAIL = "help@shop.example.com"
 DOMAIN = "reply.shop.example.com"

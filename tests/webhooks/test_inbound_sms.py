@@ -27,8 +27,16 @@ from apps.conversations.tasks import sweep_outbox
 from apps.integrations.connections import registry as connections
 from apps.stores.fields import Secret
 from apps.stores.models import IntegrationCredential, IntegrationStatus, Store
+from tests.webhooks.helpers import WorkerClient
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client() -> Client:
+    """Each POST followed by the worker's part: these tests are about what a message becomes."""
+    return WorkerClient()
+
 
 PUBLIC = "https://aftersale.example.com"
 SID = "AC" + "1" * 32

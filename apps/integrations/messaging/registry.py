@@ -35,6 +35,8 @@ def sms_sender(store: Store) -> tuple[SmsSender, dict[str, str]] | None:
         sender = TwilioSender(
             account_sid=config["account_sid"],
             auth_token=config["auth_token"],
+            api_key_sid=config.get("api_key_sid", ""),
+            api_key_secret=config.get("api_key_secret", ""),
             api_base=settings.MESSAGING_TWILIO_API_BASE,
             messaging_service_sid=config.get("messaging_service_sid", ""),
         )

@@ -8,6 +8,7 @@ from apps.webhooks.handlers import (
     bigcommerce,
     billing,
     compliance,
+    messaging,
     orders,
     payments,
     shipping,
@@ -39,6 +40,9 @@ HANDLERS: dict[str, Handler] = {
     "woocommerce/order.created": woocommerce.handle_order,
     "woocommerce/order.updated": woocommerce.handle_order,
     "woocommerce/order.deleted": woocommerce.handle_order_deleted,
+    # Inbound texts and emails (apps.webhooks.inbound_sms / inbound_email).
+    messaging.SMS_TOPIC: messaging.handle_inbound_sms,
+    messaging.EMAIL_TOPIC: messaging.handle_inbound_email,
 }
 HANDLERS.update(
     {f"bigcommerce/{scope}": bigcommerce.handle_order_event for scope in bigcommerce.ORDER_SCOPES}

@@ -65,13 +65,21 @@ class TwilioSender:
         self,
         *,
         account_sid: str,
-        auth_token: str,
+        auth_token: str = "",
+        api_key_sid: str = "",
+        api_key_secret: str = "",
         api_base: str = "",
         timeout: float = TIMEOUT_SECONDS,
         messaging_service_sid: str = "",
     ) -> None:
+        """Sends with the API key when one is given (the account's Auth Token then stays out
+        of the requests; it is still what inbound signatures are checked with), else with
+        the Auth Token."""
         http = _HttpClient(api_base or API_BASE, timeout=timeout)
-        self._client = Client(account_sid, auth_token, http_client=http)
+        if api_key_sid:
+            self._client = Client(api_key_sid, api_key_secret, account_sid, http_client=http)
+        else:
+            self._client = Client(account_sid, auth_token, http_client=http)
         self._service = messaging_service_sid
 
     def send_sms(self, sms: Sms) -> Sent:
