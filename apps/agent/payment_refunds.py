@@ -19,10 +19,12 @@ from django.db.models import Sum
 
 from apps.conversations.models import AgentAction
 from apps.integrations.commerce.base import (
+    CommerceError,
     CommerceProvider,
     OrderInfo,
     OrderNotFound,
     OrderPaymentsLookup,
+    PlatformRejected,
 )
 from apps.integrations.payments.base import (
     PaymentsProvider,
@@ -59,10 +61,18 @@ def refund_through_payments(provider: CommerceProvider, action: AgentAction) -> 
     if order is None:
         raise OrderNotFound(order_id)
     if isinstance(provider, OrderPaymentsLookup):
-        # Asked only here, with Stripe connected: a CommerceError raised by the lookup
-        # fails the action (nothing refunded) rather than refunding on the platform,
-        # which for a Stripe-paid order is the wrong rail.
-        order = replace(order, payments=provider.order_payments(order.id))
+        # Asked only here, with Stripe connected. When the platform cannot say how the
+        # order was paid, the action fails as a refusal: nothing was asked of either rail
+        # (refunding on the platform could be the wrong one), and the customer is told
+        # that nothing changed and a person will look.
+        try:
+            paid_with = provider.order_payments(order.id)
+        except CommerceError as exc:
+            raise PlatformRejected(
+                f"Could not tell how the order was paid ({exc}); nothing was refunded.",
+                code="payment_unknown",
+            ) from exc
+        order = replace(order, payments=paid_with)
     try:
         reference = stripe_reference(order)
     except Ambiguous as exc:

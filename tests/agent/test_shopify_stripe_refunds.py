@@ -16,7 +16,18 @@ from django.utils import timezone
 
 from apps.agent import payment_refunds
 from apps.agent.actions import ActionSpec, action_execute, action_get_or_create
-from apps.conversations.models import ActionKind, ActionStatus, AgentAction, Message, MessageRole
+from apps.agent.pipeline import run_turn
+from apps.chat.services import message_add_customer
+from apps.conversations.models import (
+    ActionKind,
+    ActionStatus,
+    AgentAction,
+    Channel,
+    ConversationStatus,
+    Message,
+    MessageRole,
+)
+from apps.conversations.services import conversation_start
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.provider import ShopifyCommerceProvider
 from apps.integrations.payments.stripe.provider import StripePayments
@@ -203,6 +214,7 @@ def test_when_the_payments_query_fails_nothing_is_refunded_on_either_rail(
 
     assert action.status == ActionStatus.FAILED
     assert "Shopify is busy" in action.error
+    assert action.evidence["code"] == "payment_unknown"
     assert stripe.accounts[KEY].refunds == {}
     assert _order(shop).refunds == []
     assert "RefundCreate" not in shop.ops()
@@ -221,3 +233,22 @@ def test_the_payments_query_waits_for_the_shared_cost_bucket(
     assert shop.throttled <= 1
     assert [r["payment_intent"] for r in stripe.accounts[KEY].refunds.values()] == [intent]
     assert time.monotonic() - started < 10
+
+
+def test_the_customer_hears_nothing_was_changed_when_the_payment_cannot_be_read(
+    store: Store, shop: ShopSimulator, stripe: StripeStandIn
+) -> None:
+    _stripe_paid(shop, stripe)
+    shop.on("OrderPayments", httpx.Response(503, text="Service Unavailable"))
+    conversation = conversation_start(store, Channel.WEB, customer_email=_order(shop).email)
+    run_turn(message_add_customer(conversation, "I want a refund for order 1002"))
+    said = run_turn(message_add_customer(conversation, "yes"))
+
+    (action,) = AgentAction.objects.filter(kind=ActionKind.REFUND)
+    assert action.status == ActionStatus.FAILED
+    assert action.evidence == {"refused": True, "code": "payment_unknown"}
+    assert "nothing was changed" in said.reply.text
+    conversation.refresh_from_db()
+    assert conversation.status == ConversationStatus.ESCALATED
+    assert stripe.accounts[KEY].refunds == {}
+    assert "RefundCreate" not in shop.ops()
