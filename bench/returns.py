@@ -12,8 +12,18 @@ each), the time from the tracker webhook's arrival to the refund executed is mea
 return, and the EasyPost and Stripe calls per return are counted. Baseline, measured in the
 same run: the same webhook for a tracker no return has (verified, stored, ignored).
 
-Exits 1 when a return has other than one label or one refund. Runs in its own throw-away
-database (`bench_returns_<name>`); touches no other data. Knob: --returns (200).
+`--shopify` of the stores (2) are Shopify stores answered by the Shopify stand-in
+(standins/shopify, in-process behind respx, enforcing the cost bucket): the chat finds the
+order and records the return through the GraphQL Admin API, and the refund first reads the
+order's payments with their own query (OrderPayments). Half their orders were paid by a
+Stripe checkout, shown the three ways such orders carry it (authorizationCode, receiptJson,
+a note attribute on a manual-gateway order), and are refunded through Stripe; the rest by
+Shopify Payments, refunded on Shopify. Calls per return are reported per platform and
+payment (EasyPost, Stripe, Shopify by operation).
+
+Exits 1 when a return has other than one label or one refund, or a Shopify return's refund
+went through the wrong rail. Runs in its own throw-away database (`bench_returns_<name>`);
+touches no other data. Knobs: --returns (200), --shopify (2).
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,11 +62,11 @@ def ms(samples: list[float]) -> dict[str, float]:
     }
 
 
-def setup_store(index: int, per_store: int, world: dict[str, Any]) -> list[Any]:
-    """A demo store with EasyPost connected, labels on, refunds on the first scan, and
-    `per_store` copies of order 1002 (delivered, returnable); odd ones paid via Stripe."""
-    from apps.integrations.commerce.demo import seed_demo_store
-    from apps.orders.models import Order
+STRIPE_SHAPES = ("authorization", "receipt", "attribute")
+
+
+def connect(store: Any, index: int, world: dict[str, Any]) -> None:
+    """EasyPost and Stripe connected, labels on, refunds released on the first scan."""
     from apps.stores.fields import Secret
     from apps.stores.models import (
         IntegrationCredential,
@@ -66,7 +77,6 @@ def setup_store(index: int, per_store: int, world: dict[str, Any]) -> list[Any]:
     )
     from standins.easypost import Account
 
-    store = seed_demo_store(domain=f"returns-{index}.aftersale.test")
     key = f"EZTKbench{index}"
     setup = {
         "api_key": key,
@@ -84,11 +94,27 @@ def setup_store(index: int, per_store: int, world: dict[str, Any]) -> list[Any]:
             config=Secret(json.dumps(config)),
             status=IntegrationStatus.CONNECTED,
         )
-    StoreSettings.objects.filter(store=store).update(
-        return_labels=ReturnLabels.MERCHANT_PAYS,
-        refund_release=RefundRelease.FIRST_SCAN,
-        refund_auto_approve_limit=1000,
+    StoreSettings.objects.update_or_create(
+        store=store,
+        defaults={
+            "return_labels": ReturnLabels.MERCHANT_PAYS,
+            "refund_release": RefundRelease.FIRST_SCAN,
+            "refund_auto_approve_limit": 1000,
+        },
     )
+    world["easypost"].accounts[key] = Account()
+    world["keys"][store.pk] = key
+    world["stripe_key"][store.pk] = f"sk_test_b{index}"
+
+
+def setup_store(index: int, per_store: int, world: dict[str, Any]) -> list[Any]:
+    """A demo store, connected, with `per_store` copies of order 1002 (delivered,
+    returnable); odd ones paid via Stripe."""
+    from apps.integrations.commerce.demo import seed_demo_store
+    from apps.orders.models import Order
+
+    store = seed_demo_store(domain=f"returns-{index}.aftersale.test")
+    connect(store, index, world)
     template = Order.objects.get(store=store, number=1002)
     orders = []
     for n in range(per_store):
@@ -103,10 +129,47 @@ def setup_store(index: int, per_store: int, world: dict[str, Any]) -> list[Any]:
             )
             copy.payment_references = [{"gateway": "stripe", "reference": paid.intent_id}]
         copy.save()
-        orders.append(copy)
-    world["easypost"].accounts[key] = Account()
-    world["keys"][store.pk] = key
-    world["stripe_key"][store.pk] = f"sk_test_b{index}"
+        paid = "stripe" if n % 2 else "platform"
+        orders.append(SimpleNamespace(store=store, number=number, email=copy.email, paid=paid))
+    return orders
+
+
+def setup_shopify_store(index: int, per_store: int, world: dict[str, Any]) -> list[Any]:
+    """A Shopify store at the stand-in, connected, with `per_store` copies of its order
+    1002; odd ones paid by a Stripe checkout (the three shapes in turn)."""
+    from django.utils import timezone
+
+    from apps.integrations.commerce.demo import data
+    from apps.stores.models import Platform
+    from apps.stores.services import TokenSet, store_install
+    from standins.shopify import endpoint
+    from standins.shopify.build import demo_shop, order_from_info, paid_through_stripe
+    from standins.shopify.simulator import ShopSimulator
+
+    domain = f"returns-{index}.myshopify.com"
+    store = store_install(
+        platform=Platform.SHOPIFY, domain=domain, tokens=TokenSet(access_token="shpat_bench")
+    )
+    connect(store, index, world)
+    sim = ShopSimulator(domain, clock=time.time)
+    now = timezone.now()
+    ids = demo_shop(sim.shop, now)
+    template = next(o for o in data.demo_orders(now) if o.number == 1002)
+    world["router"].post(endpoint(domain)).mock(side_effect=sim.respond)
+    world["shops"][store.pk] = sim
+    orders = []
+    for n in range(per_store):
+        number = 5000 + n
+        order = order_from_info(template, ids, domain, number=number)
+        sim.shop.add_order(order)
+        paid = "platform"
+        if n % 2:
+            payment = world["stripe"].add_payment(
+                f"sk_test_b{index}", int(order.total * 100), email=order.email
+            )
+            paid_through_stripe(order, payment.intent_id, where=STRIPE_SHAPES[n // 2 % 3])
+            paid = "stripe"
+        orders.append(SimpleNamespace(store=store, number=number, email=order.email, paid=paid))
     return orders
 
 
@@ -148,8 +211,16 @@ def one_return(order: Any, world: dict[str, Any], client: Any) -> dict[str, Any]
         timings.append(time.perf_counter() - started)
     refunds = AgentAction.objects.filter(
         conversation=conversation, kind=ActionKind.REFUND, status="executed"
-    ).count()
-    return {"refunds": refunds, "seconds": timings[0], "label": label.status}
+    )
+    rails = {
+        "stripe" if (r.result or {}).get("provider") == "stripe" else "platform" for r in refunds
+    }
+    return {
+        "refunds": len(refunds),
+        "seconds": timings[0],
+        "label": label.status,
+        "right_rail": rails == {order.paid},
+    }
 
 
 def baseline(store: Any, client: Any, world: dict[str, Any]) -> list[float]:
@@ -182,6 +253,7 @@ def baseline(store: Any, client: Any, world: dict[str, Any]) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--returns", type=int, default=200)
+    parser.add_argument("--shopify", type=int, default=2, help="how many of the stores")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -191,7 +263,9 @@ def main() -> int:
 
     django.setup()
     logging.getLogger("stripe").setLevel(logging.WARNING)  # one INFO line per call
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Shopify call
     import easypost
+    import respx
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_test_environment
@@ -208,6 +282,8 @@ def main() -> int:
         "stripe": StripeStandIn(keys),
         "keys": {},
         "stripe_key": {},
+        "shops": {},
+        "router": respx.mock(assert_all_called=False, assert_all_mocked=False),
     }
     label_executor.shipping_provider_for = lambda store: EasyPostShipping(
         world["easypost"].mount(easypost.EasyPostClient(world["keys"][store.pk]))
@@ -222,21 +298,33 @@ def main() -> int:
     old_name = connection.settings_dict["NAME"]
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_returns_{old_name}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    world["router"].start()
     try:
         per_store = -(-args.returns // STORES)
         orders = []
         for index in range(STORES):
-            orders.append(setup_store(index, per_store, world))
+            shopify = index >= STORES - args.shopify
+            setup = setup_shopify_store if shopify else setup_store
+            orders.append(setup(index, per_store, world))
         interleaved = [o for group in zip(*orders, strict=True) for o in group][: args.returns]
         client = Client()
         easypost_before, stripe_before = len(world["easypost"].calls), len(world["stripe"].calls)
         started = time.perf_counter()
-        results = [one_return(order, world, client) for order in interleaved]
+        results = []
+        for order in interleaved:
+            before = _calls(world, order)
+            result = one_return(order, world, client)
+            after = _calls(world, order)
+            result["group"] = f"{order.store.platform}/{order.paid}"
+            result["calls"] = {k: after[k] - before.get(k, 0) for k in after}
+            results.append(result)
         elapsed = time.perf_counter() - started
         easypost_calls = len(world["easypost"].calls) - easypost_before
         stripe_calls = len(world["stripe"].calls) - stripe_before
         base = baseline(interleaved[0].store, client, world)
+        throttled = sum(sim.throttled for sim in world["shops"].values())
     finally:
+        world["router"].stop()
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
     n = len(results)
@@ -256,12 +344,46 @@ def main() -> int:
         "ratio_p95_vs_baseline": round(released["p95_ms"] / baseline_ms["p95_ms"], 2),
         "easypost_calls_per_return": round(easypost_calls / n, 2),
         "stripe_calls_per_return": round(stripe_calls / n, 2),
+        "shopify_throttled": throttled,
+        "refunds_on_the_wrong_rail": sum(not r["right_rail"] for r in results),
+        "calls_per_return_by_group": _by_group(results),
     }
     print(json.dumps(report, indent=2) if args.json else _text(report))
-    ok = purchases == n and min(refunds) == max(refunds) == 1
+    ok = (
+        purchases == n
+        and min(refunds) == max(refunds) == 1
+        and report["refunds_on_the_wrong_rail"] == 0
+    )
     if not ok:
-        print("FAILED: every return must have exactly one label and one refund")
+        print("FAILED: every return must have exactly one label and one refund, on its rail")
     return 0 if ok else 1
+
+
+def _calls(world: dict[str, Any], order: Any) -> dict[str, int]:
+    """Calls made so far to EasyPost, Stripe and (for a Shopify store) its shop, by
+    operation."""
+    counted = {"easypost": len(world["easypost"].calls), "stripe": len(world["stripe"].calls)}
+    sim = world["shops"].get(order.store.pk)
+    if sim is not None:
+        ops = sim.ops()
+        counted["shopify"] = len(ops)
+        for op in set(ops):
+            counted[f"shopify {op}"] = ops.count(op)
+    return counted
+
+
+def _by_group(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for result in results:
+        groups.setdefault(result["group"], []).append(result)
+    report = {}
+    for group, members in sorted(groups.items()):
+        names = sorted({k for m in members for k in m["calls"]})
+        report[group] = {"returns": len(members)} | {
+            name: round(sum(m["calls"].get(name, 0) for m in members) / len(members), 2)
+            for name in names
+        }
+    return report
 
 
 def _text(report: dict[str, Any]) -> str:

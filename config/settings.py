@@ -295,6 +295,10 @@ AGENT_SWEEP_SECONDS = env.int("AGENT_SWEEP_SECONDS", default=60)
 # An action executing (or approved and not started) this long is finished by the
 # reconciler: far beyond the action lock's 15 s lease, so its holder is gone.
 AGENT_ACTION_RECONCILE_SECONDS = env.int("AGENT_ACTION_RECONCILE_SECONDS", default=60)
+# Returns whose label task was lost are enqueued again this often, once they are this old:
+# past the label task's first run, so the sweep never races it (apps.agent.return_sweep).
+RETURN_LABEL_SWEEP_SECONDS = env.int("RETURN_LABEL_SWEEP_SECONDS", default=300)
+RETURN_LABEL_SWEEP_AFTER_SECONDS = env.int("RETURN_LABEL_SWEEP_AFTER_SECONDS", default=900)
 
 # STOREFRONT CHAT (apps.chat.api)
 # Proxies we run in front of Django (each appends one X-Forwarded-For entry); 0 = none.
@@ -358,6 +362,10 @@ CELERY_BEAT_SCHEDULE = {
     "agent-reconcile-actions": {
         "task": "apps.agent.tasks.reconcile_actions",
         "schedule": float(AGENT_ACTION_RECONCILE_SECONDS),
+    },
+    "agent-sweep-return-labels": {
+        "task": "agent.sweep_return_labels",
+        "schedule": float(RETURN_LABEL_SWEEP_SECONDS),
     },
     "webhooks-sweep-pending": {
         "task": "apps.webhooks.tasks.sweep_pending_events",

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from apps.agent import return_sweep
 from apps.agent.tasks import SWEEP_BATCH, unanswered_messages
 from apps.billing.usage import BATCH, LOOKBACK, unbilled_resolutions
 from apps.conversations.models import (
@@ -32,6 +33,8 @@ from apps.conversations.models import (
 )
 from apps.dashboard.selectors import inbox as inbox_selectors
 from apps.dashboard.selectors.inbox import InboxFilters, conversations_filtered
+from apps.stores.fields import Secret
+from apps.stores.models import IntegrationCredential, IntegrationStatus, ReturnLabels, StoreSettings
 from apps.webhooks.maintenance import pending_passed_over, retries_due, stale_processing
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 from tests.factories import StoreFactory
@@ -91,6 +94,37 @@ def _generate(store: Any, other: Any) -> None:
             idempotency_key=f"plan-test:{pk}",
         )
         for pk, store_id in conversations[::3]
+    )
+    # Returns over the last three months, nearly all with their label action; the store
+    # looked at buys prepaid labels.
+    returns = AgentAction.objects.bulk_create(
+        AgentAction(
+            store_id=store_id,
+            conversation_id=pk,
+            kind=ActionKind.CREATE_RETURN,
+            status=ActionStatus.EXECUTED,
+            executed_at=now - timedelta(hours=pk % 2000),
+            idempotency_key=f"plan-return:{pk}",
+        )
+        for pk, store_id in conversations[1::3]
+    )
+    AgentAction.objects.bulk_create(
+        AgentAction(
+            store_id=r.store_id,
+            conversation_id=r.conversation_id,
+            kind=ActionKind.RETURN_LABEL,
+            status=ActionStatus.EXECUTED,
+            parameters={"return_action_id": r.pk},
+            idempotency_key=f"plan-label:{r.pk}",
+        )
+        for n, r in enumerate(returns)
+        if n % 40
+    )
+    StoreSettings.objects.update_or_create(
+        store=store, defaults={"return_labels": ReturnLabels.MERCHANT_PAYS}
+    )
+    IntegrationCredential.objects.create(
+        store=store, provider="easypost", config=Secret("{}"), status=IntegrationStatus.CONNECTED
     )
     statuses = [WebhookStatus.PROCESSED] * 40 + [
         WebhookStatus.PENDING,
@@ -197,6 +231,14 @@ def test_each_hot_query_is_served_by_its_index(monkeypatch: pytest.MonkeyPatch) 
         "stale webhook claims": (
             stale_processing(now).order_by("pk")[:SWEEP_BATCH],
             "webhookevent_open",
+        ),
+        "lost-label sweep (recorded returns)": (
+            return_sweep.returns_missing_a_label(now)[: return_sweep.BATCH],
+            "action_return_recorded_idx",
+        ),
+        "lost-label sweep (their label actions)": (
+            return_sweep.returns_missing_a_label(now)[: return_sweep.BATCH],
+            "action_label_return_idx",
         ),
         "billing charge sweep": (
             unbilled_resolutions(store, since=now - LOOKBACK, now=now)[:BATCH],

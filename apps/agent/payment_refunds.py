@@ -11,13 +11,21 @@ resumed or retried execution finds the one refund instead of making another.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
 
 from apps.conversations.models import AgentAction
-from apps.integrations.commerce.base import CommerceProvider, OrderInfo, OrderNotFound
+from apps.integrations.commerce.base import (
+    CommerceError,
+    CommerceProvider,
+    OrderInfo,
+    OrderNotFound,
+    OrderPaymentsLookup,
+    PlatformRejected,
+)
 from apps.integrations.payments.base import (
     PaymentsProvider,
     RefundRejected,
@@ -25,7 +33,12 @@ from apps.integrations.payments.base import (
     RefundStatus,
     refund_key,
 )
-from apps.integrations.payments.matching import Ambiguous, mismatch, stripe_reference
+from apps.integrations.payments.matching import (
+    Ambiguous,
+    Unidentified,
+    mismatch,
+    stripe_reference,
+)
 from apps.integrations.payments.models import PaymentRefundRecord
 from apps.integrations.payments.refunds import payment_refund_make
 from apps.integrations.payments.registry import get_payments_provider
@@ -47,10 +60,25 @@ def refund_through_payments(provider: CommerceProvider, action: AgentAction) -> 
     order = provider.get_order(order_id)
     if order is None:
         raise OrderNotFound(order_id)
+    if isinstance(provider, OrderPaymentsLookup):
+        # Asked only here, with Stripe connected. When the platform cannot say how the
+        # order was paid, the action fails as a refusal: nothing was asked of either rail
+        # (refunding on the platform could be the wrong one), and the customer is told
+        # that nothing changed and a person will look.
+        try:
+            paid_with = provider.order_payments(order.id)
+        except CommerceError as exc:
+            raise PlatformRejected(
+                f"Could not tell how the order was paid ({exc}); nothing was refunded.",
+                code="payment_unknown",
+            ) from exc
+        order = replace(order, payments=paid_with)
     try:
         reference = stripe_reference(order)
     except Ambiguous as exc:
         raise RefundRejected(str(exc), "ambiguous_payment") from exc
+    except Unidentified as exc:
+        raise RefundRejected(str(exc), "unidentified_payment") from exc
     if not reference:
         return None
     amount = Decimal(str(action.parameters["amount"]))

@@ -1,14 +1,21 @@
-"""The Celery tasks of a return: buy its prepaid label; release an inspected refund."""
+"""The Celery tasks of a return: buy its prepaid label; release an inspected refund; the
+beat sweep that enqueues labels whose task was lost."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from django.utils import timezone
 
 from apps.agent.return_flow import Run, return_label_run
 from apps.agent.return_notices import refund_told_once
 from apps.agent.return_refunds import return_refund_release
+from apps.agent.return_sweep import BATCH, returns_missing_a_label
 from apps.integrations.commerce.base import TransientCommerceError
 from apps.integrations.shipping.models import ReturnShipment
+
+logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 6
 FIRST_BACKOFF_SECONDS = 30
@@ -58,3 +65,17 @@ def return_release_task(self, shipment_id: int) -> None:  # type: ignore[no-unty
         raise self.retry(exc=exc, countdown=countdown) from exc
     if refund is not None:
         refund_told_once(refund)
+
+
+@shared_task(
+    name="agent.sweep_return_labels", acks_late=True, ignore_result=True, soft_time_limit=30
+)
+def sweep_return_labels() -> int:
+    """Beat: enqueue the label task of recorded returns left without one (a broker outage,
+    a worker lost before the task ran; apps.agent.return_sweep). Returns how many."""
+    lost = list(returns_missing_a_label(timezone.now())[:BATCH])
+    for return_action_id in lost:
+        return_label_task.delay(return_action_id)
+    if lost:
+        logger.warning("re-enqueued the label of %d return(s): %s", len(lost), lost)
+    return len(lost)

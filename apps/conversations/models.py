@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 
 from apps.orders.models import Order
@@ -220,6 +221,18 @@ class AgentAction(models.Model):
                 Coalesce("executed_at", "created_at"),
                 name="agentaction_done_at",
                 condition=models.Q(status="executed"),
+            ),
+            # The lost-label sweep (apps.agent.return_sweep): returns recorded in a range of
+            # time, and whether a return already has its label action.
+            models.Index(
+                fields=["store", "executed_at"],
+                condition=models.Q(kind="create_return", status="executed"),
+                name="action_return_recorded_idx",
+            ),
+            models.Index(
+                KeyTextTransform("return_action_id", "parameters"),
+                condition=models.Q(kind="return_label"),
+                name="action_label_return_idx",
             ),
         ]
 

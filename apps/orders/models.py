@@ -82,6 +82,10 @@ class Order(models.Model):
     # Payments taken outside the platform (commerce.base.PaymentReference as JSON): where a
     # refund through the payment provider finds the payment.
     payment_references = models.JSONField(default=list, blank=True)
+    # Platforms whose order reads leave payments out (Shopify: its own small query, read
+    # only before a refund): the platform's updatedAt of the version payment_references
+    # were read from. Null = never read; older than platform_updated_at = read again.
+    payments_read_for = models.DateTimeField(null=True, blank=True)
     status_url = models.URLField(max_length=500, blank=True)
 
     platform_created_at = models.DateTimeField(null=True, blank=True)

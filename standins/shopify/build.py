@@ -23,6 +23,7 @@ from standins.shopify.state import (
     PolicyRec,
     ProductRec,
     RefundRec,
+    TransactionRec,
     VariantRec,
     e164,
     gid,
@@ -297,3 +298,29 @@ def _shipped(order: OrderRec, base: int, created: datetime) -> FulfillmentRec:
         ],
         estimated_delivery_at=created + timedelta(days=5),
     )
+
+
+def paid_through_stripe(order: OrderRec, intent: str, *, where: str = "authorization") -> None:
+    """Make `order` one a Stripe checkout paid, the way such orders show on Shopify:
+    `authorization`: a stripe-gateway SALE whose authorizationCode is the PaymentIntent;
+    `receipt`: the same with the id only in the gateway's receipt (PaymentIntent and its
+    charge); `attribute`: a note attribute `stripe_payment_intent` on an order whose
+    payment Shopify recorded with the manual gateway."""
+    sale = order.sale_transaction_id
+    if where == "attribute":
+        order.transactions = [TransactionRec(sale, "manual", "SALE", "SUCCESS", order.total)]
+        order.custom_attributes.append(("stripe_payment_intent", intent))
+        return
+    charge = "ch_" + intent.removeprefix("pi_")
+    receipt = {"id": intent, "object": "payment_intent", "latest_charge": charge}
+    order.transactions = [
+        TransactionRec(
+            sale,
+            "stripe",
+            "SALE",
+            "SUCCESS",
+            order.total,
+            authorization_code=intent if where == "authorization" else None,
+            receipt=receipt,
+        )
+    ]

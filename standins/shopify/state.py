@@ -7,6 +7,7 @@ from the records each time, as Shopify does), for graph.py to shape per query.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -81,6 +82,22 @@ class RefundRec:
 
 
 @dataclass
+class TransactionRec:
+    """An OrderTransaction: `gateway` "shopify_payments" for Shopify's own payments;
+    "stripe" for a Stripe checkout, whose PaymentIntent sits in `authorization_code` or in
+    the gateway's raw receipt (`receipt`, served as the `receiptJson` string)."""
+
+    id: str
+    gateway: str
+    kind: str  # OrderTransactionKind: SALE, AUTHORIZATION, CAPTURE, REFUND, VOID, ...
+    status: str  # OrderTransactionStatus: SUCCESS, FAILURE, PENDING, ERROR, ...
+    amount: Decimal
+    authorization_code: str | None = None
+    payment_id: str = ""
+    receipt: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class ReturnLineRec:
     id: str
     fulfillment_line_item_id: str
@@ -121,6 +138,9 @@ class OrderRec:
     note: str | None = None
     tags: list[str] = field(default_factory=list)
     status_url: str = ""
+    # Empty: one successful Shopify Payments SALE of the total (sale_transaction_id).
+    transactions: list[TransactionRec] = field(default_factory=list)
+    custom_attributes: list[tuple[str, str]] = field(default_factory=list)  # note attributes
 
     @property
     def name(self) -> str:
@@ -281,6 +301,29 @@ def refund_node(order: OrderRec, refund: RefundRec) -> dict[str, Any]:
     }
 
 
+def transaction_nodes(order: OrderRec) -> list[dict[str, Any]]:
+    held = order.transactions or [
+        TransactionRec(
+            order.sale_transaction_id, "shopify_payments", "SALE", "SUCCESS", order.total
+        )
+    ]
+    return [
+        {
+            "__typename": "OrderTransaction",
+            "id": t.id,
+            "gateway": t.gateway,
+            "kind": t.kind,
+            "status": t.status,
+            "authorizationCode": t.authorization_code,
+            # Shopify's own id of the payment attempt (c<order number>.<attempt>).
+            "paymentId": t.payment_id or f"c{order.id.rsplit('/', 1)[-1]}.1",
+            "receiptJson": json.dumps(t.receipt),
+            "amountSet": money(t.amount, order.currency),
+        }
+        for t in held
+    ]
+
+
 def return_node(ret: ReturnRec) -> dict[str, Any]:
     return {
         "__typename": "Return",
@@ -334,6 +377,8 @@ def order_node(order: OrderRec, *, extra: dict[str, Any] | None = None) -> dict[
         "fulfillments": [fulfillment_node(f) for f in order.fulfillments],
         "refunds": [refund_node(order, r) for r in order.refunds],
         "returns": [return_node(r) for r in order.returns],
+        "transactions": transaction_nodes(order),
+        "customAttributes": [{"key": k, "value": v} for k, v in order.custom_attributes],
     }
     node.update(extra or {})
     return node

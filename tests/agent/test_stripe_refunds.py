@@ -23,7 +23,12 @@ from apps.conversations.models import (
 from apps.integrations.commerce.base import OrderInfo, PaymentReference
 from apps.integrations.commerce.registry import get_commerce_provider
 from apps.integrations.payments.base import PaymentInfo
-from apps.integrations.payments.matching import Ambiguous, mismatch, stripe_reference
+from apps.integrations.payments.matching import (
+    Ambiguous,
+    Unidentified,
+    mismatch,
+    stripe_reference,
+)
 from apps.integrations.payments.stripe.provider import StripePayments
 from apps.orders.models import Order
 from apps.stores.fields import Secret
@@ -271,6 +276,11 @@ def test_the_reference_is_the_one_stripe_id_the_order_names() -> None:
     other = PaymentReference("stripe", "pi_3Nzzzzzzzz99999", "attribute")
     with pytest.raises(Ambiguous):
         stripe_reference(_order(payments=(stripe_pi, other)))
+    # Stripe took the money but the provider found no id: never the platform's refund.
+    unknown = PaymentReference("stripe", "", "transaction")
+    with pytest.raises(Unidentified):
+        stripe_reference(_order(payments=(unknown,)))
+    assert stripe_reference(_order(payments=(unknown, stripe_pi))) == "pi_3Nabcdefgh12345"
 
 
 @pytest.mark.parametrize(

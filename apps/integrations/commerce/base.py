@@ -325,6 +325,19 @@ class CommerceProvider(Protocol):
     def get_policies(self) -> list[Policy]: ...
 
 
+@runtime_checkable
+class OrderPaymentsLookup(Protocol):
+    """A platform whose order reads leave out how the order was paid (Shopify: the
+    transactions cost too much in every order query). The refund path asks it separately,
+    and only when a payments provider is connected; other providers fill
+    `OrderInfo.payments` as they read the order."""
+
+    def order_payments(self, order_id: str) -> tuple[PaymentReference, ...]:
+        """The payments the order names outside the platform's own. Raises a CommerceError
+        when it cannot tell (never an empty answer in place of an unknown one)."""
+        ...
+
+
 # ---------------------------------------------------------------- helpers for providers
 
 _ORDER_NUMBER = re.compile(r"\d{1,12}")

@@ -3,12 +3,19 @@
 Where the reference comes from: OrderInfo.payments, which each commerce provider fills from
 what its orders carry (a transaction's gateway and authorization, e.g. a Stripe pi_…; an
 order attribute or metadata a custom checkout set, such as `stripe_payment_intent`), kept
-in the order snapshot (Order.payment_references). A reference counts only when its gateway
-names Stripe and it has the shape of a Stripe id (pi_…, ch_…, py_…).
+in the order snapshot (Order.payment_references). Shopify's order reads leave payments out:
+its provider reads them with their own query just before a refund
+(commerce.shopify.payments, which documents where a Stripe payment shows on a Shopify
+order). A reference counts only when its gateway names Stripe and it has the shape of a
+Stripe id (pi_…, ch_…, py_…).
 
 Exactly one distinct Stripe reference must be found; two different ones are ambiguous and
-refused. A reference is only a claim written on the order, so before any money moves the
-payment itself must agree with the order (`mismatch`): it succeeded, in the order's currency,
+refused. A payment a provider reports as Stripe's without any id (an empty reference: the
+Shopify reader found a Stripe transaction but no id in it) is refused too: refunding it on
+the platform instead may only record a refund Stripe never makes.
+
+A reference is only a claim written on the order, so before any money moves the payment
+itself must agree with the order (`mismatch`): it succeeded, in the order's currency,
 for exactly the order's total; a receipt email on it equals the order's email; order ids in
 its metadata, if any, name this order. Otherwise the refund is refused and a person looks.
 """
@@ -29,15 +36,19 @@ class Ambiguous(ValueError):
     """The order names more than one Stripe payment."""
 
 
+class Unidentified(ValueError):
+    """The order was paid through Stripe, but names no Stripe id to refund."""
+
+
 def stripe_reference(order: OrderInfo) -> str:
-    """The order's Stripe payment id, "" when it names none. Raises Ambiguous."""
-    found = {
-        p.reference.strip()
-        for p in order.payments
-        if "stripe" in p.gateway.lower() and STRIPE_ID.fullmatch(p.reference.strip())
-    }
+    """The order's Stripe payment id, "" when it names no Stripe payment at all. Raises
+    Ambiguous (two ids) and Unidentified (Stripe named, no id)."""
+    stripe = [p for p in order.payments if "stripe" in p.gateway.lower()]
+    found = {p.reference.strip() for p in stripe if STRIPE_ID.fullmatch(p.reference.strip())}
     if len(found) > 1:
         raise Ambiguous("The order names more than one Stripe payment.")
+    if not found and any(not p.reference.strip() for p in stripe):
+        raise Unidentified("The order was paid through Stripe but names no Stripe payment id.")
     return found.pop() if found else ""
 
 

@@ -211,6 +211,35 @@ query OrderNote($id: ID!) {
     estimated_cost=1,
 )
 
+# The payments of one order, read apart from OrderSnapshot: transactions in the shared
+# fragment pushed every backfill page over its cost budget (THROTTLED), and only a refund
+# on a store with Stripe connected needs them (commerce/shopify/payments.py). Transactions
+# are a plain list (first: 10 covers authorization, capture and a few refunds).
+ORDER_PAYMENTS_TRANSACTIONS = 10
+ORDER_PAYMENTS = Operation(
+    name="OrderPayments",
+    document="""
+query OrderPayments($id: ID!) {
+  order(id: $id) {
+    id
+    updatedAt
+    customAttributes { key value }
+    transactions(first: 10) {
+      gateway
+      kind
+      status
+      authorizationCode
+      paymentId
+      receiptJson
+      amountSet { shopMoney { amount currencyCode } }
+    }
+  }
+}
+""",
+    # order 1 + attributes (~10 x 1) + 10 transactions x (1 + amountSet 1 + shopMoney 1)
+    estimated_cost=1 + 10 + ORDER_PAYMENTS_TRANSACTIONS * 3,
+)
+
 REFUND_CONTEXT = Operation(
     name="RefundContext",
     document="""
@@ -575,6 +604,7 @@ ALL_OPERATIONS: tuple[Operation, ...] = (
     ORDERS_COUNT,
     CUSTOMERS_BY_PHONE,
     ORDER_NOTE,
+    ORDER_PAYMENTS,
     REFUND_CONTEXT,
     REFUND_CREATE,
     ORDER_CANCEL,

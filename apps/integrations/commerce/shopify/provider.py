@@ -11,12 +11,13 @@ from apps.integrations.commerce.base import (
     LineItemQuantity,
     OrderInfo,
     OrderNotFound,
+    PaymentReference,
     Policy,
     Product,
     RefundResult,
     ReturnResult,
 )
-from apps.integrations.commerce.shopify import catalog, refunds, returns
+from apps.integrations.commerce.shopify import catalog, payments, refunds, returns
 from apps.integrations.commerce.shopify.client import ShopifyClient
 from apps.integrations.commerce.shopify.lookups import OrderLookups
 from apps.integrations.commerce.shopify.order_edits import OrderEdits
@@ -62,6 +63,10 @@ class ShopifyCommerceProvider:
         if order is None:
             raise OrderNotFound(order_id)
         return list(order.fulfillments)
+
+    def order_payments(self, order_id: str) -> tuple[PaymentReference, ...]:
+        # Its own small query, cached on the snapshot (commerce.base.OrderPaymentsLookup).
+        return payments.order_payments(self.client, self.store, order_id)
 
     def search_products(self, query: str, *, limit: int = 5) -> list[Product]:
         return catalog.products_search(self.client, query, limit=limit)
