@@ -54,7 +54,7 @@ def hot_queries(store_id: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from apps.agent.tasks import SWEEP_BATCH, unanswered_messages
-    from apps.billing.usage import BATCH, LOOKBACK, unbilled_resolutions
+    from apps.billing.usage import CANDIDATES, LOOKBACK, unbilled_candidates
     from apps.conversations.models import ConversationStatus
     from apps.conversations.retention import expired_conversations, retention_cutoff
     from apps.dashboard.selectors import inbox
@@ -84,7 +84,9 @@ def hot_queries(store_id: int) -> dict[str, Any]:
         "pending-webhook sweep": pending_passed_over(now).order_by("pk")[:SWEEP_BATCH],
         "webhook retries sweep": retries_due(now).order_by("pk")[:SWEEP_BATCH],
         "webhook stale-claim sweep": stale_processing(now).order_by("pk")[:SWEEP_BATCH],
-        "billing charge sweep": unbilled_resolutions(store, since=now - LOOKBACK, now=now)[:BATCH],
+        "billing charge sweep (candidates)": unbilled_candidates(store, since=now - LOOKBACK)[
+            :CANDIDATES
+        ],
         "rollup sweep": Q_changed(now),
         "analytics actions (today)": _actions_today(store, now),
         "webhook retention": expired_events()[:500],
@@ -107,11 +109,11 @@ class _Raw:
 
 
 def _actions_today(store: Any, now: datetime) -> Any:
-    from apps.dashboard.analytics.actions import _executed
+    from apps.dashboard.analytics.actions import executed_actions
     from apps.dashboard.analytics.results import DateRange
 
     today = now.date()
-    return _executed(store, DateRange(today, today, store.zone)).values("day", "kind")
+    return executed_actions(store, DateRange(today, today, store.zone)).values("day", "kind")
 
 
 def Q_changed(now: datetime) -> Any:  # noqa: N802
@@ -189,6 +191,30 @@ def copy_old_webhook_events(count: int, days_ago: int = 30) -> int:
                 copy.write_row((
                     "shopify", "old-shop.myshopify.com", "orders/updated", f"old-{n}",
                     f"old-{n}", "2026-10", payload, at, "processed", 1, "", "", at,
+                ))  # fmt: skip
+        cursor.execute("ANALYZE webhooks_webhookevent")
+    return count
+
+
+def copy_stranded_webhook_events(count: int) -> int:
+    """`count` pending events never handed to the broker (Redis was down while they
+    arrived), as the pending-webhook sweep finds them after an outage, via COPY."""
+    from django.db import connection
+
+    received = datetime.now(tz=UTC) - timedelta(hours=1)
+    payload = json.dumps({"id": 1, "name": "#1001", "line_items": [{"id": 1, "quantity": 1}]})
+    columns = ("provider, shop_domain, topic, event_id, webhook_id, api_version, payload, "
+               "received_at, status, attempts, last_error, note")  # fmt: skip
+    with connection.cursor() as cursor:
+        with (
+            cursor.connection.cursor() as raw,
+            raw.copy(f"COPY webhooks_webhookevent ({columns}) FROM STDIN") as copy,
+        ):
+            for n in range(count):
+                copy.write_row((
+                    "shopify", "old-shop.myshopify.com", "orders/updated", f"stranded-{n}",
+                    f"stranded-{n}", "2026-10", payload, received + timedelta(milliseconds=n),
+                    "pending", 0, "", "",
                 ))  # fmt: skip
         cursor.execute("ANALYZE webhooks_webhookevent")
     return count
