@@ -229,3 +229,14 @@ def test_a_long_range_shows_weeks_and_the_csv_keeps_every_day(merchant, shop, le
     assert "<tr data-day=" not in html
     assert len(csv_rows) == 1 + (end - start).days + 1
     assert [ledger.isoformat(), "4", "4"] == csv_rows[1 + (ledger - start).days][:3]
+
+
+def test_the_tables_day_labels_read_as_djangos_date_filter():
+    from django.template.defaultfilters import date as date_filter
+
+    from apps.dashboard.analytics.results import day_label
+
+    first = timezone.now().date() - timedelta(days=400)
+    days = [first + timedelta(days=n) for n in range(400)]
+
+    assert [day_label(day) for day in days] == [date_filter(day, "D j M") for day in days]
