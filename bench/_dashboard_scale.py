@@ -292,3 +292,50 @@ def retention_under_load(
     outcome["ingest"] = {"p50": statistics.median(samples), "p99": _p(samples, 0.99),
                          "n": len(samples)}  # fmt: skip
     return outcome
+
+
+_EVENTS_PURGE = """
+import json, time, django
+django.setup()
+from apps.webhooks.retention import webhook_events_purge
+started = time.perf_counter()
+events = webhook_events_purge(budget_seconds=3600)
+print(json.dumps([events.deleted, time.perf_counter() - started]))
+"""
+
+
+def purge_pause_comparison(
+    client: Any, shop: str, secret: str, count: int, pause: float, rounds: int = 2
+) -> list[tuple[float, dict[str, float]]]:
+    """(pause, figures) per purge of `count` old webhook events, alternating back-to-back
+    batches (pause 0) and `pause`, while webhooks arrive here: ingestion p50/p99 and the
+    purge's rows per second, on the same data size each time."""
+    import os
+    import subprocess
+    import sys
+
+    from apps.webhooks.models import WebhookEvent
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    results = []
+    for _ in range(rounds):
+        for seconds in (0.0, pause):
+            WebhookEvent.objects.filter(event_id__startswith="old-").delete()
+            copy_old_webhook_events(count)
+            env = {**os.environ, "RETENTION_PAUSE_SECONDS": str(seconds)}
+            worker = subprocess.Popen(
+                [sys.executable, "-c", _EVENTS_PURGE], cwd=root, env=env,
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            samples = []
+            while worker.poll() is None:
+                samples.append(_webhook(client, shop, secret))
+            output, _ = worker.communicate()
+            if worker.returncode != 0 or not samples:
+                raise SystemExit("the retention process failed")
+            deleted, took = json.loads(output.strip().splitlines()[-1])
+            results.append((seconds, {
+                "p50": statistics.median(samples), "p99": _p(samples, 0.99),
+                "n": len(samples), "rows_per_s": deleted / max(took, 1e-9),
+            }))  # fmt: skip
+    return results
