@@ -54,7 +54,7 @@ def hot_queries(store_id: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from apps.agent.tasks import SWEEP_BATCH, unanswered_messages
-    from apps.billing.usage import BATCH, LOOKBACK, unbilled_resolutions
+    from apps.billing.usage import CANDIDATES, LOOKBACK, unbilled_candidates
     from apps.conversations.models import ConversationStatus
     from apps.conversations.retention import expired_conversations, retention_cutoff
     from apps.dashboard.selectors import inbox
@@ -84,7 +84,9 @@ def hot_queries(store_id: int) -> dict[str, Any]:
         "pending-webhook sweep": pending_passed_over(now).order_by("pk")[:SWEEP_BATCH],
         "webhook retries sweep": retries_due(now).order_by("pk")[:SWEEP_BATCH],
         "webhook stale-claim sweep": stale_processing(now).order_by("pk")[:SWEEP_BATCH],
-        "billing charge sweep": unbilled_resolutions(store, since=now - LOOKBACK, now=now)[:BATCH],
+        "billing charge sweep (candidates)": unbilled_candidates(store, since=now - LOOKBACK)[
+            :CANDIDATES
+        ],
         "rollup sweep": Q_changed(now),
         "analytics actions (today)": _actions_today(store, now),
         "webhook retention": expired_events()[:500],
@@ -107,11 +109,11 @@ class _Raw:
 
 
 def _actions_today(store: Any, now: datetime) -> Any:
-    from apps.dashboard.analytics.actions import _executed
+    from apps.dashboard.analytics.actions import executed_actions
     from apps.dashboard.analytics.results import DateRange
 
     today = now.date()
-    return _executed(store, DateRange(today, today, store.zone)).values("day", "kind")
+    return executed_actions(store, DateRange(today, today, store.zone)).values("day", "kind")
 
 
 def Q_changed(now: datetime) -> Any:  # noqa: N802
@@ -194,6 +196,30 @@ def copy_old_webhook_events(count: int, days_ago: int = 30) -> int:
     return count
 
 
+def copy_stranded_webhook_events(count: int) -> int:
+    """`count` pending events never handed to the broker (Redis was down while they
+    arrived), as the pending-webhook sweep finds them after an outage, via COPY."""
+    from django.db import connection
+
+    received = datetime.now(tz=UTC) - timedelta(hours=1)
+    payload = json.dumps({"id": 1, "name": "#1001", "line_items": [{"id": 1, "quantity": 1}]})
+    columns = ("provider, shop_domain, topic, event_id, webhook_id, api_version, payload, "
+               "received_at, status, attempts, last_error, note")  # fmt: skip
+    with connection.cursor() as cursor:
+        with (
+            cursor.connection.cursor() as raw,
+            raw.copy(f"COPY webhooks_webhookevent ({columns}) FROM STDIN") as copy,
+        ):
+            for n in range(count):
+                copy.write_row((
+                    "shopify", "old-shop.myshopify.com", "orders/updated", f"stranded-{n}",
+                    f"stranded-{n}", "2026-10", payload, received + timedelta(milliseconds=n),
+                    "pending", 0, "", "",
+                ))  # fmt: skip
+        cursor.execute("ANALYZE webhooks_webhookevent")
+    return count
+
+
 def _webhook(client: Any, shop: str, secret: str) -> float:
     body = json.dumps({"id": 820982911946154508, "name": "#9999", "line_items": []}).encode()
     digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
@@ -266,3 +292,50 @@ def retention_under_load(
     outcome["ingest"] = {"p50": statistics.median(samples), "p99": _p(samples, 0.99),
                          "n": len(samples)}  # fmt: skip
     return outcome
+
+
+_EVENTS_PURGE = """
+import json, time, django
+django.setup()
+from apps.webhooks.retention import webhook_events_purge
+started = time.perf_counter()
+events = webhook_events_purge(budget_seconds=3600)
+print(json.dumps([events.deleted, time.perf_counter() - started]))
+"""
+
+
+def purge_pause_comparison(
+    client: Any, shop: str, secret: str, count: int, pause: float, rounds: int = 2
+) -> list[tuple[float, dict[str, float]]]:
+    """(pause, figures) per purge of `count` old webhook events, alternating back-to-back
+    batches (pause 0) and `pause`, while webhooks arrive here: ingestion p50/p99 and the
+    purge's rows per second, on the same data size each time."""
+    import os
+    import subprocess
+    import sys
+
+    from apps.webhooks.models import WebhookEvent
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    results = []
+    for _ in range(rounds):
+        for seconds in (0.0, pause):
+            WebhookEvent.objects.filter(event_id__startswith="old-").delete()
+            copy_old_webhook_events(count)
+            env = {**os.environ, "RETENTION_PAUSE_SECONDS": str(seconds)}
+            worker = subprocess.Popen(
+                [sys.executable, "-c", _EVENTS_PURGE], cwd=root, env=env,
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            samples = []
+            while worker.poll() is None:
+                samples.append(_webhook(client, shop, secret))
+            output, _ = worker.communicate()
+            if worker.returncode != 0 or not samples:
+                raise SystemExit("the retention process failed")
+            deleted, took = json.loads(output.strip().splitlines()[-1])
+            results.append((seconds, {
+                "p50": statistics.median(samples), "p99": _p(samples, 0.99),
+                "n": len(samples), "rows_per_s": deleted / max(took, 1e-9),
+            }))  # fmt: skip
+    return results

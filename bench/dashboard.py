@@ -24,10 +24,15 @@ queries, templates; no network), with a fresh App Bridge session token per reque
   one that takes SLOW_PLATFORM_SECONDS (2 s) per call and is then throttled; neither run
   may call it. BENCH_ONLY=approve measures just this (on the data there is, or a small
   BENCH_CONVERSATIONS set generated for it).
+  BENCH_ONLY=retention purges BENCH_PURGE_EVENTS (default 60,000) old webhook events four
+  times while webhooks arrive, alternating batches back to back and RETENTION_PAUSE_SECONDS
+  apart: ingestion p50/p99 and rows deleted per second of each (on the data there is with
+  BENCH_REUSE_DATA=1).
   BENCH_ONLY=analytics measures just the inbox (the baseline) and the analytics ranges,
   with their query counts (no approvals, EXPLAIN or retention).
 * EXPLAIN ANALYZE of each hot query (inbox filters, unanswered-message sweep,
-  pending-webhook sweep, billing charge sweep, rollup sweep, retention candidates): none
+  pending-webhook sweep over BENCH_STRANDED_EVENTS (default 115,000) pending events an
+  outage left behind, billing charge sweep, rollup sweep, retention candidates): none
   may scan a whole big table;
 * retention: BENCH_CONVERSATIONS old processed webhook events (COPY) and the conversations
   older than BENCH_RETENTION_DAYS (default 300) are purged by the retention jobs in
@@ -81,6 +86,9 @@ THROTTLED = {
     "extensions": {"cost": {"requestedQueryCost": 10, "actualQueryCost": None, "throttleStatus": {
         "maximumAvailable": 1000.0, "currentlyAvailable": 0.0, "restoreRate": 50.0}}},
 }  # fmt: skip
+PURGE_EVENTS = int(os.environ.get("BENCH_PURGE_EVENTS", "60000"))
+# Pending events an outage left behind, for the pending-webhook sweep's plan.
+STRANDED_EVENTS = int(os.environ.get("BENCH_STRANDED_EVENTS", "115000"))
 RETENTION_DAYS = int(os.environ.get("BENCH_RETENTION_DAYS", "300"))
 ANALYTICS_RANGES = (7, 30, 90, 366)
 
@@ -462,6 +470,8 @@ def main() -> int:
     import _dashboard_scale as scale
     from django.test import Client
 
+    if os.environ.get("BENCH_ONLY") == "retention":
+        return report_pause(Client(), scale)
     if os.environ.get("BENCH_ONLY") == "approve":
         print(f"server time over {REQUESTS} requests each (Django test client, in process):")
         problems = report_approve(approve_results(Client(), store_id))
@@ -473,6 +483,7 @@ def main() -> int:
     print(f"rollups: {days} past days rolled up from the source rows in {seconds:.1f} s")
     if reused is None:
         scale.copy_old_webhook_events(counts["conversations"])
+        scale.copy_stranded_webhook_events(STRANDED_EVENTS)
 
     client = Client()
     end = datetime.now(tz=UTC).date()
@@ -521,6 +532,19 @@ def main() -> int:
     print(f"OK: inbox and analytics (7-366 days) p95 < {TARGET_P95_MS:.0f} ms, queries constant "
           f"in the rows shown, approve p95 < {TARGET_APPROVE_P95_MS:.0f} ms (a slow platform too), "
           "no hot query scans a whole big table")  # fmt: skip
+    return 0
+
+
+def report_pause(client: Any, scale: Any) -> int:
+    """BENCH_ONLY=retention: the webhook-event purge with and without its pause."""
+    from django.conf import settings
+
+    pause = settings.RETENTION_PAUSE_SECONDS
+    print(f"webhook ingestion while {PURGE_EVENTS:,} old events are purged (another process), "
+          f"back to back vs {pause:.2f} s between batches, alternating:")  # fmt: skip
+    for seconds, r in scale.purge_pause_comparison(client, SHOP, SECRET, PURGE_EVENTS, pause):
+        print(f"  pause {seconds:.2f} s   ingestion p50 {r['p50']:5.1f} ms p99 {r['p99']:6.1f} ms "
+              f"({r['n']:.0f})   purge {r['rows_per_s']:8,.0f} rows/s")  # fmt: skip
     return 0
 
 

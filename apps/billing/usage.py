@@ -42,6 +42,8 @@ from apps.stores.models import Platform, Store, StoreStatus
 logger = logging.getLogger(__name__)
 
 BATCH = 200  # resolutions recorded, and charges sent, per store and run
+# Unrecorded conversations examined per query while looking for a batch of resolutions.
+CANDIDATES = 2 * BATCH
 MAX_ATTEMPTS = 8
 # A claim older than this belongs to a worker that died mid-call: the row is sent again.
 CLAIM_TIMEOUT = timedelta(minutes=5)
@@ -131,19 +133,53 @@ def billable_conversations(
     store: Store, subscription: AppSubscription, *, now: datetime
 ) -> list[tuple[int, datetime]]:
     """(conversation id, resolved at) of resolutions not in the ledger yet, oldest first:
-    resolved by the AI since the subscription was approved (and within LOOKBACK)."""
+    resolved by the AI since the subscription was approved (and within LOOKBACK).
+
+    The store's unrecorded conversations are read in billing order a window at a time,
+    and only a window's rows are probed (messages, actions), until a batch is found: a
+    store with weeks of resolutions to catch up on costs one batch, not all of them."""
     since = max(subscription.activated_at or now, now - LOOKBACK)
-    return list(unbilled_resolutions(store, since=since, now=now)[:BATCH])
+    found: list[tuple[int, datetime]] = []
+    after: tuple[int, datetime] | None = None
+    while len(found) < BATCH:
+        window = list(unbilled_candidates(store, since=since, after=after)[:CANDIDATES])
+        if not window:
+            break
+        ids = [pk for pk, _ in window]
+        found += ai_resolutions_among(ids, since=since, now=now)[: BATCH - len(found)]
+        if len(window) < CANDIDATES:
+            break
+        after = window[-1]
+    return found
 
 
-def unbilled_resolutions(
-    store: Store, *, since: datetime, now: datetime
+def unbilled_candidates(
+    store: Store, *, since: datetime, after: tuple[int, datetime] | None = None
 ) -> QuerySet[Conversation, tuple[int, datetime]]:
-    """The store's AI resolutions since `since` without a ledger row, oldest first (the
-    charge sweep's query: conversation_last_message / conversation_resolved serve it)."""
+    """(id, resolved moment) of the store's conversations without a ledger row that could
+    have been resolved since `since`, in billing order, after `after` (id, moment) if
+    given. conversation_unbilled serves it in that order: no sort, a window read and done."""
+    candidates = (
+        Conversation.objects.filter(store=store, billing_recorded_at__isnull=True)
+        .annotate(resolved_moment=resolved_at_expression())
+        .filter(resolved_moment__gte=since)
+    )
+    if after is not None:
+        pk, moment = after
+        candidates = candidates.filter(resolved_moment__gte=moment).filter(
+            Q(resolved_moment__gt=moment) | Q(pk__gt=pk)
+        )
+    return candidates.order_by("resolved_moment", "pk").values_list("pk", "resolved_moment")
+
+
+def ai_resolutions_among(
+    ids: list[int], *, since: datetime, now: datetime
+) -> QuerySet[Conversation, tuple[int, datetime]]:
+    """Of these conversations, the AI resolutions since `since` without a ledger row
+    (whatever billing_recorded_at says: the ledger is the rule), oldest first."""
     in_ledger = BillingLedgerEntry.objects.filter(conversation=OuterRef("pk"))
     return (
-        Conversation.objects.filter(store=store)
+        Conversation.objects.filter(pk__in=ids)
         .filter(Q(last_message_at__gte=since) | Q(resolved_at__gte=since))
         .filter(ai_resolved_q(now))
         .annotate(resolved_moment=resolved_at_expression())
@@ -175,6 +211,7 @@ def ledger_entry_record(
         if BillingLedgerEntry.objects.filter(idempotency_key=key).exists():
             return False
         status, amount = _terms_for(locked, resolved_at, now)
+        Conversation.objects.filter(pk=conversation_id).update(billing_recorded_at=now)
         BillingLedgerEntry.objects.create(
             store_id=locked.store_id,
             subscription=locked,

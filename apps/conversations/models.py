@@ -54,6 +54,10 @@ class Conversation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # When its AI resolution got a billing ledger row (charged, free or over the cap).
+    # The charge sweep reads only conversations without one (conversation_unbilled), so
+    # a store's already-billed history is never re-examined on each run.
+    billing_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # Checked with EXPLAIN on generated data by bench/dashboard.py.
@@ -78,6 +82,15 @@ class Conversation(models.Model):
             # The inbox poll's "anything changed?": the store's latest change, read off
             # the end of the index instead of every row of the store.
             models.Index(fields=["store", "updated_at"], name="conversation_store_updated"),
+            # The billing charge sweep: a store's unbilled conversations in the order they
+            # are billed (resolved moment, id), so a run reads one batch and stops.
+            models.Index(
+                F("store"),
+                Coalesce("resolved_at", "last_message_at", "created_at"),
+                F("id"),
+                name="conversation_unbilled",
+                condition=models.Q(billing_recorded_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -31,13 +32,22 @@ def purge_in_batches(
     batch: int,
     budget_seconds: float,
     erase: Callable[[list[int]], object] | None = None,
+    pause: float | None = None,
 ) -> Purge:
     """Delete what `candidates()` selects (ordered by an indexed column), `batch` rows per
     transaction, until none is left or `budget_seconds` have passed. `erase(ids)` deletes
-    a batch with whatever belongs to it; by default the rows alone are deleted."""
+    a batch with whatever belongs to it; by default the rows alone are deleted.
+
+    Between batches it sleeps `pause` seconds (RETENTION_PAUSE_SECONDS, off by default):
+    back to back, the deletes compete for the disk and a core with the requests writing
+    the same tables; the pause trades purge speed for their latency where that shows
+    (BENCH_ONLY=retention bench/dashboard.py measures both)."""
+    pause = settings.RETENTION_PAUSE_SECONDS if pause is None else pause
     started = time.monotonic()
     deleted = batches = 0
     while time.monotonic() - started < budget_seconds:
+        if batches and pause > 0:
+            time.sleep(pause)
         with transaction.atomic():
             queryset = candidates()
             ids = list(
@@ -51,4 +61,6 @@ def purge_in_batches(
                 erase(ids)
         deleted += len(ids)
         batches += 1
+        if len(ids) < batch:  # the last of them (what is locked waits for the next run)
+            return Purge(deleted, batches, time.monotonic() - started, True)
     return Purge(deleted, batches, time.monotonic() - started, False)

@@ -56,6 +56,9 @@ class Store(models.Model):
     # The zone the platform last reported (time_zones.py): a new report is followed, the
     # same report again leaves a zone the merchant chose in the dashboard alone.
     platform_timezone = models.CharField(max_length=64, blank=True)
+    # As of when that report was true (the shop's updated_at in the webhook): deliveries
+    # come out of order, and an older report never replaces a newer one.
+    platform_timezone_at = models.DateTimeField(null=True, blank=True)
 
     access_token = EncryptedTextField()
     access_token_expires_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ their per-day figures (the analytics rollups) again in the new zone.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -70,11 +71,14 @@ def store_time_zone_choose(store: Store, name: str) -> bool:
     return True
 
 
-def store_time_zone_reported(store: Store, value: object) -> bool:
-    """The platform says the shop is in `value`. Returns whether the store's zone changed.
+def store_time_zone_reported(store: Store, value: object, *, as_of: datetime | None = None) -> bool:
+    """The platform says the shop is in `value` (as of `as_of`, when known). Returns
+    whether the store's zone changed.
 
     Idempotent: a report equal to the last one changes nothing (the merchant's own
-    choice stays); a value that is not a known IANA zone is ignored (and logged)."""
+    choice stays); a value that is not a known IANA zone is ignored (and logged); a
+    report older than the last one applied is stale (the platform delivered it late,
+    after a newer one) and changes nothing."""
     reported = zone_name(value)
     if reported is None:
         if value not in (None, ""):
@@ -83,14 +87,22 @@ def store_time_zone_reported(store: Store, value: object) -> bool:
     with transaction.atomic():
         row = (
             Store.objects.select_for_update()
-            .only("pk", "timezone", "platform_timezone")
+            .only("pk", "timezone", "platform_timezone", "platform_timezone_at")
             .get(pk=store.pk)
         )
+        last = row.platform_timezone_at
+        if as_of is not None and last is not None and as_of < last:
+            logger.info("stale platform time zone ignored store_id=%s", store.pk)
+            return False
+        newer = {} if as_of is None else {"platform_timezone_at": as_of}
         if row.platform_timezone == reported:
+            # Same zone; still, later reports must be compared with this one.
+            if newer:
+                Store.objects.filter(pk=store.pk).update(**newer)
             return False
         changed = row.timezone != reported
         Store.objects.filter(pk=store.pk).update(
-            timezone=reported, platform_timezone=reported, updated_at=timezone.now()
+            timezone=reported, platform_timezone=reported, updated_at=timezone.now(), **newer
         )
         if changed:
             _announce(store.pk)

@@ -87,6 +87,14 @@ class WebhookEvent(models.Model):
                 name="webhookevent_open",
                 condition=models.Q(status__in=OPEN_STATUSES),
             ),
+            # The pending sweep takes the oldest passed-over rows first (ORDER BY id with
+            # a LIMIT): read in id order, it stops after a batch instead of sorting every
+            # stranded event of an outage.
+            models.Index(
+                fields=["id"],
+                name="webhookevent_pending_id",
+                condition=models.Q(status=WebhookStatus.PENDING),
+            ),
         ]
 
     def __str__(self) -> str:

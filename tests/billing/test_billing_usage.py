@@ -11,6 +11,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from apps.billing import usage
 from apps.billing.models import (
     AppSubscription,
     BillingLedgerEntry,
@@ -222,6 +223,44 @@ def test_conversations_the_ai_did_not_resolve_are_never_charged(shop, shopify, m
     assert result.recorded == 0
     assert shopify.sent(CHARGE) == []
     assert BillingLedgerEntry.objects.count() == 0
+
+
+def test_the_sweep_finds_resolutions_window_by_window_in_billing_order(shop, monkeypatch):
+    # Windows of two candidates: resolutions are spread over several, between
+    # conversations the AI did not resolve, and the batch ends in the middle of one.
+    subscription = subscribed(shop)
+    now = timezone.now()
+    makers = [conversation, escalated, conversation, abandoned, human_finished, conversation]
+    made = [make(shop, started=now - timedelta(days=5, hours=-n)) for n, make in enumerate(makers)]
+    made.append(conversation(shop, started=now - timedelta(days=4)))
+    everything = list(
+        usage.ai_resolutions_among([c.pk for c in made], since=now - usage.LOOKBACK, now=now)
+    )
+    monkeypatch.setattr(usage, "CANDIDATES", 2)
+
+    found = usage.billable_conversations(shop, subscription, now=now)
+    monkeypatch.setattr(usage, "BATCH", 3)
+    first_batch = usage.billable_conversations(shop, subscription, now=now)
+
+    assert [pk for pk, _ in everything] == [made[n].pk for n in (0, 2, 5, 6)]
+    assert found == everything
+    assert first_batch == everything[:3]
+
+
+def test_a_recorded_resolution_leaves_the_sweeps_index(shop, shopify):
+    subscribed(shop)
+    resolved = conversation(shop)
+    unresolved = escalated(shop)
+    since = timezone.now() - timedelta(days=14)
+    before = set(usage.unbilled_candidates(shop, since=since).values_list("pk", flat=True))
+
+    billing_run_store(shop.pk)
+
+    resolved.refresh_from_db()
+    after = set(usage.unbilled_candidates(shop, since=since).values_list("pk", flat=True))
+    assert before == {resolved.pk, unresolved.pk}
+    assert resolved.billing_recorded_at is not None
+    assert after == {unresolved.pk}
 
 
 def test_the_cap_is_never_passed(shop, shopify):

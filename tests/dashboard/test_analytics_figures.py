@@ -209,15 +209,34 @@ def test_the_demo_shows_conversations_resolved_by_ai(demo_store):
     assert data.totals.escalated == 2  # one past, one in today's samples
 
 
-def test_a_long_range_charts_weeks_and_keeps_every_day_in_the_table(merchant, shop, ledger):
+def test_a_long_range_shows_weeks_and_the_csv_keeps_every_day(merchant, shop, ledger):
     end = timezone.now().date()
     start = end - timedelta(days=120)
+    span = {"start": start.isoformat(), "end": end.isoformat()}
 
-    html = merchant.get("/app/analytics/", {"start": start.isoformat(), "end": end.isoformat()})
-    html = html.content.decode()
+    html = merchant.get("/app/analytics/", span).content.decode()
+    csv_rows = list(csv.reader(io.StringIO(merchant.get("/app/analytics/export.csv", span)
+                                           .content.decode())))  # fmt: skip
 
     assert "Conversations per week" in html
+    assert "Week by week" in html
     monday = ledger - timedelta(days=ledger.weekday())
-    # The week of d0 holds its four conversations: all resolved by the AI.
+    sunday = min(monday + timedelta(days=6), end)
+    # The week of d0 holds its four conversations: all resolved by the AI; the table has
+    # one row for it (and D's escalation, if d0+4 falls in the same week).
     assert f"Week of {monday:%a %-d %b %Y}: 4 resolved by ai" in html
-    assert f'<tr data-day="{ledger.isoformat()}">' in html
+    assert f'<tr data-week="{monday.isoformat()}/{sunday.isoformat()}">' in html
+    assert "<tr data-day=" not in html
+    assert len(csv_rows) == 1 + (end - start).days + 1
+    assert [ledger.isoformat(), "4", "4"] == csv_rows[1 + (ledger - start).days][:3]
+
+
+def test_the_tables_day_labels_read_as_djangos_date_filter():
+    from django.template.defaultfilters import date as date_filter
+
+    from apps.dashboard.analytics.results import day_label
+
+    first = timezone.now().date() - timedelta(days=400)
+    days = [first + timedelta(days=n) for n in range(400)]
+
+    assert [day_label(day) for day in days] == [date_filter(day, "D j M") for day in days]

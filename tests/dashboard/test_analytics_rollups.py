@@ -34,9 +34,14 @@ def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
 def _generate(store, now: datetime) -> date:
     """A week of conversations in every shape, many a few minutes either side of the
     store's midnight, with actions carried out after midnight; returns the first day."""
+    first = local_today(store, now) - timedelta(days=7)
+    _generate_days(store, first, 8, now)
+    return first
+
+
+def _generate_days(store, first: date, count: int, now: datetime) -> None:
+    """`count` days from `first` of conversations in every shape (see _generate)."""
     zone = store.zone
-    today = local_today(store, now)
-    first = today - timedelta(days=7)
     shapes = itertools.cycle(
         [
             lambda at: conversation(store, started=at, reply_after=7 * S, refund=("12.50", "USD")),
@@ -53,13 +58,12 @@ def _generate(store, now: datetime) -> date:
             lambda at: conversation(store, started=at, intent="", reply_after=None),
         ]
     )
-    for offset in range(8):
+    for offset in range(count):
         day = first + timedelta(days=offset)
         for at in (time(0, 5), time(11, 0), time(23, 50)):
             started = _local(day, at, zone)
             if started < now - timedelta(minutes=30):
                 next(shapes)(started)
-    return first
 
 
 def _figures(data):
@@ -104,6 +108,88 @@ def test_rollups_equal_the_live_computation(shop, zone):
     assert from_rollups.totals.conversations == Conversation.objects.filter(store=shop).count()
     assert from_rollups.refunds
     assert from_rollups.totals.ai_resolved > 0
+
+
+def _last_offset_change(zone: ZoneInfo, today: date) -> date:
+    """The latest day of the past year whose UTC offset differs from the day before (a
+    DST change), or 100 days ago in a zone without one."""
+    for back in range(1, 366):
+        day = today - timedelta(days=back)
+        noon = _local(day, time(12), zone)
+        if noon.utcoffset() != _local(day - timedelta(days=1), time(12), zone).utcoffset():
+            return day
+    return today - timedelta(days=100)
+
+
+def _shown(row_or_totals, data=None):
+    """What a table row shows, or the same figures of a whole range (`data`)."""
+    if data is None:
+        refunds = row_or_totals.refunds
+        actions, count = row_or_totals.actions_executed, row_or_totals.refunds_count
+    else:
+        refunds = {r.currency: r.amount for r in data.refunds}
+        actions, count = data.actions_executed, sum(r.count for r in data.refunds)
+    return (
+        row_or_totals.conversations,
+        row_or_totals.ai_resolved,
+        row_or_totals.escalated,
+        row_or_totals.median_first_reply,
+        actions,
+        count,
+        refunds,
+    )
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Pacific/Auckland", "UTC"])
+def test_a_week_row_equals_its_days_computed_live_across_a_dst_change(shop, zone):
+    shop.timezone = zone
+    shop.save(update_fields=["timezone"])
+    now = timezone.now()
+    today = local_today(shop, now)
+    change = _last_offset_change(shop.zone, today)
+    first, last = change - timedelta(days=10), min(change + timedelta(days=10), today)
+    _generate_days(shop, first, (last - first).days + 1, now)
+    rollup_refresh(shop, first, today, now=now)
+    span = DateRange(first, last)
+
+    weekly = store_analytics(shop, span, now=now, weekly=True)
+    cached = store_analytics(shop, span, now=now, weekly=True)
+    live = store_analytics(shop, span, now=now, rollups=False, weekly=True)
+
+    rows = weekly.days
+    assert _figures(weekly) == _figures(live) == _figures(cached)
+    # Monday to Sunday, the first and last cut to the range, every day in one row.
+    assert (rows[0].day, rows[-1].last) == (first, last)
+    assert all(r.day.weekday() == 0 for r in rows[1:])
+    assert all(b.day == a.last + timedelta(days=1) for a, b in itertools.pairwise(rows))
+    assert all(r.last.weekday() == 6 for r in rows[:-1])
+    # Each week shows what its days show computed from the live rows as a range of their
+    # own: counts summed, the median of the week's replies (not a median of medians).
+    for row in rows:
+        own = store_analytics(shop, DateRange(row.day, row.last), now=now, rollups=False)
+        assert _shown(row) == _shown(own.totals, own)
+    assert weekly.totals == store_analytics(shop, span, now=now).totals
+    assert sum(r.conversations for r in rows) > 0
+
+
+def test_a_week_that_began_before_today_is_one_row_with_today(shop):
+    now = timezone.now()
+    today = local_today(shop, now)
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(days=14)
+    _generate_days(shop, first, (today - first).days + 1, now)
+    conversation(shop, started=now - timedelta(minutes=40), reply_after=11 * S)
+    rollup_refresh(shop, first, today, now=now)
+    span = DateRange(first, today)
+
+    weekly = store_analytics(shop, span, now=now, weekly=True)
+    again = store_analytics(shop, span, now=now, weekly=True)  # past weeks from the cache
+    live = store_analytics(shop, span, now=now, rollups=False, weekly=True)
+
+    assert _figures(weekly) == _figures(again) == _figures(live)
+    assert (weekly.days[-1].day, weekly.days[-1].last) == (monday, today)
+    own = store_analytics(shop, DateRange(monday, today), now=now, rollups=False)
+    assert _shown(weekly.days[-1]) == _shown(own.totals, own)
 
 
 def test_the_day_is_the_stores_day_not_utcs(shop):

@@ -77,3 +77,17 @@ def test_a_run_stops_when_its_time_is_spent(retention):
 
     assert (report.deleted, report.finished) == (0, False)
     assert WebhookEvent.objects.count() == 4
+
+
+def test_batches_are_spaced_by_the_pause(retention, settings, monkeypatch):
+    # Back to back, the deletes starve the requests writing the same table.
+    settings.RETENTION_PAUSE_SECONDS = 0.25
+    slept: list[float] = []
+    monkeypatch.setattr("apps.core.retention.time.sleep", slept.append)
+    for _ in range(5):
+        _event(WebhookStatus.PROCESSED, 30)
+
+    report = webhook_events_purge(batch=2)
+
+    assert (report.deleted, report.batches, report.finished) == (5, 3, True)
+    assert slept == [0.25, 0.25]  # between batches, none after the last

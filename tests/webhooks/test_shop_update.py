@@ -3,7 +3,10 @@ the REST shop object, as in tests/webhooks/fixtures/shop_update.json)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from apps.stores.models import Store
 from apps.stores.time_zones import store_time_zone_choose
@@ -53,6 +56,67 @@ def test_moving_the_shop_to_another_zone_in_shopify_is_followed(shop):
     process_webhook_event(_shop_update(shop, iana_timezone="Australia/Sydney").pk)
 
     assert _zones(shop) == ("Australia/Sydney", "Australia/Sydney")
+
+
+def _at(moment) -> str:
+    return moment.isoformat()
+
+
+def test_an_older_delivery_arriving_late_never_replaces_a_newer_one(shop):
+    now = timezone.now()
+    # The merchant moved the shop to Sydney, then (an hour later) back to New York;
+    # Shopify delivers the second edit first.
+    newer = _shop_update(shop, iana_timezone="America/New_York", updated_at=_at(now))
+    older = _shop_update(
+        shop, iana_timezone="Australia/Sydney", updated_at=_at(now - timedelta(hours=1))
+    )
+
+    process_webhook_event(newer.pk)
+    process_webhook_event(older.pk)
+
+    assert _zones(shop) == ("America/New_York", "America/New_York")
+    assert WebhookEvent.objects.get(pk=older.pk).note == "time zone unchanged"
+
+
+def test_a_late_delivery_of_the_same_zone_still_guards_against_older_ones(shop):
+    now = timezone.now()
+    process_webhook_event(_shop_update(shop, updated_at=_at(now - timedelta(hours=3))).pk)
+    # Moved to Sydney and back: the "back" (same zone as before) arrives first...
+    process_webhook_event(_shop_update(shop, updated_at=_at(now)).pk)
+    # ...then the move itself, which is older than what was just reported.
+    process_webhook_event(
+        _shop_update(
+            shop, iana_timezone="Australia/Sydney", updated_at=_at(now - timedelta(hours=1))
+        ).pk
+    )
+
+    assert _zones(shop) == ("America/New_York", "America/New_York")
+
+
+def test_newer_deliveries_in_order_are_followed(shop):
+    now = timezone.now()
+    process_webhook_event(_shop_update(shop, updated_at=_at(now - timedelta(hours=1))).pk)
+    process_webhook_event(
+        _shop_update(shop, iana_timezone="Australia/Sydney", updated_at=_at(now)).pk
+    )
+
+    assert _zones(shop) == ("Australia/Sydney", "Australia/Sydney")
+
+
+@pytest.mark.parametrize("updated_at", [None, "not a date", "2026-13-45T10:00:00Z"])
+def test_without_a_usable_updated_at_the_delivery_time_orders_them(shop, updated_at):
+    now = timezone.now()
+    newer = _shop_update(shop, updated_at=updated_at)
+    newer.triggered_at = now
+    newer.save()
+    older = _shop_update(shop, iana_timezone="Australia/Sydney", updated_at=updated_at)
+    older.triggered_at = now - timedelta(minutes=5)
+    older.save()
+
+    process_webhook_event(newer.pk)
+    process_webhook_event(older.pk)
+
+    assert _zones(shop) == ("America/New_York", "America/New_York")
 
 
 @pytest.mark.parametrize("zone", [None, "", "(GMT-05:00) Eastern Time (US & Canada)", ["UTC"]])

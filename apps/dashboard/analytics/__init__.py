@@ -22,6 +22,7 @@ from apps.dashboard.analytics.conversations import planner_settings
 from apps.dashboard.analytics.results import (
     MAX_RANGE_DAYS,
     NO_INTENT,
+    WEEKLY_AFTER_DAYS,
     Analytics,
     Counts,
     DateRange,
@@ -30,13 +31,15 @@ from apps.dashboard.analytics.results import (
     IntentRow,
     default_range,
     human_duration,
+    periods,
 )
 from apps.dashboard.analytics.rollups import compute_days, local_today, rollup_read
-from apps.dashboard.analytics.tally import DayFacts, Tally, merge_days
+from apps.dashboard.analytics.tally import DayFacts, Refunded, Tally, merge_days
 from apps.stores.models import Store
 
 __all__ = [
     "MAX_RANGE_DAYS",
+    "WEEKLY_AFTER_DAYS",
     "Analytics",
     "Counts",
     "DateRange",
@@ -50,25 +53,36 @@ __all__ = [
 
 
 def store_analytics(
-    store: Store, span: DateRange, *, now: datetime, rollups: bool = True
+    store: Store,
+    span: DateRange,
+    *,
+    now: datetime,
+    rollups: bool = True,
+    weekly: bool = False,
 ) -> Analytics:
     """Everything the analytics page and its CSV show, for `store` only. `rollups=False`
-    computes every day from the live rows (the rollups' reference)."""
+    computes every day from the live rows (the rollups' reference). `weekly`: a row per
+    week (Monday to Sunday, cut to the range) instead of per day, each week's figures
+    merged from its days' (a median from the merged histograms)."""
     span = DateRange(span.start, span.end, store.zone)
     with planner_settings():
-        past = _cached_past(store, span, now) if rollups else None
+        past = _cached_past(store, span, now, weekly=weekly) if rollups else None
         if past is None:
             days = _days(store, span, now, rollups=rollups)
             merged = merge_days(days.values())
-            rows = [_day_row(days.get(day) or DayFacts(day=day)) for day in span.days]
+            rows = _rows(days, span.days, weekly=weekly)
         else:
-            past_rows, past_merged = past
-            live_span = DateRange(past_rows[-1].day + timedelta(days=1), span.end, store.zone)
+            past_rows, past_last, past_merged = past
+            # What follows the past days: today, when the range reaches it.
+            live_span = DateRange(past_rows[-1].last + timedelta(days=1), span.end, store.zone)
             live = compute_days(store, live_span, now) if live_span.days else {}
             merged = merge_days([past_merged, *live.values()])
-            rows = past_rows + [
-                _day_row(live.get(day) or DayFacts(day=day)) for day in live_span.days
-            ]
+            rows = list(past_rows)
+            if weekly and live_span.days and live_span.start.weekday() != 0:
+                # Today's week began in the past: one row of its past days and today.
+                rows[-1] = _row([*past_last, *live.values()], rows[-1].day, live_span.end)
+            else:
+                rows += _rows(live, live_span.days, weekly=weekly)
     return Analytics(
         range=span,
         totals=counts(merged.totals),
@@ -81,11 +95,20 @@ def store_analytics(
     )
 
 
+def _rows(days: dict[date, DayFacts], span_days: list[date], *, weekly: bool) -> list[DayRow]:
+    return [
+        _row([days[d] for d in period if d in days], period[0], period[-1] if weekly else None)
+        for period in periods(span_days, weekly=weekly)
+    ]
+
+
 def _cached_past(
-    store: Store, span: DateRange, now: datetime
-) -> tuple[list[DayRow], DayFacts] | None:
-    """The day rows and merged figures of `span`'s days before today, from the cache when
-    their rollups are unchanged; None when there are no such days or one has no rollup."""
+    store: Store, span: DateRange, now: datetime, *, weekly: bool
+) -> tuple[list[DayRow], list[DayFacts], DayFacts] | None:
+    """The rows and merged figures of `span`'s days before today, from the cache when
+    their rollups are unchanged; None when there are no such days or one has no rollup.
+    With the rows, the facts of the last row's days (weekly: today's week may have begun
+    in the past, and its row is merged with today's)."""
     past = DateRange(span.start, min(span.end, local_today(store, now) - timedelta(days=1)))
     if past.start > past.end:
         return None
@@ -93,12 +116,13 @@ def _cached_past(
     if key is None:
         return None
 
-    def build() -> tuple[list[DayRow], DayFacts]:
+    def build() -> tuple[list[DayRow], list[DayFacts], DayFacts]:
         stored = rollup_read(store, past)
-        rows = [_day_row(stored.get(day) or DayFacts(day=day)) for day in past.days]
-        return rows, merge_days(stored.values())
+        rows = _rows(stored, past.days, weekly=weekly)
+        last = [stored[d] for d in past.days if d >= rows[-1].day and d in stored]
+        return rows, last if weekly else [], merge_days(stored.values())
 
-    return cache.cached(key, build)
+    return cache.cached(f"{key}:{'week' if weekly else 'day'}", build)
 
 
 def _days(store: Store, span: DateRange, now: datetime, *, rollups: bool) -> dict[date, DayFacts]:
@@ -121,17 +145,30 @@ def counts(tally: Tally) -> Counts:
     )
 
 
-def _day_row(facts: DayFacts) -> DayRow:
-    tally = facts.totals
+def _row(days: list[DayFacts], first: date, through: date | None) -> DayRow:
+    """The table row of one day (`through` None) or of the days `first` to `through`:
+    their counts summed and the median of their merged first-reply histograms (only
+    what the row shows is merged; a day's intents are left unread)."""
+    tally = Tally()
+    actions = 0
+    refunds: dict[str, Refunded] = {}
+    for facts in days:
+        tally.add(facts.totals)
+        actions += sum(facts.actions.values())
+        for currency, refunded in facts.refunds.items():
+            total = refunds.setdefault(currency, Refunded())
+            total.amount += refunded.amount
+            total.count += refunded.count
     return DayRow(
-        day=facts.day,
+        day=first,
+        through=through,
         conversations=tally.conversations,
         ai_resolved=tally.ai_resolved,
         escalated=tally.escalated,
         median_first_reply=buckets.median(tally.first_reply),
-        actions_executed=sum(facts.actions.values()),
-        refunds_count=sum(r.count for r in facts.refunds.values()),
-        refunds={currency: facts.refunds[currency].amount for currency in sorted(facts.refunds)},
+        actions_executed=actions,
+        refunds_count=sum(r.count for r in refunds.values()),
+        refunds={currency: refunds[currency].amount for currency in sorted(refunds)},
     )
 
 

@@ -28,7 +28,7 @@ T = TypeVar("T")
 # rollups do not linger.
 TTL_SECONDS = 6 * 3600
 # Bumped when what is cached changes shape, so an old pickle is never read by new code.
-_FORMAT = 1
+_FORMAT = 2
 
 
 def rollups_key(store: Store, span: DateRange) -> str | None:

@@ -82,12 +82,46 @@ class Counts:
         return human_duration(self.median_first_reply)
 
 
+def day_label(day: date) -> str:
+    """ "Mon 3 Nov": Django's "D j M" in English, without the template filter's cost (a
+    year of rows made thousands of calls)."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+# Past this many days the page shows a row (and a bar) per week: a year of day rows is
+# more than a merchant reads, and rendering them was most of a long range's time.
+WEEKLY_AFTER_DAYS = 92
+
+
 @dataclass
 class DayRow(Counts):
+    """One day, or one period of days (`day` to `through`) when the page shows weeks."""
+
     day: date = date.min
     actions_executed: int = 0
     refunds_count: int = 0
     refunds: dict[str, Decimal] = field(default_factory=dict)
+    through: date | None = None
+
+    @property
+    def last(self) -> date:
+        return self.through or self.day
+
+    @property
+    def day_iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def day_label(self) -> str:
+        return day_label(self.day)
+
+    @property
+    def last_iso(self) -> str:
+        return self.last.isoformat()
+
+    @property
+    def last_label(self) -> str:
+        return day_label(self.last)
 
     @property
     def is_empty(self) -> bool:
@@ -104,6 +138,22 @@ class EmptyDays:
     @property
     def count(self) -> int:
         return (self.last - self.first).days + 1
+
+    @property
+    def first_iso(self) -> str:
+        return self.first.isoformat()
+
+    @property
+    def first_label(self) -> str:
+        return day_label(self.first)
+
+    @property
+    def last_iso(self) -> str:
+        return self.last.isoformat()
+
+    @property
+    def last_label(self) -> str:
+        return day_label(self.last)
 
 
 @dataclass
@@ -166,5 +216,23 @@ class Analytics:
             if isinstance(previous, EmptyDays):
                 rows[-1] = EmptyDays(first=row.day, last=previous.last)
             else:
-                rows.append(EmptyDays(first=row.day, last=row.day))
+                rows.append(EmptyDays(first=row.day, last=row.last))
         return rows
+
+    @property
+    def weekly(self) -> bool:
+        return any(row.through is not None for row in self.days)
+
+
+def periods(days: list[date], *, weekly: bool) -> list[list[date]]:
+    """`days` (consecutive, in order) one per period, or by week (Monday to Sunday, the
+    first and last weeks cut to the range)."""
+    if not weekly:
+        return [[day] for day in days]
+    weeks: list[list[date]] = []
+    for day in days:
+        if weeks and day.weekday() != 0:
+            weeks[-1].append(day)
+        else:
+            weeks.append([day])
+    return weeks

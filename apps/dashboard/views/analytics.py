@@ -16,6 +16,7 @@ from apps.billing.selectors import store_has_active_plan
 from apps.dashboard import charts
 from apps.dashboard.analytics import (
     MAX_RANGE_DAYS,
+    WEEKLY_AFTER_DAYS,
     Analytics,
     DateRange,
     DayRow,
@@ -86,11 +87,11 @@ def analytics_page(request: EmbeddedRequest) -> HttpResponse:
         return render_page(
             request, "dashboard/analytics.html", context, nav="analytics", status=FORM_ERRORS
         )
-    data = store_analytics(request.store, span, now=timezone.now())
+    weekly = len(span.days) > WEEKLY_AFTER_DAYS
+    data = store_analytics(request.store, span, now=timezone.now(), weekly=weekly)
     context.update(
         data=data,
         conversations_chart=conversations_chart(data),
-        weekly_after=WEEKLY_CHART_AFTER_DAYS,
         actions_chart=actions_chart(data),
         export_url=page_url(
             request,
@@ -104,7 +105,8 @@ def analytics_page(request: EmbeddedRequest) -> HttpResponse:
 @dashboard_view
 @require_safe
 def analytics_export(request: EmbeddedRequest) -> HttpResponse:
-    """GET ?start=&end=: the per-day table as CSV (400 with the reason for a bad range)."""
+    """GET ?start=&end=: the figures of every day as CSV, however long the range (it is a
+    download, read by a spreadsheet); 400 with the reason for a bad range."""
     form, span = _range(request)
     if span is None:
         errors = "; ".join(str(e) for field in form.errors.values() for e in field)
@@ -175,18 +177,15 @@ def _day_label(day: date, count: int, index: int) -> str:
     return day.strftime("%-d %b") if index % every == 0 else ""
 
 
-# Past this many days a bar per day is under two pixels wide: the chart shows weeks.
-WEEKLY_CHART_AFTER_DAYS = 92
-
-
 def _periods(data: Analytics) -> list[tuple[str, list[DayRow]]]:
-    """(tooltip title, days) per bar: each day, or each week (from Monday) of long ranges."""
-    if len(data.days) <= WEEKLY_CHART_AFTER_DAYS:
+    """(tooltip title, rows) per bar: each day, or each week of a long range (whose rows
+    are weeks already)."""
+    if not data.weekly:
         return [(day.day.strftime("%a %-d %b %Y"), [day]) for day in data.days]
-    weeks: dict[date, list[DayRow]] = {}
-    for day in data.days:
-        weeks.setdefault(day.day - timedelta(days=day.day.weekday()), []).append(day)
-    return [(f"Week of {monday:%a %-d %b %Y}", days) for monday, days in weeks.items()]
+    return [
+        (f"Week of {row.day - timedelta(days=row.day.weekday()):%a %-d %b %Y}", [row])
+        for row in data.days
+    ]
 
 
 def conversations_chart(data: Analytics) -> SafeString:
@@ -209,11 +208,11 @@ def conversations_chart(data: Analytics) -> SafeString:
         charts.Series("Other", OTHER_COLOUR),
     ]
     totals = data.totals
-    per = "day" if len(periods) == len(data.days) else "week"
+    per = "week" if data.weekly else "day"
     desc = (
         f"{totals.conversations} conversations from {data.range.start:%-d %b %Y} to "
         f"{data.range.end:%-d %b %Y}: {totals.ai_resolved} resolved by AI, "
-        f"{totals.escalated} escalated. The table below lists every day."
+        f"{totals.escalated} escalated. The table below lists every {per}."
     )
     return charts.stacked_bars(columns, series, title=f"Conversations per {per}", desc=desc)
 
