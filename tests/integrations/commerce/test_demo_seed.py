@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -430,14 +429,12 @@ def test_a_naive_moment_is_refused(db: None) -> None:
     assert not Store.objects.exists()
 
 
-def test_seeding_is_a_bounded_number_of_queries_and_fast(db: None) -> None:
-    seed_demo_store(now=FIXED_NOW)  # the reset path is the one the evaluation repeats
+def test_seeding_is_a_bounded_number_of_queries(db: None) -> None:
+    # The evaluation repeats the reset path before every case; its cost is counted in
+    # queries (a figure that does not move with the machine's load), not in seconds.
+    seed_demo_store(now=FIXED_NOW)
 
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
         seed_demo_store(now=FIXED_NOW)
-    elapsed = time.perf_counter() - started
 
     assert len(queries) <= 30
-    # Well under a second on a loaded two-core machine; typically ~20 ms.
-    assert elapsed < 0.5
