@@ -170,9 +170,7 @@ def sync_send(row_id: int) -> SendOutcome:
         return SendOutcome("skipped")
     blocked_for = _earlier_unsent(row)
     if blocked_for is not None:
-        return _release(
-            row, SyncStatus.PENDING, wait=blocked_for, counted=False, status_name="waiting"
-        )
+        return _wait_behind(row, blocked_for)
     credential = IntegrationCredential.objects.filter(
         store_id=row.store_id, provider=row.provider
     ).first()
@@ -267,6 +265,19 @@ def _earlier_unsent(row: HelpdeskSync) -> float | None:
         return WAIT_BEHIND_SECONDS  # a row ahead is due, or being sent, now
     soonest = min(t for t in turns if t is not None)
     return max(WAIT_BEHIND_SECONDS, (soonest - now).total_seconds())
+
+
+def _wait_behind(row: HelpdeskSync, seconds: float) -> SendOutcome:
+    """Sleep `seconds` behind the row ahead. Should that row be sent while this one was
+    claimed, its wake-up (`_sent`) found this row not pending and missed it: look again
+    after releasing, or this row would sleep out the row ahead's whole backoff."""
+    waiting = _release(row, SyncStatus.PENDING, wait=seconds, counted=False, status_name="waiting")
+    if _earlier_unsent(row) is not None:
+        return waiting
+    woken = HelpdeskSync.objects.filter(
+        pk=row.pk, claimed_at=row.claimed_at, status=SyncStatus.PENDING
+    ).update(next_attempt_at=None)
+    return SendOutcome("waiting", retry_in=0) if woken else waiting
 
 
 def _content(row: HelpdeskSync, prefs: HelpdeskSettings) -> tuple[OutMessage, str, dict[str, Any]]:

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from apps.conversations.models import Conversation, Message, MessageRole
+from apps.helpdesk import sync
 from apps.helpdesk.models import HelpdeskSync, HelpdeskThread, SyncStatus
 from apps.helpdesk.sync import connected_helpdesks, mirror_message, sync_send, sync_sweep
 from apps.integrations.helpdesk import throttle
@@ -64,6 +65,33 @@ def test_each_message_reaches_the_helpdesk_once_and_in_order(
     rows = HelpdeskSync.objects.order_by("id")
     assert all(r.provider_message_id for r in rows)
     assert HelpdeskThread.objects.get(conversation=conversation).thread_id == thread.id
+
+
+def test_a_row_ahead_sent_while_the_next_one_looks_at_it_still_lets_it_go(
+    world: HelpdeskWorld, conversation: Conversation, monkeypatch: pytest.MonkeyPatch
+):
+    """The row ahead is backing off for ten minutes, and is sent (its retry, another
+    worker) just after the row behind read its turn: the row behind was claimed then, so
+    the wake-up missed it. It must go now, not sleep out the ten minutes."""
+    first = say(conversation, MessageRole.CUSTOMER, "Where is my order?")
+    second = say(conversation, MessageRole.ASSISTANT, "It is on its way.")
+    HelpdeskSync.objects.filter(pk=first).update(
+        next_attempt_at=timezone.now() + timedelta(minutes=10)
+    )
+    read_turn = sync._earlier_unsent
+
+    def then_the_row_ahead_is_sent(row: HelpdeskSync) -> float | None:
+        turn = read_turn(row)
+        monkeypatch.setattr(sync, "_earlier_unsent", read_turn)
+        HelpdeskSync.objects.filter(pk=first).update(next_attempt_at=None)  # its retry is due
+        assert sync_send(first).status == SyncStatus.SENT
+        return turn
+
+    monkeypatch.setattr(sync, "_earlier_unsent", then_the_row_ahead_is_sent)
+    outcome = sync_send(second)
+    assert (outcome.status, outcome.retry_in) == ("waiting", 0)
+    assert HelpdeskSync.objects.get(pk=second).next_attempt_at is None
+    assert sync_send(second).status == SyncStatus.SENT
 
 
 def test_two_workers_sending_one_row_send_it_once(world: HelpdeskWorld, conversation: Conversation):

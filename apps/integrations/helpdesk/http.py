@@ -16,9 +16,12 @@ import httpx
 from apps.core.http import http_client
 from apps.core.logging import redact
 from apps.core.untrusted_json import InvalidJSON, parse_json
-from apps.integrations.connections.http import provider_message
+from apps.integrations.connections.base import CheckResult
+from apps.integrations.connections.common import answer
+from apps.integrations.connections.http import get, provider_message
 from apps.integrations.helpdesk import throttle
 from apps.integrations.helpdesk.base import (
+    Credentials,
     NeedsReauth,
     NotFound,
     PermanentError,
@@ -88,6 +91,19 @@ class HelpdeskHttp:
             # 409: Zendesk answers it while a request with the same Idempotency-Key runs.
             raise TransientError(said, status=status)
         raise PermanentError(said, status=status)
+
+
+def check_get(
+    name: str, url: str, credentials: Credentials, extra_headers: Mapping[str, str] = {}
+) -> dict[str, object] | CheckResult:
+    """The connection check's one GET, authenticated as the provider's own calls are: the
+    answer's JSON object, or the failed check the merchant reads. It keeps the check's
+    short timeouts (a merchant is waiting), unlike `HelpdeskHttp`'s worker timeouts."""
+    headers = {"Authorization": credentials.authorization(), **extra_headers}
+    response = get(url, headers=headers)
+    if isinstance(response, CheckResult):
+        return response
+    return answer(response, name)
 
 
 def retry_after(response: httpx.Response, now: float | None = None) -> float:

@@ -16,6 +16,7 @@ from apps.integrations.helpdesk.base import Credentials, NeedsReauth, Tenant
 from apps.integrations.helpdesk.front.provider import API as FRONT_API
 from apps.integrations.helpdesk.gorgias.provider import base_url as gorgias_url
 from apps.integrations.helpdesk.intercom.provider import HOSTS
+from apps.integrations.helpdesk.intercom.provider import base_url as intercom_url
 from apps.integrations.helpdesk.zendesk.provider import base_url as zendesk_url
 
 HELPDESKS = ("gorgias", "zendesk", "front", "intercom")
@@ -73,7 +74,7 @@ def _tenant(provider: str, config: Mapping[str, str]) -> Tenant:
             raise NeedsReauth("unknown Intercom region: connect it again")
         return Tenant(
             tenant_key=need("app_id"),
-            base_url=f"https://{HOSTS[region]}",
+            base_url=intercom_url(region),
             credentials=Credentials(need("access_token")),
             **common,
         )

@@ -9,17 +9,14 @@ from apps.integrations.connections.base import (
     ProviderKind,
     ProviderSpec,
 )
-from apps.integrations.connections.common import EMAIL, answer, token_field
-from apps.integrations.connections.http import get
-
-API = "https://api2.frontapp.com"
+from apps.integrations.connections.common import EMAIL, token_field
+from apps.integrations.helpdesk.base import Credentials
+from apps.integrations.helpdesk.front.provider import API
+from apps.integrations.helpdesk.http import check_get
 
 
 def check_connection(config: Config) -> CheckResult:
-    response = get(f"{API}/me", headers={"Authorization": f"Bearer {config['api_token']}"})
-    if isinstance(response, CheckResult):
-        return response
-    body = answer(response, "Front")
+    body = check_get("Front", f"{API}/me", Credentials(config["api_token"]))
     if isinstance(body, CheckResult):
         return body
     return CheckResult(True, f"Connected to Front as {body.get('name') or 'your company'}")

@@ -9,16 +9,15 @@ from apps.integrations.connections.base import (
     ProviderKind,
     ProviderSpec,
 )
-from apps.integrations.connections.common import answer, email_field, subdomain_field, token_field
-from apps.integrations.connections.http import get
+from apps.integrations.connections.common import email_field, subdomain_field, token_field
+from apps.integrations.helpdesk.base import Credentials
+from apps.integrations.helpdesk.gorgias.provider import base_url
+from apps.integrations.helpdesk.http import check_get
 
 
 def check_connection(config: Config) -> CheckResult:
-    url = f"https://{config['subdomain']}.gorgias.com/api/account"
-    response = get(url, auth=(config["email"], config["api_key"]))
-    if isinstance(response, CheckResult):
-        return response
-    body = answer(response, "Gorgias")
+    url = f"{base_url(config['subdomain'])}/account"
+    body = check_get("Gorgias", url, Credentials(config["api_key"], user=config["email"]))
     if isinstance(body, CheckResult):
         return body
     status = body.get("status")

@@ -9,24 +9,16 @@ from apps.integrations.connections.base import (
     ProviderKind,
     ProviderSpec,
 )
-from apps.integrations.connections.common import answer, token_field
-from apps.integrations.connections.http import get
-
-HOSTS = {"us": "api.intercom.io", "eu": "api.eu.intercom.io", "au": "api.au.intercom.io"}
-# Pinned: an app's default version can change under us (reference/helpdesks.md §4).
-API_VERSION = "2.14"
+from apps.integrations.connections.common import token_field
+from apps.integrations.helpdesk.base import Credentials
+from apps.integrations.helpdesk.http import check_get
+from apps.integrations.helpdesk.intercom.provider import API_VERSION, base_url
 
 
 def check_connection(config: Config) -> CheckResult:
-    url = f"https://{HOSTS[config['region']]}/me"
-    headers = {
-        "Authorization": f"Bearer {config['access_token']}",
-        "Intercom-Version": API_VERSION,
-    }
-    response = get(url, headers=headers)
-    if isinstance(response, CheckResult):
-        return response
-    body = answer(response, "Intercom")
+    url = f"{base_url(config['region'])}/me"
+    version = {"Intercom-Version": API_VERSION}
+    body = check_get("Intercom", url, Credentials(config["access_token"]), version)
     if isinstance(body, CheckResult):
         return body
     if body.get("type") != "admin":

@@ -48,6 +48,7 @@ from apps.integrations.helpdesk.common import (
 from apps.integrations.helpdesk.http import HelpdeskHttp
 
 HOSTS = {"us": "api.intercom.io", "eu": "api.eu.intercom.io", "au": "api.au.intercom.io"}
+# Pinned: an app's default version can change under us (reference/helpdesks.md §4).
 API_VERSION = "2.14"
 REF_ATTRIBUTE = "aftersale_ref"
 # Intercom retries a failed delivery for hours; older than this is a replay.

@@ -9,16 +9,16 @@ from apps.integrations.connections.base import (
     ProviderKind,
     ProviderSpec,
 )
-from apps.integrations.connections.common import answer, email_field, subdomain_field, token_field
-from apps.integrations.connections.http import get
+from apps.integrations.connections.common import email_field, subdomain_field, token_field
+from apps.integrations.helpdesk.base import Credentials
+from apps.integrations.helpdesk.http import check_get
+from apps.integrations.helpdesk.zendesk.provider import base_url
 
 
 def check_connection(config: Config) -> CheckResult:
-    url = f"https://{config['subdomain']}.zendesk.com/api/v2/users/me.json"
-    response = get(url, auth=(f"{config['email']}/token", config["api_token"]))
-    if isinstance(response, CheckResult):
-        return response
-    body = answer(response, "Zendesk")
+    url = f"{base_url(config['subdomain'])}/users/me.json"
+    credentials = Credentials(config["api_token"], user=f"{config['email']}/token")
+    body = check_get("Zendesk", url, credentials)
     if isinstance(body, CheckResult):
         return body
     user = body.get("user")
