@@ -540,6 +540,10 @@ def report_pause(client: Any, scale: Any) -> int:
     from django.conf import settings
 
     pause = settings.RETENTION_PAUSE_SECONDS
+    # The baseline: the same ingestion with no purge running, in this run.
+    quiet = scale.ingestion(client, SHOP, SECRET, scale.INGEST_BASELINE)
+    print(f"webhook ingestion with no purge running: p50 {quiet['p50']:5.1f} ms "
+          f"p99 {quiet['p99']:6.1f} ms ({quiet['n']:.0f})")  # fmt: skip
     print(f"webhook ingestion while {PURGE_EVENTS:,} old events are purged (another process), "
           f"back to back vs {pause:.2f} s between batches, alternating:")  # fmt: skip
     for seconds, r in scale.purge_pause_comparison(client, SHOP, SECRET, PURGE_EVENTS, pause):
