@@ -57,6 +57,7 @@ _CLOCK_TOLERANCE = timedelta(seconds=2)
 class ProcessOutcome:
     status: str  # a WebhookStatus value, or "skipped" when the claim found nothing to do
     retry_in: float | None = None
+    topic: str = ""  # the event's, so a retry goes back to the queue it came from
 
 
 def retry_delay(attempt: int) -> float:
@@ -78,7 +79,7 @@ def webhook_event_process(event_id: int) -> ProcessOutcome:
     except Exception as exc:  # a bad payload or a bug: the same input fails the same way
         return _fail(event, exc, transient=False)
     _finish(event, result)
-    return ProcessOutcome(result.status)
+    return ProcessOutcome(result.status, topic=event.topic)
 
 
 def _claim(event_id: int) -> WebhookEvent | None:
@@ -163,4 +164,4 @@ def _fail(event: WebhookEvent, exc: BaseException, *, transient: bool) -> Proces
             event.pk, event.topic, event.attempts, error,
             exc_info=exc if unexpected else None,
         )  # fmt: skip
-    return ProcessOutcome(WebhookStatus.FAILED, retry_in=delay)
+    return ProcessOutcome(WebhookStatus.FAILED, retry_in=delay, topic=event.topic)

@@ -135,3 +135,32 @@ def test_shop_redact_deletes_the_stores_waiting_messages(shop, other_store):
     assert not WebhookEvent.objects.filter(pk__in=[e.pk for e in waiting]).exists()
     assert WebhookEvent.objects.filter(pk=elsewhere.pk).exists()
 
+
+def test_a_text_retried_or_swept_goes_back_to_the_chat_queue(
+    shop, monkeypatch, django_capture_on_commit_callbacks
+):
+    from apps.webhooks.maintenance import webhook_events_sweep
+    from tests.webhooks.helpers import queued_event_ids
+
+    def lost(**kwargs: Any) -> None:
+        raise TransientHandlerError("database hiccup")
+
+    monkeypatch.setattr(messaging, "receive_sms", lost)
+    text = _sms(shop)
+
+    assert process_webhook_event(text.pk) == "failed"  # its retry is published, with backoff
+    assert queued_event_ids("chat") == [text.pk]
+    assert queued_event_ids() == []
+
+    from apps.core.redis import get_redis
+
+    get_redis().flushdb()  # the retry was lost with the broker
+    order = WebhookEventFactory(store=shop, topic="orders/paid")  # never sent: the sweep's
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_events_sweep()
+    assert queued_event_ids() == [order.pk]
+    assert queued_event_ids("chat") == []  # the text's retry is not due yet
+    WebhookEvent.objects.filter(pk=text.pk).update(status="pending", dispatched_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_events_sweep()
+    assert queued_event_ids("chat") == [text.pk]
