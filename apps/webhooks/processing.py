@@ -25,6 +25,7 @@ from apps.core.logging import redact
 from apps.integrations.commerce.base import TransientCommerceError
 from apps.stores.models import Platform, Store
 from apps.webhooks import backlog
+from apps.webhooks.dispatch import queue_for
 from apps.webhooks.handlers import HANDLERS
 from apps.webhooks.handlers.base import (
     HandlerResult,
@@ -96,7 +97,10 @@ def _claim(event_id: int) -> WebhookEvent | None:
     if not claimed:
         return None
     event = WebhookEvent.objects.select_related("store").get(pk=event_id)
-    backlog.note_claimed(event.dispatched_at)
+    if queue_for(event.topic) == settings.CELERY_TASK_DEFAULT_QUEUE:
+        # The watermark is the default queue's head: a customer's message, taken at once
+        # from the chat queue, would move it past a backlog still waiting there.
+        backlog.note_claimed(event.dispatched_at)
     return event
 
 

@@ -164,3 +164,22 @@ def test_a_text_retried_or_swept_goes_back_to_the_chat_queue(
     with django_capture_on_commit_callbacks(execute=True):
         webhook_events_sweep()
     assert queued_event_ids("chat") == [text.pk]
+
+
+def test_a_text_taken_from_the_chat_queue_leaves_the_default_queues_watermark_alone(shop):
+    """The sweep reads the watermark as the default queue's head; a chat-queue claim that
+    moved it would make a store-webhook backlog look lost, and double it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.webhooks import backlog
+
+    head = timezone.now() - timedelta(minutes=5)
+    backlog.note_claimed(head)
+    process_webhook_event(_sms(shop, dispatched_at=timezone.now()).pk)
+    assert backlog.watermark() == pytest.approx(head.timestamp(), abs=1)
+
+    order = WebhookEventFactory(store=shop, topic="orders/paid", dispatched_at=timezone.now())
+    process_webhook_event(order.pk)
+    assert backlog.watermark() == pytest.approx(order.dispatched_at.timestamp(), abs=1)
