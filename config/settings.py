@@ -336,6 +336,8 @@ CELERY_TASK_IGNORE_RESULT = True
 # Customer-facing work (agent turns, carrying out approved actions and telling the
 # customer) has a queue and worker pool of its own, so a webhook backlog on the default
 # queue never delays a reply. Procfile / docker-compose run a worker per queue.
+# A customer's inbound text or email (a webhook event) is put on the chat queue by the
+# relay, per event, not by a route here: apps.webhooks.dispatch.queue_for.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_CHAT_QUEUE = "chat"
 CELERY_TASK_ROUTES = {

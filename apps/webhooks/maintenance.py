@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.webhooks import backlog
-from apps.webhooks.dispatch import enqueue_events
+from apps.webhooks.dispatch import enqueue_events, queue_for
 from apps.webhooks.models import WebhookEvent, WebhookStatus
 
 SWEEP_BATCH = 500
@@ -66,8 +66,14 @@ def _lock_ids(queryset: QuerySet[WebhookEvent], limit: int) -> list[int]:
 
 
 def _enqueue_after_commit(ids: list[int]) -> None:
-    if ids:
-        transaction.on_commit(partial(enqueue_events, ids))
+    """Each event back onto its topic's queue (a customer's message on the chat queue)."""
+    if not ids:
+        return
+    by_queue: dict[str, list[int]] = {}
+    for pk, topic in WebhookEvent.objects.filter(pk__in=ids).values_list("pk", "topic"):
+        by_queue.setdefault(queue_for(topic), []).append(pk)
+    for queue, batch in by_queue.items():
+        transaction.on_commit(partial(enqueue_events, sorted(batch), queue=queue))
 
 
 def stale_processing(now: datetime) -> QuerySet[WebhookEvent]:

@@ -25,6 +25,7 @@ from apps.core.logging import redact
 from apps.integrations.commerce.base import TransientCommerceError
 from apps.stores.models import Platform, Store
 from apps.webhooks import backlog
+from apps.webhooks.dispatch import queue_for
 from apps.webhooks.handlers import HANDLERS
 from apps.webhooks.handlers.base import (
     HandlerResult,
@@ -57,6 +58,7 @@ _CLOCK_TOLERANCE = timedelta(seconds=2)
 class ProcessOutcome:
     status: str  # a WebhookStatus value, or "skipped" when the claim found nothing to do
     retry_in: float | None = None
+    topic: str = ""  # the event's, so a retry goes back to the queue it came from
 
 
 def retry_delay(attempt: int) -> float:
@@ -78,7 +80,7 @@ def webhook_event_process(event_id: int) -> ProcessOutcome:
     except Exception as exc:  # a bad payload or a bug: the same input fails the same way
         return _fail(event, exc, transient=False)
     _finish(event, result)
-    return ProcessOutcome(result.status)
+    return ProcessOutcome(result.status, topic=event.topic)
 
 
 def _claim(event_id: int) -> WebhookEvent | None:
@@ -95,7 +97,10 @@ def _claim(event_id: int) -> WebhookEvent | None:
     if not claimed:
         return None
     event = WebhookEvent.objects.select_related("store").get(pk=event_id)
-    backlog.note_claimed(event.dispatched_at)
+    if queue_for(event.topic) == settings.CELERY_TASK_DEFAULT_QUEUE:
+        # The watermark is the default queue's head: a customer's message, taken at once
+        # from the chat queue, would move it past a backlog still waiting there.
+        backlog.note_claimed(event.dispatched_at)
     return event
 
 
@@ -163,4 +168,4 @@ def _fail(event: WebhookEvent, exc: BaseException, *, transient: bool) -> Proces
             event.pk, event.topic, event.attempts, error,
             exc_info=exc if unexpected else None,
         )  # fmt: skip
-    return ProcessOutcome(WebhookStatus.FAILED, retry_in=delay)
+    return ProcessOutcome(WebhookStatus.FAILED, retry_in=delay, topic=event.topic)

@@ -51,7 +51,7 @@ def provider_event_record(
         return Recorded.DUPLICATE
     if note:
         return Recorded.IGNORED
-    transaction.on_commit(partial(hand_off, event.pk))
+    transaction.on_commit(partial(hand_off, event.pk, topic=event.topic))
     return Recorded.ACCEPTED
 
 
@@ -95,5 +95,5 @@ def provider_event_insert(
         row = cursor.fetchone()
     if row is None:
         return Recorded.DUPLICATE
-    transaction.on_commit(partial(hand_off, int(row[0])))
+    transaction.on_commit(partial(hand_off, int(row[0]), topic=topic))
     return Recorded.ACCEPTED

@@ -22,7 +22,7 @@ import time
 
 from django.conf import settings
 
-from apps.webhooks.dispatch import dispatch_batch, enqueue_event
+from apps.webhooks.dispatch import dispatch_batch, enqueue_event, queue_for
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ class EventRelay:
     """One publishing thread per process, started on first use.
 
     Submitting is an append under a lock; only the first id of a batch wakes the thread,
-    which then waits LINGER_SECONDS for more before it publishes them together.
+    which then waits LINGER_SECONDS for more before it publishes them together, one
+    batch per queue (the queue each id was submitted for).
     """
 
     def __init__(self) -> None:
@@ -48,17 +49,18 @@ class EventRelay:
         locks and list but not its thread."""
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()
-        self._pending: list[int] = []
+        self._pending: dict[str, list[int]] = {}
         self._work = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
         self._thread = None
 
-    def submit(self, event_id: int) -> None:
+    def submit(self, event_id: int, queue: str | None = None) -> None:
+        """Publish `event_id` soon, on `queue` (the default queue when None)."""
         self._ensure_running()
         with self._lock:
             first = not self._pending
-            self._pending.append(event_id)
+            self._pending.setdefault(queue or "", []).append(event_id)
             if first:
                 self._idle.clear()
         if first:
@@ -76,26 +78,29 @@ class EventRelay:
                 self._thread = threading.Thread(target=self._run, name="webhook-relay", daemon=True)
                 self._thread.start()
 
-    def _take(self) -> list[int]:
+    def _take(self) -> dict[str, list[int]]:
         self._work.wait()
         time.sleep(LINGER_SECONDS)
         with self._lock:
-            batch, self._pending = self._pending, []
+            batches, self._pending = self._pending, {}
             self._work.clear()
-        return batch
+        return batches
 
     def _run(self) -> None:
         while True:
-            batch = self._take()
-            for start in range(0, len(batch), MAX_BATCH):
-                chunk = batch[start : start + MAX_BATCH]
-                try:
-                    dispatch_batch(chunk)
-                except Exception:  # never let the relay die; the sweep covers the ids
-                    logger.exception("webhook relay failed to publish %s event(s)", len(chunk))
+            for queue, batch in self._take().items():
+                for start in range(0, len(batch), MAX_BATCH):
+                    self._publish(batch[start : start + MAX_BATCH], queue or None)
             with self._lock:
                 if not self._pending:
                     self._idle.set()
+
+    @staticmethod
+    def _publish(chunk: list[int], queue: str | None) -> None:
+        try:
+            dispatch_batch(chunk, queue=queue)
+        except Exception:  # never let the relay die; the sweep covers the ids
+            logger.exception("webhook relay failed to publish %s event(s)", len(chunk))
 
 
 relay = EventRelay()
@@ -105,10 +110,11 @@ os.register_at_fork(after_in_child=relay.reset)
 atexit.register(relay.flush, 5.0)
 
 
-def hand_off(event_id: int) -> None:
-    """Queue a committed event for publishing. In the inline-tasks demo mode (no broker)
-    the task runs right here instead, as every other task does there."""
+def hand_off(event_id: int, *, topic: str = "") -> None:
+    """Queue a committed event for publishing, on the queue its topic belongs to (a
+    customer's message on the chat queue; see dispatch.queue_for). In the inline-tasks demo
+    mode (no broker) the task runs right here instead, as every other task does there."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         enqueue_event(event_id)
     else:
-        relay.submit(event_id)
+        relay.submit(event_id, queue_for(topic))

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from celery import shared_task
 from django.conf import settings
 
-from apps.webhooks.dispatch import enqueue_event, enqueue_events
+from apps.webhooks.dispatch import enqueue_event, enqueue_events, queue_for
 from apps.webhooks.maintenance import webhook_events_sweep
 from apps.webhooks.processing import webhook_event_process
 from apps.webhooks.retention import webhook_events_purge
@@ -27,18 +27,19 @@ def process_webhook_event(event_id: int) -> str:
     """
     outcome = webhook_event_process(event_id)
     if outcome.retry_in is not None:
-        enqueue_event(event_id, countdown=outcome.retry_in)
+        enqueue_event(event_id, countdown=outcome.retry_in, queue=queue_for(outcome.topic))
     return outcome.status
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
-def dispatch_webhook_events(event_ids: list[int]) -> int:
-    """Fan a web process's batch out into one `process_webhook_event` task per event.
+def dispatch_webhook_events(event_ids: list[int], queue: str | None = None) -> int:
+    """Fan a web process's batch out into one `process_webhook_event` task per event, on
+    the queue the relay chose for the batch (apps.webhooks.dispatch.queue_for).
 
     Safe to run twice: a duplicate task finds its event already claimed or done. Ids it
     cannot publish (broker trouble) stay pending in the database for the sweep.
     """
-    return enqueue_events(event_ids)
+    return enqueue_events(event_ids, queue=queue)
 
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)

@@ -1,4 +1,5 @@
-"""Shopify webhook topics we act on, and which of them still matter after an uninstall."""
+"""Webhook topics we act on (Shopify's, and our own names for inbound customer messages),
+and which of them still matter after an uninstall."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ CUSTOMERS_REDACT = "customers/redact"
 SHOP_REDACT = "shop/redact"
 APP_SUBSCRIPTIONS_UPDATE = "app_subscriptions/update"
 SHOP_UPDATE = "shop/update"
+# A customer's inbound text or email, stored by our own views (not a Shopify topic).
+SMS_INBOUND = "twilio/sms.inbound"
+EMAIL_INBOUND = "sendgrid/email.inbound"
 
 ORDER_TOPICS = frozenset({ORDERS_CREATE, ORDERS_UPDATED, ORDERS_FULFILLED, ORDERS_CANCELLED})
 COMPLIANCE_TOPICS = frozenset({CUSTOMERS_DATA_REQUEST, CUSTOMERS_REDACT, SHOP_REDACT})
+MESSAGING_TOPICS = frozenset({SMS_INBOUND, EMAIL_INBOUND})
 
 # Processed for an uninstalled store too: the uninstall itself, the privacy requests
 # Shopify sends after it (shop/redact comes 48 hours later, by design), and the

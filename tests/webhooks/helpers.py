@@ -92,16 +92,16 @@ def broker_unreachable() -> Iterator[None]:
         use(real_url)
 
 
-def queued_event_ids() -> list[int]:
-    """The webhook event ids waiting in the test broker's default queue, decoded from the
-    task messages (kombu's Redis envelope around Celery's protocol 2 body): one id per
-    `process_webhook_event`, a batch per `dispatch_webhook_events`."""
+def queued_event_ids(queue: str = "celery") -> list[int]:
+    """The webhook event ids waiting in a queue of the test broker (the default one),
+    decoded from the task messages (kombu's Redis envelope around Celery's protocol 2
+    body): one id per `process_webhook_event`, a batch per `dispatch_webhook_events`."""
     from apps.core.redis import get_redis
 
     client = get_redis()
     assert client is not None, "these tests need REDIS_URL"
     ids: list[int] = []
-    for raw in client.lrange("celery", 0, -1):
+    for raw in client.lrange(queue, 0, -1):
         envelope = json.loads(raw)
         args, _kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
         task = envelope["headers"]["task"]

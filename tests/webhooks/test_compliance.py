@@ -163,7 +163,7 @@ def test_customer_redact_erases_the_customer_and_nothing_else(shop, jon, bystand
     assert process_webhook_event(again.pk) == "processed"
     assert _reload(again).note == (
         "deleted: agent_actions 0, messages 0, conversations 0, orders 0, exports 0, "
-        "webhook_payloads 0"
+        "webhook_payloads 0, message_payloads 0"
     )
     assert set(Conversation.objects.values_list("pk", flat=True)) == survivors
 

@@ -103,3 +103,22 @@ def test_a_forked_child_gets_a_working_relay_even_if_forked_mid_submit():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert _published_ids() == [41]
+
+
+def test_the_relay_puts_customer_messages_on_the_chat_queue_and_store_webhooks_on_the_default():
+    topics = ["orders/updated", "twilio/sms.inbound", "sendgrid/email.inbound", "tracker.updated"]
+    for event_id, topic in enumerate(topics, start=1):
+        hand_off(event_id, topic=topic)
+    from apps.webhooks.relay import relay
+
+    assert relay.flush(timeout=10)
+    assert _published_ids() == [1, 4]
+    assert queued_event_ids("chat") == [2, 3]
+
+
+def test_a_chat_batch_fans_out_on_the_chat_queue():
+    from apps.webhooks.tasks import dispatch_webhook_events
+
+    assert dispatch_webhook_events([5, 6], queue="chat") == 2
+    assert queued_event_ids("chat") == [5, 6]
+    assert _published_ids() == []

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.fields.json import KT
 
 from apps.conversations.models import AgentAction, Conversation, Message
 from apps.integrations.commerce.shopify.ids import gid_number
@@ -25,7 +26,13 @@ from apps.webhooks.privacy.matching import (
     customer_order_ids,
 )
 from apps.webhooks.privacy.schemas import CustomerRedactPayload
-from apps.webhooks.topics import CUSTOMERS_DATA_REQUEST, ORDER_TOPICS, REFUNDS_CREATE
+from apps.webhooks.topics import (
+    CUSTOMERS_DATA_REQUEST,
+    EMAIL_INBOUND,
+    ORDER_TOPICS,
+    REFUNDS_CREATE,
+    SMS_INBOUND,
+)
 
 REDACTED_PAYLOAD = {"redacted": True}
 _BATCH = 500
@@ -51,6 +58,30 @@ def _customer_events_q(identity: CustomerIdentity, order_numbers: set[int]) -> Q
         if identity.email:
             query |= topic_q & Q(payload__customer__email__iexact=identity.email)
     return query
+
+
+def _customer_message_events(store: Store, identity: CustomerIdentity) -> list[int]:
+    """Inbound texts and emails from this customer whose payload still holds the message:
+    a processed one was cleared by its handler, but one still pending or failed (or
+    stored before handlers cleared payloads) carries their words, number and address."""
+    if not (identity.phone or identity.email):
+        return []
+    fields = {SMS_INBOUND: "from", EMAIL_INBOUND: "sender"}
+    events = (
+        _store_events(store)
+        .filter(topic__in=fields)
+        .annotate(
+            sms_from=KT("payload__from"),
+            email_from=KT("payload__sender"),
+        )
+        .values_list("pk", "topic", "sms_from", "email_from")
+    )
+    return [
+        pk
+        for pk, topic, sms_from, email_from in events.iterator()
+        if (topic == SMS_INBOUND and identity.matches_phone(sms_from or ""))
+        or (topic == EMAIL_INBOUND and identity.matches_email(email_from or ""))
+    ]
 
 
 def _delete_exports(store: Store, identity: CustomerIdentity) -> int:
@@ -105,6 +136,10 @@ def customer_redact(
             .filter(_customer_events_q(identity, numbers))
             .exclude(pk=event.pk)
             .update(payload=REDACTED_PAYLOAD, note="payload redacted (customers/redact)"),
+            # A pending one is never processed now: its handler finds the payload redacted.
+            "message_payloads": WebhookEvent.objects.filter(
+                pk__in=_customer_message_events(store, identity)
+            ).update(payload=REDACTED_PAYLOAD, note="payload redacted (customers/redact)"),
         }
         _scrub_request(event)
     return counts
