@@ -15,22 +15,16 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from apps.conversations.models import Message
-from apps.helpdesk.models import HelpdeskThread
-from apps.helpdesk.sync import connected_helpdesks, mirror_message, mirrored_role
-from apps.helpdesk.tasks import enqueue_sync
+from apps.helpdesk.relay import hand_off_sync
+from apps.helpdesk.sync import mirrored_providers, mirrored_role, new_message_rows
 
 
 @receiver(post_save, sender=Message, dispatch_uid="helpdesk_mirror_new_message")
 def mirror_new_message(sender: type[Message], instance: Message, created: bool, **_: Any) -> None:
     if not created or not mirrored_role(instance):
         return
-    mirrored = set(
-        HelpdeskThread.objects.filter(conversation_id=instance.conversation_id).values_list(
-            "provider", flat=True
-        )
-    )
-    if not mirrored:
-        return
-    providers = [p for p in connected_helpdesks(instance.store_id) if p in mirrored]
-    for row_id in mirror_message(instance, providers):
-        transaction.on_commit(partial(enqueue_sync, row_id))
+    # Every chat turn passes here: one query answers "mirrored, and into which connected
+    # helpdesks", and the publish goes to the relay thread, not the request's.
+    providers = mirrored_providers(instance.conversation_id, instance.store_id)
+    for row_id in new_message_rows(instance, providers):
+        transaction.on_commit(partial(hand_off_sync, row_id))

@@ -90,6 +90,18 @@ def connected_helpdesks(store: Store | int) -> list[str]:
     )
 
 
+def mirrored_providers(conversation_id: int, store_id: int) -> list[str]:
+    """The connected helpdesks a conversation is mirrored into, in one query."""
+    connected = IntegrationCredential.objects.filter(
+        store_id=store_id, provider__in=HELPDESKS, status=IntegrationStatus.CONNECTED
+    ).values("provider")
+    return list(
+        HelpdeskThread.objects.filter(
+            conversation_id=conversation_id, provider__in=connected
+        ).values_list("provider", flat=True)
+    )
+
+
 def start_mirroring(conversation: Conversation, providers: list[str]) -> list[int]:
     """Mirror `conversation` into each provider from its first message: the thread rows and
     a sync row per message so far (later messages get theirs as they are saved). Returns
@@ -127,6 +139,23 @@ def mirror_message(message: Message, providers: list[str]) -> list[int]:
         )
         ids.append(row.pk)
     return ids
+
+
+def new_message_rows(message: Message, providers: list[str]) -> list[int]:
+    """Sync rows for a message saved just now (no row can exist yet): one INSERT, no
+    lookup. Call inside the transaction that saves it."""
+    if not providers or not mirrored_role(message):
+        return []
+    rows = HelpdeskSync.objects.bulk_create(
+        HelpdeskSync(
+            message=message,
+            provider=provider,
+            store_id=message.store_id,
+            conversation_id=message.conversation_id,
+        )
+        for provider in providers
+    )
+    return [row.pk for row in rows]
 
 
 def mirror_note(conversation: Conversation, note_id: int, text: str) -> list[int]:
