@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -51,9 +52,9 @@ def watch_publishing_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     names: list[str] = []
     publish = relay_module.dispatch_batch
 
-    def recording(ids: list[int]) -> bool:
+    def recording(ids: list[int], *args: Any, **kwargs: Any) -> bool:
         names.append(threading.current_thread().name)
-        return publish(ids)
+        return publish(ids, *args, **kwargs)
 
     monkeypatch.setattr(relay_module, "dispatch_batch", recording)
     return names
