@@ -21,14 +21,15 @@ logger = logging.getLogger(__name__)
 
 
 class IdRelay:
-    """One publishing thread per process, started on first use; `publish(ids)` runs there.
+    """One publishing thread per process, started on first use; `publish(ids, key)` runs
+    there, once per batch of ids submitted under the same key (a queue name, say).
 
     Submitting is an append under a lock; only the first id of a batch wakes the thread,
     which then waits `linger` seconds for more before it publishes them together.
     """
 
     def __init__(
-        self, name: str, publish: Callable[[list[int]], None], *, linger: float = 0.05,
+        self, name: str, publish: Callable[[list[int], str], None], *, linger: float = 0.05,
         max_batch: int = 500,
     ) -> None:  # fmt: skip
         self.name = name
@@ -44,17 +45,17 @@ class IdRelay:
         """Fresh state: also what a forked child gets (its parent's locks, not its thread)."""
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()
-        self._pending: list[int] = []
+        self._pending: dict[str, list[int]] = {}
         self._work = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
         self._thread: threading.Thread | None = None
 
-    def submit(self, row_id: int) -> None:
+    def submit(self, row_id: int, key: str = "") -> None:
         self._ensure_running()
         with self._lock:
             first = not self._pending
-            self._pending.append(row_id)
+            self._pending.setdefault(key, []).append(row_id)
             if first:
                 self._idle.clear()
         if first:
@@ -72,23 +73,23 @@ class IdRelay:
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._thread.start()
 
-    def _take(self) -> list[int]:
+    def _take(self) -> dict[str, list[int]]:
         self._work.wait()
         time.sleep(self.linger)
         with self._lock:
-            batch, self._pending = self._pending, []
+            batches, self._pending = self._pending, {}
             self._work.clear()
-        return batch
+        return batches
 
     def _run(self) -> None:
         while True:
-            batch = self._take()
-            for start in range(0, len(batch), self.max_batch):
-                chunk = batch[start : start + self.max_batch]
-                try:
-                    self.publish(chunk)
-                except Exception:  # never let the relay die; the caller's sweep covers the ids
-                    logger.exception("%s failed to publish %s id(s)", self.name, len(chunk))
+            for key, batch in self._take().items():
+                for start in range(0, len(batch), self.max_batch):
+                    chunk = batch[start : start + self.max_batch]
+                    try:
+                        self.publish(chunk, key)
+                    except Exception:  # never let the relay die; the caller's sweep covers them
+                        logger.exception("%s failed to publish %s id(s)", self.name, len(chunk))
             with self._lock:
                 if not self._pending:
                     self._idle.set()

@@ -12,7 +12,7 @@ from apps.core.relay import IdRelay
 from apps.helpdesk.tasks import enqueue_sync
 
 
-def _publish(row_ids: list[int]) -> None:
+def _publish(row_ids: list[int], _key: str) -> None:
     for row_id in row_ids:
         enqueue_sync(row_id)
 

@@ -23,7 +23,30 @@ class LabelState(models.TextChoices):
     VOIDED = "voided", "Voided"
 
 
-class ReturnShipment(models.Model):
+class TrackedParcel(models.Model):
+    """Where a parcel is, as its carrier's scans say: the same fields for a return coming
+    back and an order going out, so one `records.apply_tracking` moves both."""
+
+    # Only ever moves forward (shipping.base.moves_forward).
+    tracking_status = models.CharField(
+        max_length=24,
+        choices=[(s.value, s.value.replace("_", " ")) for s in TrackingStatus],
+        default=TrackingStatus.UNKNOWN,
+    )
+    tracking_status_at = models.DateTimeField(null=True, blank=True)
+    # The first carrier scan (in transit or later): a merchant may release a return's
+    # refund on it.
+    first_scan_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    latest_event = models.CharField(max_length=300, blank=True)
+    latest_event_at = models.DateTimeField(null=True, blank=True)
+    estimated_delivery_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReturnShipment(TrackedParcel):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="return_shipments")
     provider = models.CharField(max_length=30, default="easypost")
     # The AgentAction that asked for the label (its idempotency key): one label per action.
@@ -40,19 +63,6 @@ class ReturnShipment(models.Model):
     tracking_url = models.URLField(max_length=500, blank=True)
     error = models.CharField(max_length=500, blank=True)
 
-    # Where the parcel is: only ever moves forward (shipping.base.moves_forward).
-    tracking_status = models.CharField(
-        max_length=24,
-        choices=[(s.value, s.value.replace("_", " ")) for s in TrackingStatus],
-        default=TrackingStatus.UNKNOWN,
-    )
-    tracking_status_at = models.DateTimeField(null=True, blank=True)
-    # The first carrier scan (in transit or later): a merchant may release the refund on it.
-    first_scan_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    latest_event = models.CharField(max_length=300, blank=True)
-    latest_event_at = models.DateTimeField(null=True, blank=True)
-    estimated_delivery_at = models.DateTimeField(null=True, blank=True)
     # A person checked the returned items (the dashboard): releases the refund when the
     # merchant's rule is "after inspection". Who did it is kept for the audit trail.
     inspected_at = models.DateTimeField(null=True, blank=True)
@@ -84,7 +94,7 @@ class OutboundState(models.TextChoices):
     FAILED = "failed", "Failed"  # the provider refused it (e.g. carrier undetectable)
 
 
-class OutboundTracker(models.Model):
+class OutboundTracker(TrackedParcel):
     """Where an order's parcel is, when the platform only has its tracking number.
 
     Not a ReturnShipment: that row is a return label (an AgentAction's reference, cost,
@@ -107,19 +117,7 @@ class OutboundTracker(models.Model):
     public_url = models.URLField(max_length=500, blank=True)
     error = models.CharField(max_length=500, blank=True)
 
-    # Only ever moves forward (shipping.base.moves_forward), like a return's.
-    tracking_status = models.CharField(
-        max_length=24,
-        choices=[(s.value, s.value.replace("_", " ")) for s in TrackingStatus],
-        default=TrackingStatus.UNKNOWN,
-    )
-    tracking_status_at = models.DateTimeField(null=True, blank=True)
-    first_scan_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    latest_event = models.CharField(max_length=300, blank=True)
     latest_event_location = models.CharField(max_length=200, blank=True)
-    latest_event_at = models.DateTimeField(null=True, blank=True)
-    estimated_delivery_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
