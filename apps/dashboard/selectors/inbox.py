@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 
 from apps.conversations.models import ActionStatus, AgentAction, Channel, Conversation, Message
@@ -182,6 +183,11 @@ def inbox_version(store: Store) -> str:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"store": store.pk, "cap": COUNT_CAP + 1})
         latest_at, count = cursor.fetchone()
+    if isinstance(latest_at, str):
+        # SQLite (make demo) hands raw SQL's datetimes back as naive UTC text.
+        latest_at = parse_datetime(latest_at)
+        if latest_at is not None and timezone.is_naive(latest_at):
+            latest_at = latest_at.replace(tzinfo=UTC)
     latest = latest_at.timestamp() if latest_at else 0.0
     return f"{count}.{latest:.6f}"
 
