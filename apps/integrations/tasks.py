@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from celery import shared_task
 from django.db import OperationalError, transaction
@@ -27,6 +29,9 @@ BACKFILL_SLICE_SECONDS = 40
 # A bulk operation Shopify is still running is looked at again after this long.
 BULK_WAIT_COUNTDOWN = 10
 _MAX_RETRY_COUNTDOWN = 300
+
+
+_T = TypeVar("_T")
 
 
 def _shopify_store(store_id: int) -> Store | None:
@@ -88,18 +93,9 @@ def import_shopify_policies(self, store_id: int) -> None:  # type: ignore[no-unt
     store = _shopify_store(store_id)
     if store is None:
         return
-    client = ShopifyClient(store)
-    try:
-        policies = shop_policies(client)
-    except ReauthorizationRequired:
-        logger.warning("policy import stopped: needs re-authorisation store_id=%s", store_id)
-        return
-    except TransientCommerceError as exc:
-        delay = exc.retry_after if isinstance(exc, ShopifyBusy) else 30
-        raise self.retry(countdown=min(_MAX_RETRY_COUNTDOWN, max(5, int(delay)))) from None
-    finally:
-        client.close()
-    policies_import(store=store, policies=policies)
+    policies = _read_shop(self, store, shop_policies, what="policy import")
+    if policies is not None:
+        policies_import(store=store, policies=policies)
 
 
 @shared_task(
@@ -118,18 +114,28 @@ def import_shopify_time_zone(self, store_id: int) -> None:  # type: ignore[no-un
     store = _shopify_store(store_id)
     if store is None:
         return
+    zone = _read_shop(self, store, shop_time_zone, what="time zone import")
+    if zone is not None:
+        store_time_zone_reported(store, zone)
+
+
+def _read_shop(
+    task: Any, store: Store, read: Callable[[ShopifyClient], _T], *, what: str
+) -> _T | None:
+    """One read of the shop for an import task: None when the store needs re-authorising
+    (nothing to do until it does); throttling or an outage retries the task, honouring
+    Shopify's Retry-After."""
     client = ShopifyClient(store)
     try:
-        zone = shop_time_zone(client)
+        return read(client)
     except ReauthorizationRequired:
-        logger.warning("time zone import stopped: needs re-authorisation store_id=%s", store_id)
-        return
+        logger.warning("%s stopped: needs re-authorisation store_id=%s", what, store.pk)
+        return None
     except TransientCommerceError as exc:
         delay = exc.retry_after if isinstance(exc, ShopifyBusy) else 30
-        raise self.retry(countdown=min(_MAX_RETRY_COUNTDOWN, max(5, int(delay)))) from None
+        raise task.retry(countdown=min(_MAX_RETRY_COUNTDOWN, max(5, int(delay)))) from None
     finally:
         client.close()
-    store_time_zone_reported(store, zone)
 
 
 def enqueue_shopify_sync(store_id: int) -> None:
